@@ -1,0 +1,312 @@
+"""Data model: organizations, segments, commitments (債務負担行為), their audit trail and projections."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+MIN_FY = 1926
+MAX_FY = 2200
+MAX_SPAN_YEARS = 50
+
+
+class Organization(models.Model):
+    """A public body (団体) whose budget authorises commitments."""
+
+    name = models.CharField(_("団体名"), max_length=200, unique=True)
+    short_name = models.CharField(_("略称"), max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("団体")
+        verbose_name_plural = _("団体")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person; belongs to one organization (superusers may belong to none)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("団体"),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("利用者")
+        verbose_name_plural = _("利用者")
+
+
+class Segment(models.Model):
+    """A business segment (事業区分) of an organization's accounts."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="segments", verbose_name=_("団体")
+    )
+    code = models.SlugField(_("コード"), max_length=50)
+    name = models.CharField(_("事業区分"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("事業区分")
+        verbose_name_plural = _("事業区分")
+        ordering = ["organization", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="segment_unique_code"),
+            models.UniqueConstraint(fields=["organization", "name"], name="segment_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    """Life-cycle states of a commitment (see services.approval.TRANSITIONS)."""
+
+    DRAFT = "draft", _("起案中")
+    SUBMITTED = "submitted", _("承認待ち")
+    APPROVED = "approved", _("承認済")
+    ACTIVE = "active", _("契約済")
+    COMPLETED = "completed", _("完了")
+    LAPSED = "lapsed", _("失効")
+    ABOLISHED = "abolished", _("廃止")
+
+
+class SpreadRule(models.TextChoices):
+    """How the limit is spread into planned annual amounts (年割額)."""
+
+    EQUAL = "equal", _("均等")
+    MONTHLY = "monthly", _("月割")
+    EXPLICIT = "explicit", _("個別入力")
+
+
+APPROVED_STATES = [Status.APPROVED, Status.ACTIVE, Status.COMPLETED, Status.LAPSED, Status.ABOLISHED]
+
+
+class Commitment(models.Model):
+    """One 債務負担行為: matter, limit, authorising fiscal year and burden span."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("団体")
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("事業区分")
+    )
+    seq = models.PositiveIntegerField(_("番号"), null=True, blank=True, help_text=_("予算書の表の順番"))
+    matter = models.CharField(_("事項"), max_length=500)
+    limit_yen = models.BigIntegerField(_("限度額（円）"), null=True, blank=True)
+    limit_text = models.CharField(
+        _("限度額（文言）"),
+        max_length=500,
+        blank=True,
+        help_text=_("金額で定めない限度額（例：寄附金額に応じた諸経費にかかる金額）"),
+    )
+    estimated_limit_yen = models.BigIntegerField(
+        _("見込額（円）"), null=True, blank=True, help_text=_("文言の限度額について、集計に用いる見込額")
+    )
+    authorized_fy = models.PositiveSmallIntegerField(_("行為年度"))
+    first_burden_fy = models.PositiveSmallIntegerField(_("負担年度（初年度）"))
+    last_burden_fy = models.PositiveSmallIntegerField(_("負担年度（最終年度）"))
+    spread_rule = models.CharField(_("年割の方法"), max_length=10, choices=SpreadRule.choices, default=SpreadRule.EQUAL)
+    status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("起案者"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("提出者"),
+    )
+    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("承認者"),
+    )
+    approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    resolution = models.CharField(
+        _("議決・決裁"), max_length=200, blank=True, help_text=_("例：第13回経営審議委員会 議案第2号")
+    )
+    rejection_reason = models.TextField(_("差戻し理由"), blank=True)
+    needs_projection = models.BooleanField(_("推計待ち"), default=True, db_index=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["needs_projection", "updated_at"])
+
+    class Meta:
+        verbose_name = _("債務負担行為")
+        verbose_name_plural = _("債務負担行為")
+        ordering = ["organization", "authorized_fy", "seq", "id"]
+        permissions = [
+            ("submit_commitment", _("債務負担行為を提出できる")),
+            ("approve_commitment", _("債務負担行為を承認できる")),
+            ("view_exposure", _("負担額の推計を閲覧できる")),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="commitment_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(limit_yen__isnull=True) | Q(limit_yen__gt=0), name="commitment_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(limit_yen__isnull=False) | ~Q(limit_text=""), name="commitment_limit_amount_or_text"
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_limit_yen__isnull=True) | Q(estimated_limit_yen__gte=0),
+                name="commitment_estimate_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(authorized_fy__gte=MIN_FY) & Q(authorized_fy__lte=MAX_FY),
+                name="commitment_authorized_fy_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_burden_fy__gte=F("authorized_fy")), name="commitment_first_fy_after_authorized"
+            ),
+            models.CheckConstraint(
+                condition=Q(last_burden_fy__gte=F("first_burden_fy")), name="commitment_span_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(last_burden_fy__lt=F("first_burden_fy") + MAX_SPAN_YEARS),
+                name="commitment_span_at_most_50_years",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=APPROVED_STATES) | Q(approved_by__isnull=False),
+                name="commitment_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
+                name="commitment_approver_not_submitter",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "authorized_fy", "seq"],
+                name="commitment_unique_seq",
+                condition=Q(seq__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.matter
+
+    @property
+    def exposure_limit_yen(self) -> int:
+        """The amount counted in exposure: the limit, else the officer's estimate, else 0."""
+        return self.limit_yen if self.limit_yen is not None else (self.estimated_limit_yen or 0)
+
+    @property
+    def is_text_limit(self) -> bool:
+        """True when the limit is words, not a number (flagged in every report)."""
+        return self.limit_yen is None
+
+
+class CommitmentEvent(models.Model):
+    """One step of a commitment's approval trail: who did what, when, from which state to which."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="events", verbose_name=_("債務負担行為")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("実施者")
+    )
+    action = models.CharField(_("操作"), max_length=30)
+    from_status = models.CharField(_("変更前"), max_length=12, blank=True)
+    to_status = models.CharField(_("変更後"), max_length=12, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("承認履歴")
+        verbose_name_plural = _("承認履歴")
+        ordering = ["commitment", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.action} {self.from_status}→{self.to_status}"
+
+
+class ProjectionYear(models.Model):
+    """Projected outflow of one commitment in one fiscal year (derived; rebuilt by the projection jobs)."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="projection", verbose_name=_("債務負担行為")
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    planned_yen = models.BigIntegerField(_("年割額"), default=0)
+    paid_yen = models.BigIntegerField(_("支出済"), default=0)
+    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
+    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
+    computed_at = models.DateTimeField(_("計算日時"))
+
+    class Meta:
+        verbose_name = _("年度別推計")
+        verbose_name_plural = _("年度別推計")
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="projection_unique_year"),
+            models.CheckConstraint(
+                condition=Q(planned_yen__gte=0)
+                & Q(paid_yen__gte=0)
+                & Q(contracted_yen__gte=0)
+                & Q(uncontracted_yen__gte=0),
+                name="projection_amounts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "fiscal_year", "segment"], name="projection_org_fy_seg")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} FY{self.fiscal_year}"
+
+
+class ReportDelivery(models.Model):
+    """One scheduled report for one organization and period, claimed before sending so it goes out once."""
+
+    class State(models.TextChoices):
+        CLAIMED = "claimed", _("送信中")
+        SENT = "sent", _("送信済")
+        FAILED = "failed", _("失敗")
+        SKIPPED = "skipped", _("宛先なし")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("団体")
+    )
+    kind = models.CharField(_("報告の種類"), max_length=30)
+    period = models.CharField(_("対象期間"), max_length=7, help_text="YYYY-MM")
+    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.CLAIMED)
+    recipients = models.TextField(_("宛先"), blank=True)
+    subject = models.CharField(_("件名"), max_length=300, blank=True)
+    error = models.TextField(_("エラー"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
+    claimed_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("報告送信記録")
+        verbose_name_plural = _("報告送信記録")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "period"], name="delivery_once_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.kind} {self.period}"

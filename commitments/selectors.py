@@ -1,0 +1,230 @@
+"""Every read shared by pages, commands, exports and e-mails, so every surface shows the same numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from commitments.models import APPROVED_STATES, Commitment, Organization, ProjectionYear, Segment, User
+
+BASES: dict[str, tuple[str, ...]] = {
+    "planned": ("planned_yen",),
+    "paid": ("paid_yen",),
+    "contracted": ("contracted_yen",),
+    "uncontracted": ("uncontracted_yen",),
+    "total": ("paid_yen", "contracted_yen", "uncontracted_yen"),
+}
+BY_CHOICES = ("commitment", "segment")
+
+
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
+    """The organizations whose books this user may read."""
+    if user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(pk=user.organization_id)
+
+
+def commitments_visible_to(user: User) -> QuerySet[Commitment]:
+    """Commitments of the user's organization (all of them for superusers)."""
+    qs = Commitment.objects.select_related("organization", "segment")
+    return qs if user.is_superuser else qs.filter(organization_id=user.organization_id)
+
+
+def segments_of(organization_ids: list[int] | None) -> QuerySet[Segment]:
+    """Segments of the given organizations (or all)."""
+    qs = Segment.objects.select_related("organization")
+    return qs if organization_ids is None else qs.filter(organization_id__in=organization_ids)
+
+
+def _projection_rows(organization_ids: list[int] | None, segment_ids: list[int] | None) -> QuerySet[ProjectionYear]:
+    qs = ProjectionYear.objects.all()
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=organization_ids)
+    if segment_ids:
+        qs = qs.filter(segment_id__in=segment_ids)
+    return qs
+
+
+def _amount(basis: str) -> Any:
+    if basis not in BASES:
+        raise ValueError(f"unknown basis {basis!r}; choose from {', '.join(BASES)}")
+    columns = BASES[basis]
+    expr: Any = Sum(columns[0])
+    for name in columns[1:]:
+        expr = expr + Sum(name)
+    return expr
+
+
+@dataclass
+class ExposureTable:
+    """Amounts in yen by row (commitment or segment) and fiscal year, with totals."""
+
+    basis: str
+    fiscal_years: list[int]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[int, int] = field(default_factory=dict)
+    commitments: int = 0
+    limit_total: int = 0
+    text_limit_count: int = 0
+
+    @property
+    def grand_total(self) -> int:
+        """Sum over all years."""
+        return sum(self.totals.values())
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON shape (amounts in yen, year keys as strings)."""
+        return {
+            "basis": self.basis,
+            "unit": "yen",
+            "fiscal_years": self.fiscal_years,
+            "rows": [
+                {
+                    "key": r["key"],
+                    "label": r["label"],
+                    "years": {str(fy): r["years"].get(fy, 0) for fy in self.fiscal_years},
+                    "total": r["total"],
+                }
+                for r in self.rows
+            ],
+            "totals": {
+                "years": {str(fy): self.totals.get(fy, 0) for fy in self.fiscal_years},
+                "total": self.grand_total,
+            },
+            "commitments": self.commitments,
+            "limit_total": self.limit_total,
+        }
+
+
+def exposure_table(
+    *,
+    organization_ids: list[int] | None,
+    basis: str = "planned",
+    by: str = "commitment",
+    segment_ids: list[int] | None = None,
+) -> ExposureTable:
+    """Exposure by fiscal year and commitment or segment, from the stored projection rows (two queries)."""
+    if by not in BY_CHOICES:
+        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
+    key_field = "commitment_id" if by == "commitment" else "segment_id"
+    grouped = (
+        _projection_rows(organization_ids, segment_ids)
+        .values(key_field, "fiscal_year")
+        .annotate(amount=_amount(basis))
+        .order_by()
+    )
+    cells: dict[int, dict[int, int]] = {}
+    for item in grouped:
+        cells.setdefault(item[key_field], {})[item["fiscal_year"]] = int(item["amount"] or 0)
+
+    commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
+    if organization_ids is not None:
+        commitments = commitments.filter(organization_id__in=organization_ids)
+    if segment_ids:
+        commitments = commitments.filter(segment_id__in=segment_ids)
+    stats = commitments.aggregate(
+        n=Count("id"), limit=Sum("limit_yen"), texts=Count("id", filter=Q(limit_yen__isnull=True))
+    )
+
+    labels: list[tuple[Any, str]]
+    if by == "commitment":
+        labels = [
+            (c.pk, c.matter)
+            for c in commitments.filter(pk__in=cells).order_by("organization_id", "authorized_fy", "seq", "id")
+        ]
+    else:
+        labels = [
+            (s.pk, s.name)
+            for s in Segment.objects.filter(pk__in=cells).order_by("organization_id", "sort_order", "code")
+        ]
+
+    years = sorted({fy for by_year in cells.values() for fy in by_year})
+    table = ExposureTable(
+        basis=basis,
+        fiscal_years=years,
+        commitments=stats["n"] or 0,
+        limit_total=int(stats["limit"] or 0),
+        text_limit_count=stats["texts"] or 0,
+    )
+    for key, label in labels:
+        by_year = cells.get(key, {})
+        table.rows.append({"key": key, "label": label, "years": by_year, "total": sum(by_year.values())})
+        for fy, amount in by_year.items():
+            table.totals[fy] = table.totals.get(fy, 0) + amount
+    return table
+
+
+def exposure_commitments(
+    *,
+    organization_ids: list[int] | None,
+    fiscal_years: list[int],
+    basis: str = "planned",
+    segment_ids: list[int] | None = None,
+) -> QuerySet[Commitment]:
+    """Commitments annotated with one amount column per fiscal year (`fy_<year>`) and `total_yen`: one query."""
+    amount_fields = BASES[basis]
+    annotations: dict[str, Any] = {}
+    for fy in fiscal_years:
+        expr: Any = None
+        for name in amount_fields:
+            part = Sum(f"projection__{name}", filter=Q(projection__fiscal_year=fy), default=0)
+            expr = part if expr is None else expr + part
+        annotations[f"fy_{fy}"] = expr
+    total: Any = None
+    for name in amount_fields:
+        part = Sum(f"projection__{name}", default=0)
+        total = part if total is None else total + part
+    annotations["total_yen"] = total
+    qs = Commitment.objects.filter(status__in=APPROVED_STATES).select_related("segment", "organization")
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=organization_ids)
+    if segment_ids:
+        qs = qs.filter(segment_id__in=segment_ids)
+    return qs.annotate(**annotations).order_by("organization_id", "authorized_fy", "seq", "id")
+
+
+def fiscal_years_with_projection(*, organization_ids: list[int] | None) -> list[int]:
+    """The fiscal years that have any projection row."""
+    qs = (
+        _projection_rows(organization_ids, None)
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+        .order_by("fiscal_year")
+    )
+    return list(qs)
+
+
+def report_recipients(*, organization: Organization, group_name: str = "management") -> list[str]:
+    """E-mail addresses of the organization's active users in a group."""
+    return list(
+        User.objects.filter(organization=organization, is_active=True, groups__name=group_name)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+        .order_by("email")
+    )
+
+
+def exposure_totals(
+    *, commitments: QuerySet[Commitment], fiscal_years: list[int], basis: str = "planned"
+) -> dict[str, int]:
+    """Footer totals of an annotated commitment queryset: `fy_<year>`, `total_yen` and `limit_yen` (two queries)."""
+    ids = commitments.order_by().values("pk")
+    per_year = (
+        ProjectionYear.objects.filter(commitment_id__in=ids)
+        .values("fiscal_year")
+        .annotate(amount=_amount(basis))
+        .order_by()
+    )
+    totals: dict[str, int] = {f"fy_{fy}": 0 for fy in fiscal_years}
+    grand = 0
+    for item in per_year:
+        amount = int(item["amount"] or 0)
+        grand += amount
+        if f"fy_{item['fiscal_year']}" in totals:
+            totals[f"fy_{item['fiscal_year']}"] = amount
+    totals["total_yen"] = grand
+    totals["limit_yen"] = int(Commitment.objects.filter(pk__in=ids).aggregate(s=Sum("limit_yen"))["s"] or 0)
+    return totals

@@ -1,0 +1,175 @@
+"""Entry and approval of commitments: create, edit drafts, submit, approve, reject, withdraw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commitments.models import Commitment, CommitmentEvent, Organization, Segment, Status, User
+from commitments.services import projection as projection_services
+from commitments.services.errors import (
+    ConcurrentUpdateError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    SegregationOfDutiesError,
+    ServiceError,
+)
+
+# The status machine as data: action -> (allowed from-states, to-state).
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({Status.DRAFT}), Status.SUBMITTED),
+    "withdraw": (frozenset({Status.SUBMITTED}), Status.DRAFT),
+    "reject": (frozenset({Status.SUBMITTED}), Status.DRAFT),
+    "approve": (frozenset({Status.SUBMITTED}), Status.APPROVED),
+}
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "segment",
+        "seq",
+        "matter",
+        "limit_yen",
+        "limit_text",
+        "estimated_limit_yen",
+        "authorized_fy",
+        "first_burden_fy",
+        "last_burden_fy",
+        "spread_rule",
+    }
+)
+
+
+def _require(actor: User, perm: str, organization: Organization) -> None:
+    if not actor.is_active or not actor.has_perm(f"commitments.{perm}"):
+        raise PermissionDeniedError()
+    if not actor.is_superuser and actor.organization_id != organization.pk:
+        raise PermissionDeniedError(_("他の団体の債務負担行為は操作できません。"))
+
+
+def _validate(fields: dict[str, Any], organization: Organization) -> None:
+    limit = fields.get("limit_yen")
+    if limit is None and not fields.get("limit_text"):
+        raise ServiceError(_("限度額を金額または文言で入力してください。"))
+    if limit is not None and limit <= 0:
+        raise ServiceError(_("限度額は正の金額でなければなりません。"))
+    authorized, first, last = fields["authorized_fy"], fields["first_burden_fy"], fields["last_burden_fy"]
+    if not authorized <= first <= last:
+        raise ServiceError(_("行為年度 ≦ 負担年度（初年度） ≦ 負担年度（最終年度）となるように入力してください。"))
+    if last - first >= 50:
+        raise ServiceError(_("負担年度の期間は50年以内としてください。"))
+    segment = fields["segment"]
+    if isinstance(segment, Segment) and segment.organization_id != organization.pk:
+        raise ServiceError(_("事業区分が団体と一致しません。"))
+
+
+def _record(commitment: Commitment, actor: User, action: str, before: str, note: str = "") -> None:
+    CommitmentEvent.objects.create(
+        commitment=commitment, actor=actor, action=action, from_status=before, to_status=commitment.status, note=note
+    )
+
+
+@transaction.atomic
+def commitment_create(*, actor: User, organization: Organization, **fields: Any) -> Commitment:
+    """Enter a new commitment as a draft."""
+    _require(actor, "add_commitment", organization)
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    _validate(fields, organization)
+    commitment = Commitment(organization=organization, created_by=actor, status=Status.DRAFT, **fields)
+    commitment._history_user = actor  # type: ignore[attr-defined]
+    commitment.save()
+    _record(commitment, actor, "create", "")
+    return commitment
+
+
+@transaction.atomic
+def commitment_update_draft(*, actor: User, commitment: Commitment, expected_version: int, **fields: Any) -> Commitment:
+    """Change a draft; refused when someone saved it since `expected_version` was read."""
+    _require(actor, "change_commitment", commitment.organization)
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if locked.status != Status.DRAFT:
+        raise InvalidTransitionError(_("承認手続中または承認済の債務負担行為は直接変更できません。"))
+    if locked.version != expected_version:
+        raise ConcurrentUpdateError()
+    merged = {name: getattr(locked, name) for name in EDITABLE_FIELDS} | fields
+    _validate(merged, locked.organization)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.save()
+    return locked
+
+
+def _transition(actor: User, commitment: Commitment, action: str, note: str = "", **extra: Any) -> Commitment:
+    """Move a commitment along TRANSITIONS under a row lock, recording the step."""
+    allowed_from, to_status = TRANSITIONS[action]
+    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if locked.status not in allowed_from:
+        raise InvalidTransitionError(
+            _("「%(status)s」の債務負担行為には実行できません。") % {"status": locked.get_status_display()}
+        )
+    before = locked.status
+    locked.status = to_status
+    for name, value in extra.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.save()
+    _record(locked, actor, action, before, note)
+    return locked
+
+
+@transaction.atomic
+def commitment_submit(*, actor: User, commitment: Commitment) -> Commitment:
+    """Send a draft for approval."""
+    _require(actor, "submit_commitment", commitment.organization)
+    return _transition(
+        actor, commitment, "submit", submitted_by=actor, submitted_at=timezone.now(), rejection_reason=""
+    )
+
+
+@transaction.atomic
+def commitment_withdraw(*, actor: User, commitment: Commitment) -> Commitment:
+    """Take a submission back to draft (only its submitter)."""
+    _require(actor, "submit_commitment", commitment.organization)
+    if commitment.submitted_by_id != actor.pk:
+        raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
+    return _transition(actor, commitment, "withdraw")
+
+
+@transaction.atomic
+def commitment_reject(*, actor: User, commitment: Commitment, reason: str) -> Commitment:
+    """Send a submission back to its officer with a reason."""
+    _require(actor, "approve_commitment", commitment.organization)
+    if not reason.strip():
+        raise ServiceError(_("差戻し理由を入力してください。"))
+    return _transition(actor, commitment, "reject", note=reason, rejection_reason=reason)
+
+
+@transaction.atomic
+def commitment_approve(*, actor: User, commitment: Commitment, resolution: str = "") -> Commitment:
+    """Approve a submission (never one's own) and queue its projection after commit."""
+    _require(actor, "approve_commitment", commitment.organization)
+    current = Commitment.objects.only("submitted_by_id").get(pk=commitment.pk)
+    if current.submitted_by_id == actor.pk:
+        raise SegregationOfDutiesError()
+    approved = _transition(
+        actor,
+        commitment,
+        "approve",
+        note=resolution,
+        approved_by=actor,
+        approved_at=timezone.now(),
+        resolution=resolution,
+        needs_projection=True,
+    )
+    projection_services.projection_request(commitment_id=approved.pk)
+    return approved

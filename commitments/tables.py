@@ -1,0 +1,65 @@
+"""django-tables2 tables of the auditor site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from commitments import fiscal
+
+
+class AmountColumn(tables.Column):
+    """An amount in yen shown in 千円, with a footer total over the whole (unpaginated) data."""
+
+    def __init__(self, *args: Any, unit: str = "千円", **kwargs: Any) -> None:
+        self.unit = unit
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: int | None) -> str:
+        return fiscal.format_amount(int(value or 0), unit=self.unit)
+
+    def value(self, value: int | None) -> int:
+        return int(value or 0)
+
+    def render_footer(self, bound_column: Any, table: Any) -> str:
+        totals = getattr(table, "footer_totals", {})
+        return fiscal.format_amount(int(totals.get(bound_column.accessor, 0)), unit=self.unit)
+
+
+class ExposureTable(tables.Table):
+    """One row per commitment, one column per fiscal year, totals in the footer."""
+
+    seq = tables.Column(verbose_name=_("番号"), attrs={"td": {"class": "num"}})
+    matter = tables.Column(verbose_name=_("事項"), footer=_("合計"))
+    segment = tables.Column(verbose_name=_("事業区分"), accessor="segment__name", order_by=("segment__sort_order",))
+    limit_yen = AmountColumn(verbose_name=_("限度額"))
+    span = tables.Column(verbose_name=_("負担年度"), empty_values=(), orderable=False)
+
+    class Meta:
+        attrs = {"class": "exposure", "id": "exposure-table"}
+        order_by = ("seq",)
+        per_page = 50
+
+    def render_matter(self, value: str, record: Any) -> Any:
+        if record.limit_yen is None:
+            return format_html('{} <span class="flag" title="{}">※文言</span>', value, record.limit_text)
+        return value
+
+    def render_span(self, record: Any) -> str:
+        return fiscal.format_span(record.first_burden_fy, record.last_burden_fy)
+
+    def value_span(self, record: Any) -> str:
+        return f"{record.first_burden_fy}-{record.last_burden_fy}"
+
+
+def exposure_table_class(fiscal_years: list[int], *, year_style: str = "wareki") -> type[ExposureTable]:
+    """An ExposureTable subclass with one AmountColumn per fiscal year (`fy_<year>`) and a total."""
+    attrs: dict[str, Any] = {
+        f"fy_{fy}": AmountColumn(verbose_name=fiscal.format_fiscal_year(fy, style=year_style)) for fy in fiscal_years
+    }
+    attrs["total_yen"] = AmountColumn(verbose_name=_("合計"))
+    return type("YearlyExposureTable", (ExposureTable,), attrs)

@@ -1,0 +1,10 @@
+"""URLs of the auditor site."""
+
+from django.urls import path
+
+from commitments import views
+
+urlpatterns = [
+    path("exposure/", views.ExposureView.as_view(), name="exposure"),
+    path("exposure/export.csv", views.ExposureCsvView.as_view(), name="exposure-csv"),
+]

@@ -1,0 +1,86 @@
+"""Auditor site: read-only pages for auditors, management and staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views import View
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from commitments import exports, selectors
+from commitments.filters import ExposureFilter
+from commitments.tables import exposure_table_class
+
+READER_GROUPS = ("auditor", "management")
+
+
+class ReaderRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Auditors, management and staff may read; everyone else gets 403."""
+
+    raise_exception = False
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return bool(user.is_staff or user.is_superuser or user.groups.filter(name__in=READER_GROUPS).exists())
+
+    def handle_no_permission(self) -> HttpResponse:
+        self.raise_exception = self.request.user.is_authenticated
+        return super().handle_no_permission()
+
+
+def _scope(request: HttpRequest) -> list[int] | None:
+    return None if request.user.is_superuser else [request.user.organization_id]
+
+
+class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
+    """One row per commitment, one column per fiscal year (年割額, 千円), totals footer."""
+
+    template_name = "commitments/exposure.html"
+    filterset_class = ExposureFilter
+    basis = "planned"
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["segments"] = selectors.segments_of(_scope(self.request))
+        return kwargs
+
+    def get_queryset(self) -> Any:
+        self.fiscal_years = selectors.fiscal_years_with_projection(organization_ids=_scope(self.request))
+        return selectors.exposure_commitments(
+            organization_ids=_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
+        )
+
+    def get_table_class(self) -> Any:
+        return exposure_table_class(self.fiscal_years)
+
+    def get_table(self, **kwargs: Any) -> Any:
+        table = super().get_table(**kwargs)
+        table.footer_totals = selectors.exposure_totals(
+            commitments=self.object_list, fiscal_years=self.fiscal_years, basis=self.basis
+        )
+        return table
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["fiscal_years"] = self.fiscal_years
+        context["query"] = self.request.GET.urlencode()
+        return context
+
+
+class ExposureCsvView(ReaderRequiredMixin, View):
+    """The exposure table as CSV (yen), honouring the segment filter."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        segment = request.GET.get("segment")
+        segment_ids = [int(segment)] if segment and segment.isdigit() else None
+        table = selectors.exposure_table(
+            organization_ids=_scope(request), basis="planned", by="commitment", segment_ids=segment_ids
+        )
+        response = HttpResponse(exports.exposure_csv(table), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.csv"'
+        return response

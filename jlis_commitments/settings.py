@@ -1,0 +1,156 @@
+"""The one settings module: everything that differs between machines comes from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+from jlis_commitments import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+# The quickstart (`make run` / `make services`) writes the URLs of its embedded servers here;
+# variables already set in the environment always win.
+env.load_env_file(VAR_DIR / "services.env")
+
+DEBUG = env.env_bool("DJANGO_DEBUG", False)
+if DEBUG:
+    SECRET_KEY = env.env_str("DJANGO_SECRET_KEY", "insecure-development-key-only-for-DJANGO_DEBUG")
+else:
+    SECRET_KEY = env.env_str("DJANGO_SECRET_KEY")
+if not DEBUG and len(SECRET_KEY) < 32:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 32 characters")
+ALLOWED_HOSTS = env.env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+SITE_URL = env.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tables2",
+    "django_filters",
+    "django_celery_beat",
+    "simple_history",
+    "commitments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "jlis_commitments.urls"
+WSGI_APPLICATION = "jlis_commitments.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.database_config("DATABASE_URL")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "commitments.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "exposure"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# E-mail: EMAIL_URL (smtp://host:25, smtp+tls://user:pass@host:587); unset -> files under var/mail/.
+globals().update(env.email_config("EMAIL_URL", VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.env_str("DEFAULT_FROM_EMAIL", "債務負担行為管理 <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Celery: a real worker over Redis everywhere (never eager).
+REDIS_URL = env.redis_url("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task not acknowledged within this many seconds is redelivered (worker crash).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "project-all-nightly": {
+        "task": "commitments.tasks.project_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "monthly-management-report": {
+        "task": "commitments.tasks.send_monthly_report",
+        "schedule": crontab(hour=7, minute=0, day_of_month=1),
+    },
+}
+# Publishing a task must not hang a web request when Redis is down: give up fast, sweep later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+# Domain settings
+COMMITMENT_WARN_SHARE = env.env_int("COMMITMENT_WARN_PERCENT", 90)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"commitments": {"level": env.env_str("LOG_LEVEL", "INFO")}},
+}
+
+SESSION_COOKIE_SECURE = env.env_bool("DJANGO_SECURE_COOKIES", not DEBUG and not SITE_URL.startswith("http://"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
