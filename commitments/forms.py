@@ -17,7 +17,7 @@ class FiscalYearField(forms.CharField):
     """A fiscal year typed as 平成29年度, H29, 令和5年度 or 2017; cleaned to the int year."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 30, "size": 14}))
         kwargs.setdefault("help_text", _("例：平成29年度、H29、令和5年度、2017"))
         super().__init__(**kwargs)
 

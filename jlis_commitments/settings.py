@@ -104,7 +104,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Serve from the app folders when collectstatic has not run (tests, quickstart); production runs collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # E-mail: EMAIL_URL (smtp://host:25, smtp+tls://user:pass@host:587); unset -> files under var/mail/.
 globals().update(env.email_config("EMAIL_URL", VAR_DIR / "mail"))

@@ -6,11 +6,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from commitments import fiscal
 from commitments.models import Commitment, Organization, Segment, User
+from commitments.roles import roles_ensure
 from commitments.services import approval
 from commitments.services.projection import projection_refresh_all
 
@@ -77,6 +79,7 @@ def _user(spec: DemoUser, organization: Organization | None, superuser: bool = F
 @transaction.atomic
 def demo_load() -> DemoResult:
     """Load or refresh the demo organization, its segments, users and the 32 approved seed commitments."""
+    roles_ensure(django_apps)
     organization, _ = Organization.objects.get_or_create(name=JLIS_NAME, defaults={"short_name": "J-LIS"})
     segments: dict[str, Segment] = {}
     for order, (code, name) in enumerate(JLIS_SEGMENTS, start=1):

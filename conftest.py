@@ -1,0 +1,71 @@
+"""Test session set-up: start an embedded PostgreSQL and Redis on 127.0.0.1 before Django loads settings.
+
+DATABASE_URL / REDIS_URL already in the environment win (to run the suite against system servers).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+_started: list[object] = []
+_tmp_root: Path | None = None
+
+
+def _sigterm_to_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the servers once per session (the xdist controller only) and point Django at them."""
+    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+    os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "x" * 40)
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("SITE_URL", "http://testserver")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jlis_commitments.settings"
+    if not hasattr(config, "workerinput"):
+        _start_servers()
+    import django
+
+    django.setup()
+
+
+def _start_servers() -> None:
+    global _tmp_root
+    from devtools.servers import EmbeddedPostgres, EmbeddedRedis, free_port
+
+    _tmp_root = Path(tempfile.mkdtemp(prefix="jlis-test-"))
+    os.chmod(_tmp_root, 0o755)
+    if not os.environ.get("DATABASE_URL"):
+        pg = EmbeddedPostgres(_tmp_root / "pg", free_port(), fsync=False)
+        pg.start()
+        _started.append(pg)
+        os.environ["DATABASE_URL"] = pg.url
+    if not os.environ.get("REDIS_URL"):
+        redis = EmbeddedRedis(_tmp_root / "redis", free_port(), persist=False)
+        redis.start()
+        _started.append(redis)
+        os.environ["REDIS_URL"] = redis.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop what pytest_configure started and remove its folder."""
+    for server in reversed(_started):
+        server.stop()  # type: ignore[attr-defined]
+    _started.clear()
+    if _tmp_root is not None:
+        shutil.rmtree(_tmp_root, ignore_errors=True)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which servers the session talks to."""
+    return [f"database: {os.environ.get('DATABASE_URL')}", f"broker: {os.environ.get('REDIS_URL')}"]

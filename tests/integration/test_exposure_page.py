@@ -1,0 +1,86 @@
+"""The auditor exposure page: who may see it, what it shows, the CSV download."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments.models import User
+from tests.factories import make_org
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [(None, 302), ("auditor", 200), ("manager", 200), ("officer", 200), ("approver", 200), ("admin", 200)],
+)
+def test_exposure_access(client, demo, username, expected):
+    if username:
+        client.force_login(User.objects.get(username=username))
+    assert client.get("/exposure/").status_code == expected
+
+
+def test_user_without_role_is_forbidden(client, demo):
+    user = User.objects.create_user("nobody-in-particular", password="x")
+    client.force_login(user)
+    assert client.get("/exposure/").status_code == 403
+
+
+def test_exposure_shows_wareki_years_amounts_and_footer(client, demo):
+    client.force_login(User.objects.get(username="auditor"))
+    html = client.get("/exposure/").content.decode()
+    for header in ["平成29年度", "平成30年度", "令和元年度", "令和5年度"]:
+        assert f">{header}<" in html or f">{header}</a>" in html
+    assert "構内電話交換機のリース" in html
+    assert "1,559" in html  # FY2017 of 構内電話交換機のリース, 千円
+    assert "25,395,623" in html  # limit total in the footer, 千円
+    assert "5,465,241" in html  # FY2017 total, 千円
+
+
+def test_segment_filter(client, demo):
+    client.force_login(User.objects.get(username="auditor"))
+    from commitments.models import Segment
+
+    lgwan = Segment.objects.get(code="lgwan")
+    html = client.get("/exposure/", {"segment": lgwan.pk}).content.decode()
+    assert "LGWAN運営における第四次LGWAN構築及び運用業務" in html
+    assert "構内電話交換機のリース" not in html
+    # LGWAN segment: 10 commitments, limits sum to 7,533,445 千円.
+    assert "7,533,445" in html
+
+
+def test_query_count_does_not_grow_with_rows(client, demo):
+    client.force_login(User.objects.get(username="auditor"))
+    with CaptureQueriesContext(connection) as full:
+        client.get("/exposure/")
+    with CaptureQueriesContext(connection) as small:
+        client.get("/exposure/", {"matter": "LGWAN"})
+    assert len(full) == len(small)
+
+
+def test_csv_download(client, demo):
+    client.force_login(User.objects.get(username="auditor"))
+    response = client.get("/exposure/export.csv")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("事項,平成29年度,平成30年度,令和元年度")
+    assert lines[-1] == "合計,5465241000,5709370000,5327575000,5315933000,1213133000,1212076000,1152295000,25395623000"
+    assert len(lines) == 34
+
+
+def test_other_organization_sees_nothing_of_jlis(client, demo):
+    other = make_org("別の市", prefix="o_")
+    client.force_login(other.auditor)
+    html = client.get("/exposure/").content.decode()
+    assert "構内電話交換機のリース" not in html
+    csv_text = client.get("/exposure/export.csv").content.decode("utf-8-sig")
+    assert "構内電話交換機" not in csv_text
