@@ -37,6 +37,10 @@ def pytest_configure(config: pytest.Config) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Demo users are created in many tests: a fast hasher keeps set-up quick (never in production settings).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _start_servers() -> None:

@@ -1,0 +1,39 @@
+# Quickstart and test entry points. Both set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test install services stop manage lint browser-deps clean
+
+run: install          ## Run the tracker: embedded PostgreSQL + Redis, demo data, web + worker + beat
+	$(PY) -m devtools.run run
+
+test: install browser-deps   ## The whole suite against real PostgreSQL, Redis, Celery worker, SMTP and Chromium
+	$(PY) -m pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+browser-deps:         ## Debian chromium + fonts-noto-cjk (installed when missing and running as root)
+	$(PY) -m devtools.browser_deps
+
+services: install     ## Start the embedded servers in the background (for manage.py commands)
+	$(PY) -m devtools.run services
+
+stop:                 ## Stop the embedded servers started by `make services`
+	$(PY) -m devtools.run stop
+
+manage: install       ## make manage ARGS="exposure --json"
+	$(PY) manage.py $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) test-artifacts
