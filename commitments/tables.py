@@ -62,4 +62,6 @@ def exposure_table_class(fiscal_years: list[int], *, year_style: str = "wareki")
         f"fy_{fy}": AmountColumn(verbose_name=fiscal.format_fiscal_year(fy, style=year_style)) for fy in fiscal_years
     }
     attrs["total_yen"] = AmountColumn(verbose_name=_("合計"))
+    # django-tables2 reads only a class's own Meta: inherit it explicitly or attrs/per_page are lost.
+    attrs["Meta"] = type("Meta", (ExposureTable.Meta,), {})
     return type("YearlyExposureTable", (ExposureTable,), attrs)
