@@ -228,3 +228,19 @@ def exposure_totals(
     totals["total_yen"] = grand
     totals["limit_yen"] = int(Commitment.objects.filter(pk__in=ids).aggregate(s=Sum("limit_yen"))["s"] or 0)
     return totals
+
+
+def exposure_table_of(*, commitments: QuerySet[Commitment], fiscal_years: list[int], basis: str) -> ExposureTable:
+    """An ExposureTable (by commitment) from a queryset annotated by exposure_commitments (one query)."""
+    table = ExposureTable(basis=basis, fiscal_years=fiscal_years)
+    for commitment in commitments:
+        years = {fy: int(getattr(commitment, f"fy_{fy}") or 0) for fy in fiscal_years}
+        table.rows.append(
+            {"key": commitment.pk, "label": commitment.matter, "years": years, "total": int(commitment.total_yen or 0)}
+        )
+        for fy, amount in years.items():
+            table.totals[fy] = table.totals.get(fy, 0) + amount
+        table.commitments += 1
+        table.limit_total += commitment.limit_yen or 0
+        table.text_limit_count += commitment.limit_yen is None
+    return table

@@ -84,3 +84,14 @@ def test_other_organization_sees_nothing_of_jlis(client, demo):
     assert "構内電話交換機のリース" not in html
     csv_text = client.get("/exposure/export.csv").content.decode("utf-8-sig")
     assert "構内電話交換機" not in csv_text
+
+
+def test_csv_honours_page_filters(client, demo):
+    client.force_login(User.objects.get(username="auditor"))
+    text = client.get("/exposure/export.csv", {"matter": "複合機"}).content.decode("utf-8-sig")
+    lines = text.splitlines()
+    # 複合機リース(オペ室) 576 千円 FY2017-2021 and 複合機リース(事務室) 1,140 千円 FY2018-2022.
+    assert lines[1] == "複合機リース(オペ室),116000,115000,115000,115000,115000,0,0,576000"
+    assert lines[2] == "複合機リース(事務室),0,228000,228000,228000,228000,228000,0,1140000"
+    assert lines[3] == "合計,116000,343000,343000,343000,343000,228000,0,1716000"
+    assert len(lines) == 4
