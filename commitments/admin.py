@@ -233,12 +233,24 @@ class CommitmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
             )
 
     def delete_model(self, request: HttpRequest, obj: Commitment) -> None:
-        if obj.status != Status.DRAFT:
-            raise ServiceError(_("起案中以外の債務負担行為は削除できません。"))
-        super().delete_model(request, obj)
+        approval.commitment_delete_draft(actor=request.user, commitment=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and (obj is None or obj.status == Status.DRAFT)
+        return super().has_delete_permission(request, obj) and (
+            obj is None or (obj.status == Status.DRAFT and obj.submitted_by_id is None)
+        )
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A never-submitted draft's only trail is its creation event, which the service removes with it.
+        if all(o.status == Status.DRAFT and o.submitted_by_id is None for o in objs):
+            protected = []
+        return to_delete, counts, perms_needed, protected
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk delete would bypass the service
+        return actions
 
     @admin.action(description=_("選択した債務負担行為を提出"), permissions=["submit"])
     def submit_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:

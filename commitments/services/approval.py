@@ -173,3 +173,15 @@ def commitment_approve(*, actor: User, commitment: Commitment, resolution: str =
     )
     projection_services.projection_request(commitment_id=approved.pk)
     return approved
+
+
+@transaction.atomic
+def commitment_delete_draft(*, actor: User, commitment: Commitment) -> None:
+    """Delete a draft that was never submitted for approval; its history keeps the deletion."""
+    _require(actor, "delete_commitment", commitment.organization)
+    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if locked.status != Status.DRAFT or locked.submitted_by_id is not None:
+        raise InvalidTransitionError(_("提出されたことのない起案中の債務負担行為だけを削除できます。"))
+    CommitmentEvent.objects.filter(commitment=locked).delete()
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.delete()

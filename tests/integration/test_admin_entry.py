@@ -118,3 +118,19 @@ def test_approved_commitment_is_read_only(client, org, posted):
     client.force_login(org.approver)
     response = client.get(f"/admin/commitments/commitment/{posted.pk}/change/")
     assert response.status_code == 200
+
+
+def test_draft_can_be_deleted_but_not_once_submitted(client, org, posted):
+    client.force_login(org.officer2)
+    response = client.post(f"/admin/commitments/commitment/{posted.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Commitment.objects.filter(pk=posted.pk).exists()
+    assert posted.history.model.objects.filter(id=posted.pk, history_type="-").exists()
+
+
+def test_submitted_commitment_cannot_be_deleted(client, org, posted):
+    client.force_login(org.officer2)
+    client.post("/admin/commitments/commitment/", {"action": "submit_selected", "_selected_action": [posted.pk]})
+    response = client.post(f"/admin/commitments/commitment/{posted.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Commitment.objects.filter(pk=posted.pk).exists()
