@@ -159,16 +159,9 @@ class CommitmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
             obj.get_status_display(),
         )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Commitment | None = None) -> list[str]:
-        if obj is not None and obj.status != Status.DRAFT:
-            return list(self.form.Meta.fields) + self.readonly_fields
-        return self.readonly_fields
-
-    def get_form(self, request: HttpRequest, obj: Commitment | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None and obj.status != Status.DRAFT:
-            kwargs["form"] = admin.ModelAdmin.form
-            kwargs["fields"] = []
-        return super().get_form(request, obj, change=change, **kwargs)
+    def has_change_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:
+        # Only drafts are edited in place; anything submitted or approved changes through the workflow.
+        return super().has_change_permission(request, obj) and (obj is None or obj.status == Status.DRAFT)
 
     def get_fields(self, request: HttpRequest, obj: Commitment | None = None) -> list[str]:
         if obj is not None and obj.status != Status.DRAFT:
@@ -177,12 +170,11 @@ class CommitmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
                 "segment",
                 "seq",
                 "matter",
-                "limit_yen",
+                "limit_display",
                 "limit_text",
                 "estimated_limit_yen",
-                "authorized_fy",
-                "first_burden_fy",
-                "last_burden_fy",
+                "authorized_fy_display",
+                "span_display",
                 "spread_rule",
                 *self.readonly_fields,
             ]

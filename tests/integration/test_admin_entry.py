@@ -134,3 +134,19 @@ def test_submitted_commitment_cannot_be_deleted(client, org, posted):
     response = client.post(f"/admin/commitments/commitment/{posted.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Commitment.objects.filter(pk=posted.pk).exists()
+
+
+def test_approved_commitment_is_view_only_for_officer(client, org, posted):
+    from commitments.services import approval
+
+    approval.commitment_submit(actor=org.officer2, commitment=posted)
+    approval.commitment_approve(actor=org.approver, commitment=posted)
+    client.force_login(org.officer2)
+    page = client.get(f"/admin/commitments/commitment/{posted.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "12,345" in html and "令和8年度" in html and "令和9年度から令和13年度まで" in html
+    assert 'name="matter"' not in html  # no editable inputs
+    response = client.post(f"/admin/commitments/commitment/{posted.pk}/change/", {"matter": "書き換え"})
+    assert response.status_code == 403
+    assert Commitment.objects.get(pk=posted.pk).matter == "庁舎清掃業務委託"
