@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -108,10 +109,19 @@ def commitment_update_draft(*, actor: User, commitment: Commitment, expected_ver
     return locked
 
 
-def _transition(actor: User, commitment: Commitment, action: str, note: str = "", **extra: Any) -> Commitment:
-    """Move a commitment along TRANSITIONS under a row lock, recording the step."""
+def _transition(
+    actor: User,
+    commitment: Commitment,
+    action: str,
+    note: str = "",
+    guard: Callable[[Commitment], None] | None = None,
+    **extra: Any,
+) -> Commitment:
+    """Move a commitment along TRANSITIONS under a row lock, recording the step; `guard` checks the locked row."""
     allowed_from, to_status = TRANSITIONS[action]
     locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if guard is not None:
+        guard(locked)
     if locked.status not in allowed_from:
         raise InvalidTransitionError(
             _("「%(status)s」の債務負担行為には実行できません。") % {"status": locked.get_status_display()}
@@ -158,14 +168,17 @@ def commitment_reject(*, actor: User, commitment: Commitment, reason: str) -> Co
 def commitment_approve(*, actor: User, commitment: Commitment, resolution: str = "") -> Commitment:
     """Approve a submission (never one's own) and queue its projection after commit."""
     _require(actor, "approve_commitment", commitment.organization)
-    current = Commitment.objects.only("submitted_by_id").get(pk=commitment.pk)
-    if current.submitted_by_id == actor.pk:
-        raise SegregationOfDutiesError()
+
+    def not_own_submission(locked: Commitment) -> None:
+        if locked.submitted_by_id == actor.pk:
+            raise SegregationOfDutiesError()
+
     approved = _transition(
         actor,
         commitment,
         "approve",
         note=resolution,
+        guard=not_own_submission,
         approved_by=actor,
         approved_at=timezone.now(),
         resolution=resolution,

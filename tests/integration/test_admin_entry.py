@@ -63,22 +63,20 @@ def test_negative_limit_refused_in_form(client, org):
     assert not Commitment.objects.filter(matter="x").exists()
 
 
+def _approve_in_admin(client, pk, resolution=""):
+    return client.post(
+        "/admin/commitments/commitment/",
+        {"action": "approve_selected", "_selected_action": [pk], "confirm": "1", "resolution": resolution},
+        follow=True,
+    )
+
+
 def test_submit_and_approve_actions(client, org, posted):
     client.post("/admin/commitments/commitment/", {"action": "submit_selected", "_selected_action": [posted.pk]})
     assert Commitment.objects.get(pk=posted.pk).status == Status.SUBMITTED
 
-    # The submitter holds no approver role here; a second officer who also approves cannot approve their own.
     client.force_login(org.approver)
-    response = client.post(
-        "/admin/commitments/commitment/",
-        {
-            "action": "approve_selected",
-            "_selected_action": [posted.pk],
-            "confirm": "1",
-            "resolution": "令和8年第1回定例会 議案第10号",
-        },
-        follow=True,
-    )
+    response = _approve_in_admin(client, posted.pk, "令和8年第1回定例会 議案第10号")
     assert "1 件を承認しました" in response.content.decode()
     approved = Commitment.objects.get(pk=posted.pk)
     assert approved.status == Status.APPROVED and approved.resolution == "令和8年第1回定例会 議案第10号"
@@ -99,17 +97,8 @@ def test_submitter_with_approver_role_is_refused_per_item(client, org):
         last_burden_fy=2027,
     )
     approval.commitment_submit(actor=org.officer, commitment=commitment)
-    client.force_login(org.officer)
-    response = client.post(
-        "/admin/commitments/commitment/",
-        {
-            "action": "approve_selected",
-            "_selected_action": [commitment.pk],
-            "confirm": "1",
-            "resolution": "",
-        },
-        follow=True,
-    )
+    client.force_login(org.officer)  # holds the approver role too, but submitted this one
+    response = _approve_in_admin(client, commitment.pk)
     assert "自分が提出した債務負担行為は承認できません" in response.content.decode()
     assert Commitment.objects.get(pk=commitment.pk).status == Status.SUBMITTED
 
