@@ -1,47 +1,62 @@
-"""The four roles as data, and the idempotent function that creates them (used by migration 0002)."""
+"""The four roles as data, and the idempotent function that creates them (used by migrations and load_demo)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+_READ_ALL = [
+    "view_commitment",
+    "view_plannedamount",
+    "view_contract",
+    "view_installment",
+    "view_payment",
+    "view_amendment",
+    "view_commitmentevent",
+    "view_segment",
+    "view_projectionyear",
+    "view_exposure",
+]
+_HISTORY = [
+    "view_historicalcommitment",
+    "view_historicalplannedamount",
+    "view_historicalcontract",
+    "view_historicalinstallment",
+    "view_historicalpayment",
+    "view_historicalamendment",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "finance_officer": [
-        "view_commitment",
+        *_READ_ALL,
+        *_HISTORY,
         "add_commitment",
         "change_commitment",
         "delete_commitment",
         "submit_commitment",
-        "view_exposure",
-        "view_segment",
-        "view_projectionyear",
-        "view_commitmentevent",
-        "view_historicalcommitment",
+        "add_plannedamount",
+        "change_plannedamount",
+        "delete_plannedamount",
+        "add_contract",
+        "change_contract",
+        "add_installment",
+        "change_installment",
+        "add_payment",
+        "add_amendment",
+        "change_amendment",
+        "delete_amendment",
+        "submit_amendment",
     ],
-    "approver": [
-        "view_commitment",
-        "approve_commitment",
-        "view_exposure",
-        "view_segment",
-        "view_projectionyear",
-        "view_commitmentevent",
-        "view_historicalcommitment",
-    ],
-    "auditor": [
-        "view_commitment",
-        "view_exposure",
-        "view_segment",
-        "view_projectionyear",
-        "view_commitmentevent",
-        "view_historicalcommitment",
-        "view_reportdelivery",
-        "view_organization",
-    ],
+    "approver": [*_READ_ALL, *_HISTORY, "approve_commitment", "approve_amendment"],
+    "auditor": [*_READ_ALL, *_HISTORY, "view_reportdelivery", "view_organization"],
     "management": ["view_exposure"],
 }
 
 
-def roles_ensure(apps: Any) -> None:
-    """Create the permissions and the role groups with exactly their permissions (idempotent)."""
+def roles_ensure(apps: Any, *, strict: bool = True) -> None:
+    """Create the permissions and the role groups with exactly their permissions (idempotent).
+
+    Migrations pass strict=False: an early migration runs before later models (and their permissions) exist.
+    """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -54,6 +69,6 @@ def roles_ensure(apps: Any) -> None:
         group, _ = group_model.objects.get_or_create(name=role)
         perms = list(permission_model.objects.filter(content_type__app_label="commitments", codename__in=codenames))
         missing = set(codenames) - {p.codename for p in perms}
-        if missing:
+        if missing and strict:
             raise RuntimeError(f"permissions missing for {role}: {sorted(missing)}")
         group.permissions.set(perms)

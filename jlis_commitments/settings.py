@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from jlis_commitments import env
@@ -22,8 +23,6 @@ if DEBUG:
 else:
     SECRET_KEY = env.env_str("DJANGO_SECRET_KEY")
 if not DEBUG and len(SECRET_KEY) < 32:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 32 characters")
 ALLOWED_HOSTS = env.env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 SITE_URL = env.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -144,7 +143,14 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 # Domain settings
-COMMITMENT_WARN_SHARE = env.env_int("COMMITMENT_WARN_PERCENT", 90)
+# Contracts reaching this share of a commitment's limit are registered with a warning; above 100 % refused.
+COMMITMENT_WARN_PERCENT = env.env_int("COMMITMENT_WARN_PERCENT", 90)
+if not 1 <= COMMITMENT_WARN_PERCENT <= 100:
+    raise ImproperlyConfigured("COMMITMENT_WARN_PERCENT must be between 1 and 100")
+
+# History is a record: it is read, never reverted from the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from commitments.roles import ROLE_PERMISSIONS, roles_ensure
 
 
 def create_roles(apps, schema_editor):
-    roles_ensure(apps)
+    roles_ensure(apps, strict=False)
 
 
 def remove_roles(apps, schema_editor):

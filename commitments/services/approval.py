@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments.models import Commitment, CommitmentEvent, Organization, Segment, Status, User
+from commitments.models import Commitment, CommitmentEvent, Organization, PlannedAmount, Segment, Status, User
+from commitments.services import planning
 from commitments.services import projection as projection_services
+from commitments.services.common import record_event, require
 from commitments.services.errors import (
     ConcurrentUpdateError,
     InvalidTransitionError,
@@ -39,15 +41,11 @@ EDITABLE_FIELDS = frozenset(
         "first_burden_fy",
         "last_burden_fy",
         "spread_rule",
+        "spread_start_month",
+        "spread_months",
+        "kind",
     }
 )
-
-
-def _require(actor: User, perm: str, organization: Organization) -> None:
-    if not actor.is_active or not actor.has_perm(f"commitments.{perm}"):
-        raise PermissionDeniedError()
-    if not actor.is_superuser and actor.organization_id != organization.pk:
-        raise PermissionDeniedError(_("他の団体の債務負担行為は操作できません。"))
 
 
 def _validate(fields: dict[str, Any], organization: Organization) -> None:
@@ -61,21 +59,18 @@ def _validate(fields: dict[str, Any], organization: Organization) -> None:
         raise ServiceError(_("行為年度 ≦ 負担年度（初年度） ≦ 負担年度（最終年度）となるように入力してください。"))
     if last - first >= 50:
         raise ServiceError(_("負担年度の期間は50年以内としてください。"))
+    monthly = fields.get("spread_rule") == "monthly"
+    if monthly and not (fields.get("spread_start_month") and fields.get("spread_months")):
+        raise ServiceError(_("月割の場合は開始月と月数を入力してください。"))
     segment = fields["segment"]
     if isinstance(segment, Segment) and segment.organization_id != organization.pk:
         raise ServiceError(_("事業区分が団体と一致しません。"))
 
 
-def _record(commitment: Commitment, actor: User, action: str, before: str, note: str = "") -> None:
-    CommitmentEvent.objects.create(
-        commitment=commitment, actor=actor, action=action, from_status=before, to_status=commitment.status, note=note
-    )
-
-
 @transaction.atomic
 def commitment_create(*, actor: User, organization: Organization, **fields: Any) -> Commitment:
     """Enter a new commitment as a draft."""
-    _require(actor, "add_commitment", organization)
+    require(actor, "add_commitment", organization)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -83,14 +78,15 @@ def commitment_create(*, actor: User, organization: Organization, **fields: Any)
     commitment = Commitment(organization=organization, created_by=actor, status=Status.DRAFT, **fields)
     commitment._history_user = actor  # type: ignore[attr-defined]
     commitment.save()
-    _record(commitment, actor, "create", "")
+    planning.planned_sync(actor=actor, commitment=commitment)
+    record_event(commitment, actor, "create", "")
     return commitment
 
 
 @transaction.atomic
 def commitment_update_draft(*, actor: User, commitment: Commitment, expected_version: int, **fields: Any) -> Commitment:
     """Change a draft; refused when someone saved it since `expected_version` was read."""
-    _require(actor, "change_commitment", commitment.organization)
+    require(actor, "change_commitment", commitment.organization)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -106,6 +102,7 @@ def commitment_update_draft(*, actor: User, commitment: Commitment, expected_ver
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
+    planning.planned_sync(actor=actor, commitment=locked)
     return locked
 
 
@@ -133,23 +130,29 @@ def _transition(
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
-    _record(locked, actor, action, before, note)
+    record_event(locked, actor, action, before, note)
     return locked
 
 
 @transaction.atomic
 def commitment_submit(*, actor: User, commitment: Commitment) -> Commitment:
     """Send a draft for approval."""
-    _require(actor, "submit_commitment", commitment.organization)
+    require(actor, "submit_commitment", commitment.organization)
     return _transition(
-        actor, commitment, "submit", submitted_by=actor, submitted_at=timezone.now(), rejection_reason=""
+        actor,
+        commitment,
+        "submit",
+        guard=planning.planned_check,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+        rejection_reason="",
     )
 
 
 @transaction.atomic
 def commitment_withdraw(*, actor: User, commitment: Commitment) -> Commitment:
     """Take a submission back to draft (only its submitter)."""
-    _require(actor, "submit_commitment", commitment.organization)
+    require(actor, "submit_commitment", commitment.organization)
     if commitment.submitted_by_id != actor.pk:
         raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
     return _transition(actor, commitment, "withdraw")
@@ -158,7 +161,7 @@ def commitment_withdraw(*, actor: User, commitment: Commitment) -> Commitment:
 @transaction.atomic
 def commitment_reject(*, actor: User, commitment: Commitment, reason: str) -> Commitment:
     """Send a submission back to its officer with a reason."""
-    _require(actor, "approve_commitment", commitment.organization)
+    require(actor, "approve_commitment", commitment.organization)
     if not reason.strip():
         raise ServiceError(_("差戻し理由を入力してください。"))
     return _transition(actor, commitment, "reject", note=reason, rejection_reason=reason)
@@ -167,7 +170,7 @@ def commitment_reject(*, actor: User, commitment: Commitment, reason: str) -> Co
 @transaction.atomic
 def commitment_approve(*, actor: User, commitment: Commitment, resolution: str = "") -> Commitment:
     """Approve a submission (never one's own) and queue its projection after commit."""
-    _require(actor, "approve_commitment", commitment.organization)
+    require(actor, "approve_commitment", commitment.organization)
 
     def not_own_submission(locked: Commitment) -> None:
         if locked.submitted_by_id == actor.pk:
@@ -191,10 +194,13 @@ def commitment_approve(*, actor: User, commitment: Commitment, resolution: str =
 @transaction.atomic
 def commitment_delete_draft(*, actor: User, commitment: Commitment) -> None:
     """Delete a draft that was never submitted for approval; its history keeps the deletion."""
-    _require(actor, "delete_commitment", commitment.organization)
+    require(actor, "delete_commitment", commitment.organization)
     locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if locked.status != Status.DRAFT or locked.submitted_by_id is not None:
         raise InvalidTransitionError(_("提出されたことのない起案中の債務負担行為だけを削除できます。"))
     CommitmentEvent.objects.filter(commitment=locked).delete()
+    for row in PlannedAmount.objects.filter(commitment=locked):
+        row._history_user = actor  # type: ignore[attr-defined]
+        row.delete()
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.delete()

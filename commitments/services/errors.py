@@ -37,3 +37,16 @@ class ConcurrentUpdateError(ServiceError):
     """Someone else saved the same record first."""
 
     default_message = _("他の利用者が先に更新しました。最新の内容を読み込み直してから再度保存してください。")
+
+
+class LimitExceededError(ServiceError):
+    """Contracts would exceed the commitment's limit (限度額)."""
+
+
+class RowErrors(ServiceError):
+    """An all-or-nothing upload was refused; `rows` lists (line number, message) for every bad row."""
+
+    def __init__(self, rows: list[tuple[int, str]]) -> None:
+        self.rows = rows
+        message = _("取込みを中止しました（%(n)d 行に誤りがあります）。何も登録されていません。")
+        super().__init__(message % {"n": len(rows)})

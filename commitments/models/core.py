@@ -90,6 +90,18 @@ class SpreadRule(models.TextChoices):
     EXPLICIT = "explicit", _("個別入力")
 
 
+class CommitmentKind(models.TextChoices):
+    """What the authority is for; used to filter and group (the budget does not always print it)."""
+
+    LEASE = "lease", _("賃借・リース")
+    SERVICE = "service", _("業務委託・保守")
+    CONSTRUCTION = "construction", _("工事・施設整備")
+    SYSTEM = "system", _("システム開発・更改")
+    GUARANTEE = "guarantee", _("債務保証・損失補償")
+    SUBSIDY = "subsidy", _("補助・利子補給")
+    OTHER = "other", _("その他")
+
+
 APPROVED_STATES = [Status.APPROVED, Status.ACTIVE, Status.COMPLETED, Status.LAPSED, Status.ABOLISHED]
 
 
@@ -117,7 +129,20 @@ class Commitment(models.Model):
     authorized_fy = models.PositiveSmallIntegerField(_("行為年度"))
     first_burden_fy = models.PositiveSmallIntegerField(_("負担年度（初年度）"))
     last_burden_fy = models.PositiveSmallIntegerField(_("負担年度（最終年度）"))
+    kind = models.CharField(
+        _("種別"), max_length=20, choices=CommitmentKind.choices, default=CommitmentKind.OTHER, db_index=True
+    )
+    contract_until_fy = models.PositiveSmallIntegerField(
+        _("契約締結期限（年度）"),
+        null=True,
+        blank=True,
+        help_text=_("補正で延長された場合のみ。空欄は行為年度まで"),
+    )
     spread_rule = models.CharField(_("年割の方法"), max_length=10, choices=SpreadRule.choices, default=SpreadRule.EQUAL)
+    spread_start_month = models.DateField(
+        _("月割の開始月"), null=True, blank=True, help_text=_("月割の場合：支払の始まる月（その月の1日）")
+    )
+    spread_months = models.PositiveSmallIntegerField(_("月割の月数"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
     created_by = models.ForeignKey(
@@ -199,6 +224,14 @@ class Commitment(models.Model):
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
                 name="commitment_approver_not_submitter",
             ),
+            models.CheckConstraint(
+                condition=Q(contract_until_fy__isnull=True) | Q(contract_until_fy__gte=F("authorized_fy")),
+                name="commitment_contract_until_after_authorized",
+            ),
+            models.CheckConstraint(
+                condition=~Q(spread_rule="monthly") | (Q(spread_start_month__isnull=False) & Q(spread_months__gte=1)),
+                name="commitment_monthly_rule_has_months",
+            ),
             models.UniqueConstraint(
                 fields=["organization", "authorized_fy", "seq"],
                 name="commitment_unique_seq",
@@ -213,6 +246,11 @@ class Commitment(models.Model):
     def exposure_limit_yen(self) -> int:
         """The amount counted in exposure: the limit, else the officer's estimate, else 0."""
         return self.limit_yen if self.limit_yen is not None else (self.estimated_limit_yen or 0)
+
+    @property
+    def contract_deadline_fy(self) -> int:
+        """Last fiscal year in which contracts may be signed: the 行為年度 unless an amendment extended it."""
+        return self.contract_until_fy or self.authorized_fy
 
     @property
     def is_text_limit(self) -> bool:
@@ -244,69 +282,25 @@ class CommitmentEvent(models.Model):
         return f"{self.commitment_id}: {self.action} {self.from_status}→{self.to_status}"
 
 
-class ProjectionYear(models.Model):
-    """Projected outflow of one commitment in one fiscal year (derived; rebuilt by the projection jobs)."""
+class PlannedAmount(models.Model):
+    """One fiscal year's planned amount (年割額) of a commitment; the rows sum to the limit."""
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.CASCADE, related_name="projection", verbose_name=_("債務負担行為")
+        Commitment, on_delete=models.PROTECT, related_name="planned_amounts", verbose_name=_("債務負担行為")
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    planned_yen = models.BigIntegerField(_("年割額"), default=0)
-    paid_yen = models.BigIntegerField(_("支出済"), default=0)
-    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
-    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
-    computed_at = models.DateTimeField(_("計算日時"))
+    amount_yen = models.BigIntegerField(_("年割額（円）"))
+
+    history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("年度別推計")
-        verbose_name_plural = _("年度別推計")
+        verbose_name = _("年割額")
+        verbose_name_plural = _("年割額")
+        ordering = ["commitment", "fiscal_year"]
         constraints = [
-            models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="projection_unique_year"),
-            models.CheckConstraint(
-                condition=Q(planned_yen__gte=0)
-                & Q(paid_yen__gte=0)
-                & Q(contracted_yen__gte=0)
-                & Q(uncontracted_yen__gte=0),
-                name="projection_amounts_not_negative",
-            ),
-        ]
-        indexes = [models.Index(fields=["organization", "fiscal_year", "segment"], name="projection_org_fy_seg")]
-
-    def __str__(self) -> str:
-        return f"{self.commitment_id} FY{self.fiscal_year}"
-
-
-class ReportDelivery(models.Model):
-    """One scheduled report for one organization and period, claimed before sending so it goes out once."""
-
-    class State(models.TextChoices):
-        CLAIMED = "claimed", _("送信中")
-        SENT = "sent", _("送信済")
-        FAILED = "failed", _("失敗")
-        SKIPPED = "skipped", _("宛先なし")
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("団体")
-    )
-    kind = models.CharField(_("報告の種類"), max_length=30)
-    period = models.CharField(_("対象期間"), max_length=7, help_text="YYYY-MM")
-    state = models.CharField(_("状態"), max_length=10, choices=State.choices, default=State.CLAIMED)
-    recipients = models.TextField(_("宛先"), blank=True)
-    subject = models.CharField(_("件名"), max_length=300, blank=True)
-    error = models.TextField(_("エラー"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
-    claimed_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("報告送信記録")
-        verbose_name_plural = _("報告送信記録")
-        ordering = ["-claimed_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "kind", "period"], name="delivery_once_per_period"),
+            models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="planned_unique_year"),
+            models.CheckConstraint(condition=Q(amount_yen__gte=0), name="planned_not_negative"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization_id} {self.kind} {self.period}"
+        return f"{self.commitment_id} FY{self.fiscal_year}: {self.amount_yen}"

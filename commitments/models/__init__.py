@@ -1,0 +1,46 @@
+"""Data model: organizations, commitments (債務負担行為), contracts, amendments, projections, deliveries."""
+
+from commitments.models.amendments import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
+from commitments.models.contracts import Contract, Installment, Payment, PaymentTerms
+from commitments.models.core import (
+    APPROVED_STATES,
+    MAX_FY,
+    MAX_SPAN_YEARS,
+    MIN_FY,
+    Commitment,
+    CommitmentEvent,
+    CommitmentKind,
+    Organization,
+    PlannedAmount,
+    Segment,
+    SpreadRule,
+    Status,
+    User,
+)
+from commitments.models.outflow import ProjectionYear
+from commitments.models.reports import ReportDelivery
+
+__all__ = [
+    "APPROVED_STATES",
+    "MAX_FY",
+    "MAX_SPAN_YEARS",
+    "MIN_FY",
+    "OPEN_AMENDMENT_STATES",
+    "Amendment",
+    "AmendmentStatus",
+    "Commitment",
+    "CommitmentEvent",
+    "CommitmentKind",
+    "Contract",
+    "Installment",
+    "Organization",
+    "Payment",
+    "PaymentTerms",
+    "PlannedAmount",
+    "ProjectionYear",
+    "ReportDelivery",
+    "Segment",
+    "SpreadRule",
+    "Status",
+    "User",
+]

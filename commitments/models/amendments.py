@@ -1,0 +1,115 @@
+"""Amendments (補正): the only way an approved commitment changes; each is submitted and approved itself."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from commitments.models.core import Commitment, Organization
+
+
+class AmendmentStatus(models.TextChoices):
+    """Life cycle of an amendment (see services.amendments.TRANSITIONS)."""
+
+    DRAFT = "draft", _("起案中")
+    SUBMITTED = "submitted", _("承認待ち")
+    APPROVED = "approved", _("承認済")
+
+
+OPEN_AMENDMENT_STATES = [AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED]
+
+
+class Amendment(models.Model):
+    """A proposed change (limit, span, matter, contract deadline) or abolition (廃止) of an approved commitment."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("団体")
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("債務負担行為")
+    )
+    number = models.PositiveSmallIntegerField(_("補正番号"))
+    reason = models.TextField(_("補正の理由"))
+    abolish = models.BooleanField(_("廃止"), default=False, help_text=_("未契約の限度額を廃止します"))
+    new_matter = models.CharField(_("変更後の事項"), max_length=500, blank=True)
+    new_limit_yen = models.BigIntegerField(_("変更後の限度額（円）"), null=True, blank=True)
+    new_limit_text = models.CharField(_("変更後の限度額（文言）"), max_length=500, blank=True)
+    new_estimated_limit_yen = models.BigIntegerField(_("変更後の見込額（円）"), null=True, blank=True)
+    new_first_burden_fy = models.PositiveSmallIntegerField(_("変更後の負担年度（初年度）"), null=True, blank=True)
+    new_last_burden_fy = models.PositiveSmallIntegerField(_("変更後の負担年度（最終年度）"), null=True, blank=True)
+    new_contract_until_fy = models.PositiveSmallIntegerField(_("契約締結期限の延長（年度）"), null=True, blank=True)
+    new_planned = models.JSONField(
+        _("変更後の年割額"), default=dict, blank=True, help_text=_("年度→円。個別入力の年割額を変える場合のみ")
+    )
+    status = models.CharField(
+        _("状態"), max_length=12, choices=AmendmentStatus.choices, default=AmendmentStatus.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField(_("版"), default=1)
+    before = models.JSONField(_("変更前"), default=dict, blank=True)
+    after = models.JSONField(_("変更後"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("起案者")
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("提出者"),
+    )
+    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("承認者"),
+    )
+    approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    resolution = models.CharField(_("議決・決裁"), max_length=200, blank=True)
+    rejection_reason = models.TextField(_("差戻し理由"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("補正")
+        verbose_name_plural = _("補正")
+        ordering = ["commitment", "number"]
+        permissions = [
+            ("submit_amendment", _("補正を提出できる")),
+            ("approve_amendment", _("補正を承認できる")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "number"], name="amendment_unique_number"),
+            models.UniqueConstraint(
+                fields=["commitment"],
+                condition=Q(status__in=OPEN_AMENDMENT_STATES),
+                name="amendment_one_open_per_commitment",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_limit_yen__isnull=True) | Q(new_limit_yen__gt=0), name="amendment_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_first_burden_fy__isnull=True)
+                | Q(new_last_burden_fy__isnull=True)
+                | Q(new_last_burden_fy__gte=F("new_first_burden_fy")),
+                name="amendment_span_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AmendmentStatus.APPROVED) | Q(approved_by__isnull=False),
+                name="amendment_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
+                name="amendment_approver_not_submitter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment} 補正第{self.number}号"

@@ -1,0 +1,117 @@
+"""Contracts (契約) signed under a commitment, their payment schedules (支払予定) and payments (支出実績)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from commitments.models.core import Commitment, Organization
+
+
+class PaymentTerms(models.TextChoices):
+    """How a contract's amount falls due (same values as projection.PaymentTerms)."""
+
+    MONTHLY = "monthly", _("毎月払")
+    QUARTERLY = "quarterly", _("四半期払")
+    SEMIANNUAL = "semiannual", _("半期払")
+    ANNUAL = "annual", _("年1回払")
+    LUMP_SUM = "lump_sum", _("完了時一括払")
+    EXPLICIT = "explicit", _("個別指定")
+
+
+class Contract(models.Model):
+    """A contract signed under a commitment's authority; its amount counts against the limit."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("団体")
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("債務負担行為")
+    )
+    contract_no = models.CharField(_("契約番号"), max_length=50)
+    counterparty = models.CharField(_("契約相手方"), max_length=200)
+    signed_on = models.DateField(_("契約締結日"))
+    start_on = models.DateField(_("契約期間（開始）"))
+    end_on = models.DateField(_("契約期間（終了）"))
+    amount_yen = models.BigIntegerField(_("契約金額（円）"))
+    payment_terms = models.CharField(
+        _("支払条件"), max_length=12, choices=PaymentTerms.choices, default=PaymentTerms.MONTHLY
+    )
+    note = models.TextField(_("備考"), blank=True)
+    version = models.PositiveIntegerField(_("版"), default=1)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("契約")
+        verbose_name_plural = _("契約")
+        ordering = ["commitment", "signed_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "contract_no"], name="contract_unique_number"),
+            models.CheckConstraint(condition=Q(amount_yen__gt=0), name="contract_amount_positive"),
+            models.CheckConstraint(condition=Q(end_on__gte=F("start_on")), name="contract_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_no} {self.counterparty}"
+
+
+class Installment(models.Model):
+    """One scheduled payment (支払予定) of a contract, bucketed into the fiscal year of its due date."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="installments", verbose_name=_("契約")
+    )
+    due_on = models.DateField(_("支払予定日"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    amount_yen = models.BigIntegerField(_("支払予定額（円）"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("支払予定")
+        verbose_name_plural = _("支払予定")
+        ordering = ["contract", "due_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "due_on"], name="installment_unique_due_date"),
+            models.CheckConstraint(condition=Q(amount_yen__gte=0), name="installment_not_negative"),
+        ]
+        indexes = [models.Index(fields=["contract", "fiscal_year"], name="installment_contract_fy")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.due_on}: {self.amount_yen}"
+
+
+class Payment(models.Model):
+    """A payment made under a contract (支出実績), charged to a fiscal year (April–May may close the prior year)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments", verbose_name=_("契約"))
+    paid_on = models.DateField(_("支出日"))
+    fiscal_year = models.PositiveSmallIntegerField(_("会計年度"), help_text=_("出納整理期間（4・5月）は前年度も可"))
+    amount_yen = models.BigIntegerField(_("支出額（円）"))
+    reference = models.CharField(_("支出命令番号等"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("支出実績")
+        verbose_name_plural = _("支出実績")
+        ordering = ["contract", "paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_yen__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["contract", "fiscal_year"], name="payment_contract_fy")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.paid_on}: {self.amount_yen}"

@@ -1,0 +1,43 @@
+"""Derived projection rows: one commitment's outflow in one fiscal year."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models.core import Commitment, Organization, Segment
+
+
+class ProjectionYear(models.Model):
+    """Projected outflow of one commitment in one fiscal year (derived; rebuilt by the projection jobs)."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="projection", verbose_name=_("債務負担行為")
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    planned_yen = models.BigIntegerField(_("年割額"), default=0)
+    paid_yen = models.BigIntegerField(_("支出済"), default=0)
+    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
+    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
+    computed_at = models.DateTimeField(_("計算日時"))
+
+    class Meta:
+        verbose_name = _("年度別推計")
+        verbose_name_plural = _("年度別推計")
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="projection_unique_year"),
+            models.CheckConstraint(
+                condition=Q(planned_yen__gte=0)
+                & Q(paid_yen__gte=0)
+                & Q(contracted_yen__gte=0)
+                & Q(uncontracted_yen__gte=0),
+                name="projection_amounts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "fiscal_year", "segment"], name="projection_org_fy_seg")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} FY{self.fiscal_year}"

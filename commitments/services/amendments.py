@@ -1,0 +1,317 @@
+"""Amendments (補正): propose, submit, approve (never one's own); approval changes the commitment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commitments import fiscal
+from commitments.models import (
+    MAX_SPAN_YEARS,
+    OPEN_AMENDMENT_STATES,
+    Amendment,
+    AmendmentStatus,
+    Commitment,
+    Contract,
+    Installment,
+    Payment,
+    SpreadRule,
+    Status,
+    User,
+)
+from commitments.services import planning
+from commitments.services import projection as projection_services
+from commitments.services.common import lock_commitment, record_event, require
+from commitments.services.errors import (
+    ConcurrentUpdateError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    SegregationOfDutiesError,
+    ServiceError,
+)
+
+AMENDABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({AmendmentStatus.DRAFT}), AmendmentStatus.SUBMITTED),
+    "withdraw": (frozenset({AmendmentStatus.SUBMITTED}), AmendmentStatus.DRAFT),
+    "reject": (frozenset({AmendmentStatus.SUBMITTED}), AmendmentStatus.DRAFT),
+    "approve": (frozenset({AmendmentStatus.SUBMITTED}), AmendmentStatus.APPROVED),
+}
+PROPOSAL_FIELDS = frozenset(
+    {
+        "reason",
+        "abolish",
+        "new_matter",
+        "new_limit_yen",
+        "new_limit_text",
+        "new_estimated_limit_yen",
+        "new_first_burden_fy",
+        "new_last_burden_fy",
+        "new_contract_until_fy",
+        "new_planned",
+    }
+)
+# What an approved amendment may change on the commitment, recorded before and after.
+SNAPSHOT_FIELDS = (
+    "matter",
+    "limit_yen",
+    "limit_text",
+    "estimated_limit_yen",
+    "first_burden_fy",
+    "last_burden_fy",
+    "contract_until_fy",
+    "status",
+)
+
+
+def _yen(amount: int) -> str:
+    return fiscal.format_amount(amount, unit="円") + "円"
+
+
+def _proposed_values(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]:
+    """The commitment's fields as they would be after the proposal."""
+    values = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
+    if p.get("new_matter"):
+        values["matter"] = p["new_matter"].strip()
+    if p.get("new_limit_yen") is not None:
+        values.update(limit_yen=p["new_limit_yen"], limit_text="", estimated_limit_yen=None)
+    elif p.get("new_limit_text"):
+        values.update(limit_yen=None, limit_text=p["new_limit_text"].strip())
+        values["estimated_limit_yen"] = p.get("new_estimated_limit_yen")
+    elif p.get("new_estimated_limit_yen") is not None and commitment.limit_yen is None:
+        values["estimated_limit_yen"] = p["new_estimated_limit_yen"]
+    for name in ("first_burden_fy", "last_burden_fy", "contract_until_fy"):
+        if p.get(f"new_{name}") is not None:
+            values[name] = p[f"new_{name}"]
+    if p.get("abolish"):
+        values["status"] = Status.ABOLISHED
+    return values
+
+
+def _check_proposal(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a proposal the commitment's contracts, payments or the rules would not survive."""
+    if not (p.get("reason") or "").strip():
+        raise ServiceError(_("補正の理由を入力してください。"))
+    if p.get("new_limit_yen") is not None and p.get("new_limit_text"):
+        raise ServiceError(_("変更後の限度額は金額か文言のどちらかにしてください。"))
+    values = _proposed_values(commitment, p)
+    changed = any(values[k] != getattr(commitment, k) for k in SNAPSHOT_FIELDS) or bool(p.get("new_planned"))
+    if not changed:
+        raise ServiceError(_("変更内容がありません（限度額・期間・事項・契約締結期限・廃止のいずれかを入力）。"))
+    if values["limit_yen"] is not None and values["limit_yen"] <= 0:
+        raise ServiceError(_("限度額は正の金額でなければなりません。"))
+    first, last = values["first_burden_fy"], values["last_burden_fy"]
+    if not commitment.authorized_fy <= first <= last:
+        raise ServiceError(_("行為年度 ≦ 負担年度（初年度） ≦ 負担年度（最終年度）となるようにしてください。"))
+    if last - first >= MAX_SPAN_YEARS:
+        raise ServiceError(_("負担年度の期間は50年以内としてください。"))
+    until = values["contract_until_fy"]
+    if until is not None and until < commitment.authorized_fy:
+        raise ServiceError(_("契約締結期限は行為年度以降の年度にしてください。"))
+    contracted = Contract.objects.filter(commitment=commitment).aggregate(t=Sum("amount_yen"))["t"] or 0
+    if values["limit_yen"] is not None and values["limit_yen"] < contracted:
+        raise ServiceError(
+            _("変更後の限度額 %(limit)s が契約済額 %(contracted)s を下回ります。")
+            % {"limit": _yen(values["limit_yen"]), "contracted": _yen(contracted)}
+        )
+    years = Installment.objects.filter(contract__commitment=commitment).aggregate(
+        lo=Min("fiscal_year"), hi=Max("fiscal_year")
+    )
+    paid = Payment.objects.filter(contract__commitment=commitment).aggregate(
+        lo=Min("fiscal_year"), hi=Max("fiscal_year")
+    )
+    used = [y for y in (years["lo"], years["hi"], paid["lo"], paid["hi"]) if y is not None]
+    if used and (min(used) < first or max(used) > last):
+        raise ServiceError(
+            _("変更後の負担年度（%(span)s）の外に契約の支払予定・支出があります（%(used)s）。")
+            % {"span": fiscal.format_span(first, last), "used": fiscal.format_span(min(used), max(used))}
+        )
+    if p.get("new_planned"):
+        planned = {int(fy): int(amount) for fy, amount in p["new_planned"].items()}
+        target = values["limit_yen"] if values["limit_yen"] is not None else values["estimated_limit_yen"]
+        if any(not first <= fy <= last for fy in planned) or (target is not None and sum(planned.values()) != target):
+            raise ServiceError(
+                _("変更後の年割額は変更後の負担年度の中で、合計が限度額と一致するように入力してください。")
+            )
+    return values
+
+
+@transaction.atomic
+def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) -> Amendment:
+    """Draft an amendment of an approved commitment (one open amendment per commitment)."""
+    require(actor, "add_amendment", commitment.organization_id)
+    unknown = set(proposal) - PROPOSAL_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = lock_commitment(commitment.pk)
+    if locked.status not in AMENDABLE_STATES:
+        raise InvalidTransitionError(
+            _("補正できるのは承認済・契約済の債務負担行為だけです（現在：%(status)s）。")
+            % {"status": locked.get_status_display()}
+        )
+    if Amendment.objects.filter(commitment=locked, status__in=OPEN_AMENDMENT_STATES).exists():
+        raise ServiceError(_("この債務負担行為には手続中の補正があります。先にそれを承認または削除してください。"))
+    _check_proposal(locked, proposal)
+    number = (Amendment.objects.filter(commitment=locked).aggregate(n=Max("number"))["n"] or 0) + 1
+    amendment = Amendment(
+        organization_id=locked.organization_id, commitment=locked, number=number, created_by=actor, **proposal
+    )
+    amendment._history_user = actor  # type: ignore[attr-defined]
+    amendment.save()
+    record_event(locked, actor, "amendment_create", locked.status, note=_("補正第%(n)d号") % {"n": number})
+    return amendment
+
+
+@transaction.atomic
+def amendment_update_draft(*, actor: User, amendment: Amendment, expected_version: int, **proposal: Any) -> Amendment:
+    """Change a draft amendment; refused when someone saved it since `expected_version` was read."""
+    require(actor, "change_amendment", amendment.organization_id)
+    unknown = set(proposal) - PROPOSAL_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    commitment = lock_commitment(amendment.commitment_id)
+    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    if locked.status != AmendmentStatus.DRAFT:
+        raise InvalidTransitionError(_("起案中の補正だけ変更できます。"))
+    if locked.version != expected_version:
+        raise ConcurrentUpdateError()
+    merged = {name: getattr(locked, name) for name in PROPOSAL_FIELDS} | proposal
+    _check_proposal(commitment, merged)
+    for name, value in proposal.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.save()
+    return locked
+
+
+def _transition(
+    actor: User,
+    amendment: Amendment,
+    action: str,
+    note: str = "",
+    guard: Callable[[Amendment, Commitment], None] | None = None,
+    **extra: Any,
+) -> tuple[Amendment, Commitment]:
+    allowed_from, to_status = TRANSITIONS[action]
+    commitment = lock_commitment(amendment.commitment_id)
+    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    if guard is not None:
+        guard(locked, commitment)
+    if locked.status not in allowed_from:
+        raise InvalidTransitionError(
+            _("「%(status)s」の補正には実行できません。") % {"status": locked.get_status_display()}
+        )
+    locked.status = to_status
+    for name, value in extra.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.save()
+    label = _("補正第%(n)d号") % {"n": locked.number}
+    record_event(commitment, actor, f"amendment_{action}", commitment.status, note=f"{label} {note}".strip())
+    return locked, commitment
+
+
+@transaction.atomic
+def amendment_submit(*, actor: User, amendment: Amendment) -> Amendment:
+    """Send a draft amendment for approval."""
+    require(actor, "submit_amendment", amendment.organization_id)
+    return _transition(
+        actor, amendment, "submit", submitted_by=actor, submitted_at=timezone.now(), rejection_reason=""
+    )[0]
+
+
+@transaction.atomic
+def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
+    """Take a submitted amendment back to draft (only its submitter)."""
+    require(actor, "submit_amendment", amendment.organization_id)
+    if amendment.submitted_by_id != actor.pk:
+        raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
+    return _transition(actor, amendment, "withdraw")[0]
+
+
+@transaction.atomic
+def amendment_reject(*, actor: User, amendment: Amendment, reason: str) -> Amendment:
+    """Send a submitted amendment back with a reason."""
+    require(actor, "approve_amendment", amendment.organization_id)
+    if not reason.strip():
+        raise ServiceError(_("差戻し理由を入力してください。"))
+    return _transition(actor, amendment, "reject", note=reason, rejection_reason=reason)[0]
+
+
+def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, int] | None:
+    """New 年割額 once limit or span changed: the amendment's own, else the rule's; None when unchanged."""
+    if amendment.new_planned:
+        return {int(fy): int(amount) for fy, amount in amendment.new_planned.items()}
+    computed = planning.planned_compute(commitment)
+    if computed is not None:
+        return computed
+    raise ServiceError(
+        _("年割額が個別入力の債務負担行為で限度額・期間を変える場合は、変更後の年割額を入力してください。")
+    )
+
+
+@transaction.atomic
+def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = "") -> Amendment:
+    """Approve (never one's own): the commitment takes the new values; the amendment keeps before/after."""
+    require(actor, "approve_amendment", amendment.organization_id)
+    checked: dict[str, Any] = {}
+
+    def guard(locked: Amendment, commitment: Commitment) -> None:
+        if locked.submitted_by_id == actor.pk:
+            raise SegregationOfDutiesError(_("自分が提出した補正は承認できません（職務分掌）。"))
+        if commitment.status not in AMENDABLE_STATES:
+            raise InvalidTransitionError(_("この債務負担行為は補正できる状態にありません。"))
+        if locked.status == AmendmentStatus.SUBMITTED:
+            checked.update(_check_proposal(commitment, {n: getattr(locked, n) for n in PROPOSAL_FIELDS}))
+
+    approved, commitment = _transition(
+        actor,
+        amendment,
+        "approve",
+        note=resolution,
+        guard=guard,
+        approved_by=actor,
+        approved_at=timezone.now(),
+        resolution=resolution,
+    )
+    before = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
+    money_or_span = any(
+        checked[n] != before[n] for n in ("limit_yen", "estimated_limit_yen", "first_burden_fy", "last_burden_fy")
+    )
+    for name, value in checked.items():
+        setattr(commitment, name, value)
+    if money_or_span or approved.new_planned:
+        planned = _planned_after(commitment, approved)
+        planning.planned_check(commitment, planned)
+        if approved.new_planned and commitment.spread_rule != SpreadRule.EXPLICIT:
+            commitment.spread_rule = SpreadRule.EXPLICIT
+        planning.replace_planned(commitment, planned, actor)
+    commitment.version += 1
+    commitment.needs_projection = True
+    commitment._history_user = actor  # type: ignore[attr-defined]
+    commitment._change_reason = _("補正第%(n)d号") % {"n": approved.number}  # type: ignore[attr-defined]
+    commitment.save()
+    approved.before = before
+    approved.after = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
+    approved.save(update_fields=["before", "after"])
+    record_event(commitment, actor, "amend", before["status"], note=_("補正第%(n)d号") % {"n": approved.number})
+    projection_services.projection_request(commitment_id=commitment.pk)
+    return approved
+
+
+@transaction.atomic
+def amendment_delete_draft(*, actor: User, amendment: Amendment) -> None:
+    """Delete an amendment that was never submitted; its history keeps the deletion."""
+    require(actor, "delete_amendment", amendment.organization_id)
+    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    if locked.status != AmendmentStatus.DRAFT or locked.submitted_by_id is not None:
+        raise InvalidTransitionError(_("提出されたことのない起案中の補正だけを削除できます。"))
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.delete()
