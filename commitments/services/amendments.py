@@ -93,7 +93,7 @@ def _proposed_values(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any
     return values
 
 
-def _check_proposal(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]:
+def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]:
     """Refuse a proposal the commitment's contracts, payments or the rules would not survive."""
     if not (p.get("reason") or "").strip():
         raise ServiceError(_("補正の理由を入力してください。"))
@@ -156,7 +156,7 @@ def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) ->
         )
     if Amendment.objects.filter(commitment=locked, status__in=OPEN_AMENDMENT_STATES).exists():
         raise ServiceError(_("この債務負担行為には手続中の補正があります。先にそれを承認または削除してください。"))
-    _check_proposal(locked, proposal)
+    amendment_check(locked, proposal)
     number = (Amendment.objects.filter(commitment=locked).aggregate(n=Max("number"))["n"] or 0) + 1
     amendment = Amendment(
         organization_id=locked.organization_id, commitment=locked, number=number, created_by=actor, **proposal
@@ -181,7 +181,7 @@ def amendment_update_draft(*, actor: User, amendment: Amendment, expected_versio
     if locked.version != expected_version:
         raise ConcurrentUpdateError()
     merged = {name: getattr(locked, name) for name in PROPOSAL_FIELDS} | proposal
-    _check_proposal(commitment, merged)
+    amendment_check(commitment, merged)
     for name, value in proposal.items():
         setattr(locked, name, value)
     locked.version += 1
@@ -269,7 +269,7 @@ def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = ""
         if commitment.status not in AMENDABLE_STATES:
             raise InvalidTransitionError(_("この債務負担行為は補正できる状態にありません。"))
         if locked.status == AmendmentStatus.SUBMITTED:
-            checked.update(_check_proposal(commitment, {n: getattr(locked, n) for n in PROPOSAL_FIELDS}))
+            checked.update(amendment_check(commitment, {n: getattr(locked, n) for n in PROPOSAL_FIELDS}))
 
     approved, commitment = _transition(
         actor,

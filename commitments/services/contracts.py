@@ -92,6 +92,18 @@ def _check_signed_in_authority(commitment: Commitment, signed_on: date) -> None:
         )
 
 
+def schedule_check(commitment: Commitment, contract: Contract, installments: Sequence[tuple[date, int]]) -> None:
+    """Refuse an explicit schedule that does not sum to the contract amount or leaves the burden span."""
+    _schedule(
+        commitment,
+        amount_yen=contract.amount_yen,
+        start_on=contract.start_on,
+        end_on=contract.end_on,
+        payment_terms=PaymentTerms.EXPLICIT,
+        installments=installments,
+    )
+
+
 def _schedule(
     commitment: Commitment,
     *,
@@ -160,6 +172,51 @@ def _check_fields(values: dict[str, object]) -> None:
         raise ServiceError(_("支払条件が正しくありません。"))
 
 
+def contract_check(
+    *,
+    commitment: Commitment,
+    values: dict[str, object],
+    installments: Sequence[tuple[date, int]] | None = None,
+    contract: Contract | None = None,
+    check_schedule: bool = True,
+) -> tuple[list[tuple[date, int]], list[str]]:
+    """Every rule a contract must meet, without writing: returns its schedule and the warnings.
+
+    Forms call it to show errors next to the fields; the services call it again under the row lock.
+    """
+    _check_fields(values)
+    if contract is None and commitment.status not in CONTRACTABLE_STATES:
+        raise InvalidTransitionError(
+            _("「%(status)s」の債務負担行為には契約を登録できません（承認済のものだけ）。")
+            % {"status": commitment.get_status_display()}
+        )
+    if contract is None or values["signed_on"] != contract.signed_on:
+        _check_signed_in_authority(commitment, values["signed_on"])  # type: ignore[arg-type]
+    same_no = Contract.objects.filter(organization_id=commitment.organization_id, contract_no=values["contract_no"])
+    if contract is not None:
+        same_no = same_no.exclude(pk=contract.pk)
+    if same_no.exists():
+        raise ServiceError(_("契約番号 %(no)s は登録済です。") % {"no": values["contract_no"]})
+    amount = int(values["amount_yen"])  # type: ignore[call-overload]
+    if contract is not None:
+        paid = contract.payments.aggregate(total=Sum("amount_yen"))["total"] or 0
+        if amount < paid:
+            raise ServiceError(_("契約金額を支出済額 %(paid)s より少なくはできません。") % {"paid": _yen(paid)})
+    excluding = contract.pk if contract is not None else None
+    warnings = _availability(commitment, contracted_total(commitment.pk, excluding=excluding), amount)
+    if not check_schedule:
+        return [], warnings
+    rows = _schedule(
+        commitment,
+        amount_yen=amount,
+        start_on=values["start_on"],  # type: ignore[arg-type]
+        end_on=values["end_on"],  # type: ignore[arg-type]
+        payment_terms=str(values["payment_terms"]),
+        installments=installments,
+    )
+    return rows, warnings
+
+
 @transaction.atomic
 def contract_register(
     *,
@@ -187,25 +244,8 @@ def contract_register(
         "payment_terms": payment_terms,
         "note": note,
     }
-    _check_fields(values)
     locked = lock_commitment(commitment.pk)
-    if locked.status not in CONTRACTABLE_STATES:
-        raise InvalidTransitionError(
-            _("「%(status)s」の債務負担行為には契約を登録できません（承認済のものだけ）。")
-            % {"status": locked.get_status_display()}
-        )
-    _check_signed_in_authority(locked, signed_on)
-    if Contract.objects.filter(organization_id=locked.organization_id, contract_no=values["contract_no"]).exists():
-        raise ServiceError(_("契約番号 %(no)s は登録済です。") % {"no": values["contract_no"]})
-    warnings = _availability(locked, contracted_total(locked.pk), amount_yen)
-    rows = _schedule(
-        locked,
-        amount_yen=amount_yen,
-        start_on=start_on,
-        end_on=end_on,
-        payment_terms=payment_terms,
-        installments=installments,
-    )
+    rows, warnings = contract_check(commitment=locked, values=values, installments=installments)
     contract = Contract(organization_id=locked.organization_id, commitment=locked, registered_by=actor, **values)
     contract._history_user = actor  # type: ignore[attr-defined]
     contract.save()
@@ -243,26 +283,10 @@ def contract_update(
     if locked.version != expected_version:
         raise ConcurrentUpdateError()
     values = {name: getattr(locked, name) for name in CONTRACT_FIELDS} | changes
-    _check_fields(values)
-    paid = locked.payments.aggregate(total=Sum("amount_yen"))["total"] or 0
-    if int(values["amount_yen"]) < paid:  # type: ignore[call-overload]
-        raise ServiceError(_("契約金額を支出済額 %(paid)s より少なくはできません。") % {"paid": _yen(paid)})
-    if values["signed_on"] != locked.signed_on:
-        _check_signed_in_authority(locked_commitment, values["signed_on"])  # type: ignore[arg-type]
-    warnings = _availability(
-        locked_commitment,
-        contracted_total(locked_commitment.pk, excluding=locked.pk),
-        int(values["amount_yen"]),  # type: ignore[call-overload]
-    )
     if installments is None and values["payment_terms"] == PaymentTerms.EXPLICIT:
         installments = list(locked.installments.values_list("due_on", "amount_yen"))
-    rows = _schedule(
-        locked_commitment,
-        amount_yen=int(values["amount_yen"]),  # type: ignore[call-overload]
-        start_on=values["start_on"],  # type: ignore[arg-type]
-        end_on=values["end_on"],  # type: ignore[arg-type]
-        payment_terms=str(values["payment_terms"]),
-        installments=installments,
+    rows, warnings = contract_check(
+        commitment=locked_commitment, values=values, installments=installments, contract=locked
     )
     for name, value in changes.items():
         setattr(locked, name, value)

@@ -52,19 +52,15 @@ def _maybe_complete(commitment: Commitment, actor: User) -> None:
         record_event(commitment, actor, "complete", Status.ACTIVE)
 
 
-@transaction.atomic
-def payment_record(
+def payment_check(
     *,
-    actor: User,
+    commitment: Commitment,
     contract: Contract,
     paid_on: datetime.date,
-    amount_yen: int,
-    reference: str = "",
-    fiscal_year: int | None = None,
-) -> Payment:
-    """Record a payment: never more than the contract amount, charged to a year inside the burden span."""
-    require(actor, "add_payment", contract.organization_id)
-    commitment = lock_commitment(contract.commitment_id)
+    amount_yen: int | None,
+    fiscal_year: int | None,
+) -> int:
+    """Every rule a payment must meet, without writing; returns the fiscal year it is charged to."""
     if amount_yen is None or amount_yen <= 0:
         raise ServiceError(_("支出額は正の金額でなければなりません。"))
     allowed = payment_fiscal_years(paid_on)
@@ -97,6 +93,26 @@ def payment_record(
                 "excess": _yen(paid + amount_yen - contract.amount_yen),
             }
         )
+    return fy
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: User,
+    contract: Contract,
+    paid_on: datetime.date,
+    amount_yen: int,
+    reference: str = "",
+    fiscal_year: int | None = None,
+) -> Payment:
+    """Record a payment: never more than the contract amount, charged to a year inside the burden span."""
+    require(actor, "add_payment", contract.organization_id)
+    commitment = lock_commitment(contract.commitment_id)
+    contract = Contract.objects.get(pk=contract.pk)  # re-read under the lock: amount may have changed
+    fy = payment_check(
+        commitment=commitment, contract=contract, paid_on=paid_on, amount_yen=amount_yen, fiscal_year=fiscal_year
+    )
     payment = Payment(
         contract=contract,
         paid_on=paid_on,

@@ -1,4 +1,4 @@
-"""Admin forms: amounts in a chosen unit and fiscal years in 和暦 or 西暦, parsed by fiscal.py."""
+"""Commitment entry and the approve / reject confirmations."""
 
 from __future__ import annotations
 
@@ -8,32 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.models import Commitment
-
-UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
-
-
-class FiscalYearField(forms.CharField):
-    """A fiscal year typed as 平成29年度, H29, 令和5年度 or 2017; cleaned to the int year."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 30, "size": 14}))
-        kwargs.setdefault("help_text", _("例：平成29年度、H29、令和5年度、2017"))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return fiscal.format_fiscal_year(value)
-        return value
-
-    def to_python(self, value: Any) -> int | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return fiscal.parse_fiscal_year(text)
-        except fiscal.FiscalParseError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField
+from commitments.models import Commitment, CommitmentKind
 
 
 class CommitmentForm(forms.ModelForm):
@@ -49,6 +25,7 @@ class CommitmentForm(forms.ModelForm):
     authorized_fy = FiscalYearField(label=_("行為年度"))
     first_burden_fy = FiscalYearField(label=_("負担年度（初年度）"))
     last_burden_fy = FiscalYearField(label=_("負担年度（最終年度）"))
+    spread_start_month = MonthField(label=_("月割の開始月"), required=False)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -56,6 +33,7 @@ class CommitmentForm(forms.ModelForm):
         fields = [
             "organization",
             "segment",
+            "kind",
             "seq",
             "matter",
             "limit_amount",
@@ -66,11 +44,15 @@ class CommitmentForm(forms.ModelForm):
             "first_burden_fy",
             "last_burden_fy",
             "spread_rule",
+            "spread_start_month",
+            "spread_months",
             "expected_version",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"].required = False
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
         if self.instance.pk and self.instance.limit_yen is not None and not self.is_bound:
@@ -79,6 +61,7 @@ class CommitmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        data["kind"] = data.get("kind") or CommitmentKind.OTHER
         raw = (data.get("limit_amount") or "").strip()
         data["limit_yen"] = None
         if raw:

@@ -1,0 +1,107 @@
+"""Shared admin pieces: organization scoping, status badges, per-item action results, confirmation forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from commitments import fiscal
+from commitments.models import AmendmentStatus, Status
+from commitments.services.errors import ServiceError
+
+STATUS_COLORS = {
+    Status.DRAFT: "#6c757d",
+    Status.SUBMITTED: "#9a6700",
+    Status.APPROVED: "#1f7a1f",
+    Status.ACTIVE: "#0b5ed7",
+    Status.COMPLETED: "#333",
+    Status.LAPSED: "#a52a2a",
+    Status.ABOLISHED: "#a52a2a",
+    AmendmentStatus.DRAFT: "#6c757d",
+}
+
+
+def badge(status: str, label: str) -> SafeString:
+    """A coloured status label for list pages."""
+    color = STATUS_COLORS.get(status, "#333")
+    return format_html(
+        '<span class="status-badge status-{}" style="color:#fff;background:{};padding:1px 6px;border-radius:3px">'
+        "{}</span>",
+        status,
+        color,
+        label,
+    )
+
+
+def yen(amount: int | None, unit: str = "円") -> str:
+    """An amount for a list column ('' when there is none)."""
+    return "" if amount is None else fiscal.format_amount(amount, unit=unit)
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    """Shows a user only their own organization's rows (superusers see all)."""
+
+    organization_field = "organization"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.organization_field}_id": request.user.organization_id})
+
+    def scope_foreign_key(self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any], **filters: Any) -> None:
+        """Limit a foreign-key choice to the user's organization (and any extra filters)."""
+        model = db_field.related_model
+        qs = model._default_manager.filter(**filters)
+        if not request.user.is_superuser:
+            org_field = "pk" if model.__name__ == "Organization" else "organization_id"
+            qs = qs.filter(**{org_field: request.user.organization_id})
+        kwargs["queryset"] = qs
+
+
+def run_each(
+    request: HttpRequest, objects: Iterable[Model], verb: str, call: Callable[[Any], Any], label: Callable[[Any], str]
+) -> None:
+    """Apply a service to each selected object and report every item's result."""
+    done, failed = 0, 0
+    for obj in objects:
+        try:
+            call(obj)
+            done += 1
+            messages.success(request, f"{label(obj)}: {verb}")
+        except ServiceError as exc:
+            failed += 1
+            messages.error(request, f"{label(obj)}: {exc.message}")
+    if done:
+        messages.success(request, _("%(n)d 件を%(verb)sしました。") % {"n": done, "verb": verb})
+    if failed:
+        messages.warning(request, _("%(n)d 件は%(verb)sできませんでした。") % {"n": failed, "verb": verb})
+
+
+def confirmation_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    form: Any,
+    action: str,
+    verb: str,
+) -> HttpResponse:
+    """The intermediate page of an action that needs input (a resolution, a reason)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "queryset": queryset,
+        "form": form,
+        "action": action,
+        "verb": verb,
+        "title": verb,
+    }
+    return TemplateResponse(request, "admin/commitments/action_form.html", context)

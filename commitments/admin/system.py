@@ -1,0 +1,83 @@
+"""System tables: organizations, users, segments, derived projections and report deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from commitments.admin.base import OrganizationScopedAdmin
+from commitments.models import Organization, ProjectionYear, ReportDelivery, Segment, User
+
+admin.site.site_header = _("債務負担行為 管理")
+admin.site.site_title = _("債務負担行為 管理")
+admin.site.index_title = _("財務担当・承認者メニュー")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("団体"), {"fields": ["organization"]}))
+    list_display = ["username", "last_name", "first_name", "email", "organization", "is_staff"]
+    list_filter = ["organization", "groups", "is_staff"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "code", "organization", "sort_order"]
+    list_filter = ["organization"]
+
+
+@admin.register(ProjectionYear)
+class ProjectionYearAdmin(OrganizationScopedAdmin):
+    list_display = [
+        "commitment",
+        "fiscal_year",
+        "segment",
+        "planned_yen",
+        "paid_yen",
+        "contracted_yen",
+        "uncontracted_yen",
+        "computed_at",
+    ]
+    list_filter = ["fiscal_year", "segment"]
+    list_select_related = ["commitment", "segment"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReportDelivery)
+class ReportDeliveryAdmin(OrganizationScopedAdmin):
+    list_display = ["claimed_at", "organization", "kind", "period", "state", "recipients", "attempts", "sent_at"]
+    list_filter = ["state", "kind", "organization"]
+    readonly_fields = [
+        "organization",
+        "kind",
+        "period",
+        "state",
+        "recipients",
+        "subject",
+        "error",
+        "attempts",
+        "claimed_at",
+        "sent_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,130 @@
+"""Contract, schedule and payment entry; each form asks the service's checks so errors show beside the fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from commitments.forms.fields import FiscalYearField, YenField
+from commitments.models import Commitment, Contract, Installment, Payment, PaymentTerms
+from commitments.services.contracts import contract_check, schedule_check
+from commitments.services.errors import ServiceError
+from commitments.services.payments import payment_check
+
+
+class ContractForm(forms.ModelForm):
+    """A contract under an approved commitment; amount in 円 (contracts are to the yen)."""
+
+    amount_yen = YenField(label=_("契約金額（円）"), help_text=_("円単位。全角・カンマ可"))
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "commitment",
+            "contract_no",
+            "counterparty",
+            "signed_on",
+            "start_on",
+            "end_on",
+            "amount_yen",
+            "payment_terms",
+            "note",
+            "expected_version",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warnings: list[str] = []
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        commitment: Commitment | None = data.get("commitment") or getattr(self.instance, "commitment", None)
+        needed = ("contract_no", "counterparty", "signed_on", "start_on", "end_on", "amount_yen", "payment_terms")
+        if commitment is None or any(data.get(name) in (None, "") for name in needed):
+            return data
+        values = {name: data[name] for name in needed} | {"note": data.get("note", "")}
+        try:
+            _rows, self.warnings = contract_check(
+                commitment=commitment,
+                values=values,
+                contract=self.instance if self.instance.pk else None,
+                check_schedule=data["payment_terms"] != PaymentTerms.EXPLICIT,
+            )
+        except ServiceError as exc:
+            raise forms.ValidationError(str(exc.message)) from exc
+        return data
+
+
+class InstallmentForm(forms.ModelForm):
+    """One explicit scheduled payment."""
+
+    amount_yen = YenField(label=_("支払予定額（円）"), allow_zero=True)
+
+    class Meta:
+        model = Installment
+        fields = ["due_on", "amount_yen"]
+
+
+class InstallmentFormSet(BaseInlineFormSet):
+    """An explicit schedule is checked as a whole: inside the burden span, summing to the contract amount."""
+
+    def clean(self) -> None:
+        super().clean()
+        contract: Contract = self.instance
+        if contract.payment_terms != PaymentTerms.EXPLICIT or any(form.errors for form in self.forms):
+            return
+        rows = [
+            (form.cleaned_data["due_on"], form.cleaned_data["amount_yen"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            schedule_check(contract.commitment, contract, rows)
+        except ServiceError as exc:
+            raise forms.ValidationError(str(exc.message)) from exc
+
+
+class PaymentForm(forms.ModelForm):
+    """A payment (支出実績) against a contract; the fiscal year defaults to the payment date's."""
+
+    amount_yen = YenField(label=_("支出額（円）"))
+    fiscal_year = FiscalYearField(
+        label=_("会計年度"),
+        required=False,
+        help_text=_("空欄なら支出日の年度。4・5月の支出は前年度（出納整理期間）も可"),
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["contract", "paid_on", "fiscal_year", "amount_yen", "reference"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        contract: Contract | None = data.get("contract")
+        if contract is None or data.get("paid_on") is None or data.get("amount_yen") is None:
+            return data
+        try:
+            data["fiscal_year"] = payment_check(
+                commitment=contract.commitment,
+                contract=contract,
+                paid_on=data["paid_on"],
+                amount_yen=data["amount_yen"],
+                fiscal_year=data.get("fiscal_year"),
+            )
+        except ServiceError as exc:
+            raise forms.ValidationError(str(exc.message)) from exc
+        return data
+
+
+class PaymentUploadForm(forms.Form):
+    """A CSV of payments: 支出日, 契約番号, 支出額[, 支出命令番号, 会計年度]."""
+
+    file = forms.FileField(
+        label=_("CSV ファイル"), help_text=_("見出し行：支出日,契約番号,支出額,支出命令番号（UTF-8 または Shift_JIS）")
+    )

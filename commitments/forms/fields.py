@@ -1,0 +1,99 @@
+"""Form fields for how officers type budget figures: 和暦/西暦 fiscal years and amounts with 全角 and units."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from commitments import fiscal
+
+UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
+
+
+class FiscalYearField(forms.CharField):
+    """A fiscal year typed as 平成29年度, H29, 令和5年度 or 2017; cleaned to the int year."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 30, "size": 14}))
+        kwargs.setdefault("help_text", _("例：平成29年度、H29、令和5年度、2017"))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return fiscal.format_fiscal_year(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return fiscal.parse_fiscal_year(text)
+        except fiscal.FiscalParseError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class YenField(forms.CharField):
+    """An amount in a fixed unit (default 円), 全角 and `，` accepted; cleaned to positive int yen."""
+
+    def __init__(self, *, unit: str = "円", allow_zero: bool = False, **kwargs: Any) -> None:
+        self.unit = unit
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 16, "style": "text-align:right"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return fiscal.format_amount(value, unit=self.unit)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            amount = fiscal.parse_amount(text, unit=self.unit)
+        except fiscal.FiscalParseError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if amount < 0 or (amount == 0 and not self.allow_zero):
+            raise forms.ValidationError(_("正の金額を入力してください（△・▲は負数です）。"))
+        return amount
+
+
+_MONTH = re.compile(r"^(?P<year>.+?)\s*[-/.年]\s*(?P<month>\d{1,2})\s*月?(?:\s*[-/.]?\s*1\s*日?)?$")
+
+
+class MonthField(forms.CharField):
+    """A month typed as 2017-10, 2017/10, 2017年10月, 平成29年10月 or H29.10; cleaned to its first day."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 20, "size": 12}))
+        kwargs.setdefault("help_text", _("例：2017-10、平成29年10月"))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return f"{value.year}-{value.month:02d}"
+        return value
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        match = _MONTH.match(fiscal.normalize_text(text).strip())
+        if not match or not 1 <= int(match["month"]) <= 12:
+            raise forms.ValidationError(
+                _("「%(text)s」を年月として読めません（例：2017-10、平成29年10月）。") % {"text": text}
+            )
+        year_text = match["year"]
+        try:
+            # An era year names a calendar year; read it as the 年度 of the same number (April of that year).
+            year = int(year_text) if year_text.isdigit() else fiscal.parse_fiscal_year(year_text + "年度")
+        except fiscal.FiscalParseError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return datetime.date(year, int(match["month"]), 1)
