@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -45,9 +46,12 @@ class ExposureTable(tables.Table):
         per_page = 50
 
     def render_matter(self, value: str, record: Any) -> Any:
+        url = reverse("commitment-detail", args=[record.pk])
         if record.limit_yen is None:
-            return format_html('{} <span class="flag" title="{}">※文言</span>', value, record.limit_text)
-        return value
+            return format_html(
+                '<a href="{}">{}</a> <span class="flag" title="{}">※文言</span>', url, value, record.limit_text
+            )
+        return format_html('<a href="{}">{}</a>', url, value)
 
     def render_span(self, record: Any) -> str:
         return fiscal.format_span(record.first_burden_fy, record.last_burden_fy)

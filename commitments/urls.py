@@ -6,5 +6,6 @@ from commitments import views
 
 urlpatterns = [
     path("exposure/", views.ExposureView.as_view(), name="exposure"),
+    path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
     path("exposure/export.csv", views.ExposureCsvView.as_view(), name="exposure-csv"),
 ]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from commitments import exports, selectors
 from commitments.filters import ExposureFilter
+from commitments.models import Commitment
 from commitments.tables import exposure_table_class
 
 READER_GROUPS = ("auditor", "management")
@@ -81,3 +83,19 @@ class ExposureCsvView(ExposureView):
         stamp = timezone.localdate().strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.csv"'
         return response
+
+
+class CommitmentDetailView(ReaderRequiredMixin, TemplateView):
+    """One commitment for auditors: fields, 年割額, contracts, payments, projection, amendments, history."""
+
+    template_name = "commitments/commitment_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            record = selectors.commitment_record(selectors.commitments_visible_to(self.request.user), kwargs["pk"])
+        except Commitment.DoesNotExist as exc:
+            raise Http404 from exc
+        context["record"] = record
+        context["c"] = record.commitment
+        return context

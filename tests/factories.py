@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import Group
 
@@ -49,3 +51,62 @@ def make_org(name: str = "テスト市", prefix: str = "") -> Org:
         auditor=make_user(f"{prefix}auditor", organization, "auditor"),
         manager=make_user(f"{prefix}manager", organization, "management"),
     )
+
+
+# Builders that go through the services (officer2 enters and submits, approver approves).
+
+
+def make_commitment(o: Org, *, approve: bool = True, planned: dict[int, int] | None = None, **overrides: Any) -> Any:
+    """A commitment entered (default 10,000,000 yen, FY2017, span FY2017–FY2020), submitted and approved."""
+    from commitments.models import Commitment
+    from commitments.services import approval, planning
+
+    fields: dict[str, Any] = {
+        "segment": o.segment,
+        "matter": "庁舎清掃業務委託",
+        "limit_yen": 10_000_000,
+        "limit_text": "",
+        "authorized_fy": 2017,
+        "first_burden_fy": 2017,
+        "last_burden_fy": 2020,
+    }
+    fields.update(overrides)
+    commitment = approval.commitment_create(actor=o.officer2, organization=o.organization, **fields)
+    if planned is not None:
+        planning.planned_amounts_set(actor=o.officer2, commitment=commitment, amounts=planned)
+    if approve:
+        approval.commitment_submit(actor=o.officer2, commitment=commitment)
+        approval.commitment_approve(actor=o.approver, commitment=commitment)
+    return Commitment.objects.get(pk=commitment.pk)
+
+
+def make_contract(o: Org, commitment: Any, contract_no: str, amount_yen: int, **overrides: Any) -> Any:
+    """A contract registered by officer2; by default signed 2017-06-01, paid in one sum on 2018-03-31."""
+    from commitments.services import contracts
+
+    fields: dict[str, Any] = {
+        "counterparty": "株式会社テスト",
+        "signed_on": date(2017, 6, 1),
+        "start_on": date(2017, 7, 1),
+        "end_on": date(2018, 3, 31),
+        "payment_terms": "lump_sum",
+    }
+    fields.update(overrides)
+    outcome = contracts.contract_register(
+        actor=o.officer2, commitment=commitment, contract_no=contract_no, amount_yen=amount_yen, **fields
+    )
+    return outcome.contract
+
+
+def make_amendment(o: Org, commitment: Any, *, submit: bool = True, approve: bool = True, **proposal: Any) -> Any:
+    """An amendment drafted and submitted by officer2 and approved by approver (as far as asked)."""
+    from commitments.models import Amendment
+    from commitments.services import amendments
+
+    proposal.setdefault("reason", "契約期間の見直し")
+    amendment = amendments.amendment_create(actor=o.officer2, commitment=commitment, **proposal)
+    if submit or approve:
+        amendments.amendment_submit(actor=o.officer2, amendment=amendment)
+    if approve:
+        amendments.amendment_approve(actor=o.approver, amendment=amendment, resolution="理事長決裁")
+    return Amendment.objects.get(pk=amendment.pk)

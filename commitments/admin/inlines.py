@@ -131,6 +131,14 @@ class AmendmentSummaryInline(ReadOnlyInline):
 class CommitmentEventInline(ReadOnlyInline):
     model = CommitmentEvent
     show_change_link = False
-    fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+    fields = ["at", "actor", "step", "states", "note"]
     readonly_fields = fields
     verbose_name_plural = _("承認・変更の記録")
+
+    @admin.display(description=_("操作"))
+    def step(self, obj: CommitmentEvent) -> str:
+        return obj.action_label
+
+    @admin.display(description=_("状態"))
+    def states(self, obj: CommitmentEvent) -> str:
+        return f"{obj.from_label or '—'} → {obj.to_label}"

@@ -86,7 +86,7 @@ class Installment(models.Model):
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="installment_contract_fy")]
 
     def __str__(self) -> str:
-        return f"{self.contract_id} {self.due_on}: {self.amount_yen}"
+        return f"{self.due_on:%Y-%m-%d}"
 
 
 class Payment(models.Model):
@@ -114,4 +114,4 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="payment_contract_fy")]
 
     def __str__(self) -> str:
-        return f"{self.contract_id} {self.paid_on}: {self.amount_yen}"
+        return f"{self.paid_on:%Y-%m-%d} {self.reference}".strip()

@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments import fiscal
+
 MIN_FY = 1926
 MAX_FY = 2200
 MAX_SPAN_YEARS = 50
@@ -258,6 +260,25 @@ class Commitment(models.Model):
         return self.limit_yen is None
 
 
+EVENT_LABELS = {
+    "create": _("作成"),
+    "submit": _("提出"),
+    "withdraw": _("取下げ"),
+    "reject": _("差戻し"),
+    "approve": _("承認"),
+    "contract": _("契約登録"),
+    "contract_change": _("契約変更"),
+    "complete": _("完了"),
+    "lapse": _("失効"),
+    "amend": _("補正の反映"),
+    "amendment_create": _("補正の起案"),
+    "amendment_submit": _("補正の提出"),
+    "amendment_withdraw": _("補正の取下げ"),
+    "amendment_reject": _("補正の差戻し"),
+    "amendment_approve": _("補正の承認"),
+}
+
+
 class CommitmentEvent(models.Model):
     """One step of a commitment's approval trail: who did what, when, from which state to which."""
 
@@ -281,6 +302,21 @@ class CommitmentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.commitment_id}: {self.action} {self.from_status}→{self.to_status}"
 
+    @property
+    def action_label(self) -> str:
+        """The step in Japanese (作成, 提出, 承認, 契約登録 …)."""
+        return str(EVENT_LABELS.get(self.action, self.action))
+
+    @property
+    def from_label(self) -> str:
+        """The state before, in Japanese."""
+        return str(Status(self.from_status).label) if self.from_status in Status.values else self.from_status
+
+    @property
+    def to_label(self) -> str:
+        """The state after, in Japanese."""
+        return str(Status(self.to_status).label) if self.to_status in Status.values else self.to_status
+
 
 class PlannedAmount(models.Model):
     """One fiscal year's planned amount (年割額) of a commitment; the rows sum to the limit."""
@@ -303,4 +339,4 @@ class PlannedAmount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commitment_id} FY{self.fiscal_year}: {self.amount_yen}"
+        return fiscal.format_fiscal_year(self.fiscal_year)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,3 +68,24 @@ def artifacts_dir() -> Path:
     path = PROJECT_ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+def open_session(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """Open a tab in a further fresh context (its own cookies, so its own login); all closed at teardown.
+
+    For tests where two people work at once (an officer and an approver): same locale and viewport as
+    browser_context.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,4 +1,4 @@
-"""Every read shared by pages, commands, exports and e-mails, so every surface shows the same numbers."""
+"""Exposure reads: year-by-year amounts per commitment and totals, shared by pages, exports and e-mails."""
 
 from __future__ import annotations
 

@@ -1,0 +1,37 @@
+"""Every read shared by pages, commands, exports and e-mails, so every surface shows the same numbers."""
+
+from commitments.selectors.exposure import (
+    BASES,
+    BY_CHOICES,
+    ExposureTable,
+    commitments_visible_to,
+    exposure_commitments,
+    exposure_table,
+    exposure_table_of,
+    exposure_totals,
+    fiscal_years_with_projection,
+    organizations_visible_to,
+    report_recipients,
+    segments_of,
+)
+from commitments.selectors.history import Change, CommitmentRecord, HistoryEntry, commitment_history, commitment_record
+
+__all__ = [
+    "BASES",
+    "BY_CHOICES",
+    "Change",
+    "CommitmentRecord",
+    "ExposureTable",
+    "HistoryEntry",
+    "commitment_history",
+    "commitment_record",
+    "commitments_visible_to",
+    "exposure_commitments",
+    "exposure_table",
+    "exposure_table_of",
+    "exposure_totals",
+    "fiscal_years_with_projection",
+    "organizations_visible_to",
+    "report_recipients",
+    "segments_of",
+]

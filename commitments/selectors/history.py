@@ -1,0 +1,201 @@
+"""Reads of one commitment's record for auditors: its parts and the full change history, before and after."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from commitments import fiscal
+from commitments.models import (
+    Amendment,
+    Commitment,
+    CommitmentEvent,
+    Contract,
+    Installment,
+    Payment,
+    PlannedAmount,
+    ProjectionYear,
+)
+
+# Bookkeeping columns that say nothing about the business record.
+_IGNORED = {
+    "before",
+    "after",
+    "id",
+    "version",
+    "needs_projection",
+    "updated_at",
+    "created_at",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+}
+_TYPES = {"+": "作成", "~": "変更", "-": "削除"}
+
+
+@dataclass
+class Change:
+    """One field's value before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryEntry:
+    """One saved version of one record: who, when, what kind of change, and which fields changed."""
+
+    at: datetime
+    user: str
+    what: str
+    record: str
+    kind: str
+    changes: list[Change] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class CommitmentRecord:
+    """Everything an auditor reads about one commitment."""
+
+    commitment: Commitment
+    planned: list[PlannedAmount]
+    contracts: list[Contract]
+    projection: list[ProjectionYear]
+    amendments: list[tuple[Amendment, list[Change]]]
+    events: list[CommitmentEvent]
+    history: list[HistoryEntry]
+
+
+def _display(model: type[Model], name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if name.endswith("_yen") and isinstance(value, int):
+        return fiscal.format_amount(value, unit="円") + "円"
+    if name.endswith("_fy") or name == "fiscal_year":
+        return f"{fiscal.format_fiscal_year(int(value))}（{value}）"
+    try:
+        model_field = model._meta.get_field(name)
+    except Exception:
+        return str(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _related_names(history: QuerySet[Any], fields: list[Any]) -> dict[tuple[str, Any], str]:
+    """Names of the users, segments, contracts … that the versions point to, fetched once per field."""
+    names: dict[tuple[str, Any], str] = {}
+    for model_field in fields:
+        if not model_field.is_relation:
+            continue
+        ids = {i for i in history.values_list(model_field.attname, flat=True) if i is not None}
+        for obj in model_field.related_model._default_manager.filter(pk__in=ids):
+            names[(model_field.name, obj.pk)] = str(obj)
+    return names
+
+
+def amendment_changes(amendment: Amendment) -> list[Change]:
+    """What an approved amendment changed on its commitment, field by field."""
+    changes = []
+    for name, after in (amendment.after or {}).items():
+        before = (amendment.before or {}).get(name)
+        if before != after:
+            label = str(Commitment._meta.get_field(name).verbose_name)
+            changes.append(Change(label, _display(Commitment, name, before), _display(Commitment, name, after)))
+    return changes
+
+
+def _entries(history: QuerySet[Any], model: type[Model], what: str) -> list[HistoryEntry]:
+    """Versions of one model's records in time order, each compared with the version before it."""
+    fields = [f for f in model._meta.concrete_fields if f.attname not in _IGNORED and f.name not in _IGNORED]
+    names = _related_names(history, fields)
+    previous: dict[int, Any] = {}
+    entries: list[HistoryEntry] = []
+    for version in history.select_related("history_user").order_by("history_date", "history_id"):
+        before = previous.get(version.id)
+        changes = []
+        for model_field in fields:
+            new = getattr(version, model_field.attname)
+            old = getattr(before, model_field.attname) if before is not None else None
+            if before is None and version.history_type == "+" and new in (None, "", {}):
+                continue
+            if before is None or old != new:
+                label = str(model_field.verbose_name)
+                name = model_field.name
+                if model_field.is_relation:
+                    old, new = names.get((name, old), old), names.get((name, new), new)
+                changes.append(Change(label, _display(model, name, old) if before else "", _display(model, name, new)))
+        if version.history_type == "-":
+            changes = []
+        entries.append(
+            HistoryEntry(
+                at=version.history_date,
+                user=str(version.history_user or "—"),
+                what=what,
+                record=str(version.instance) if version.history_type != "-" else f"#{version.id}",
+                kind=_TYPES.get(version.history_type, version.history_type),
+                changes=changes,
+                reason=version.history_change_reason or "",
+            )
+        )
+        previous[version.id] = version
+    return entries
+
+
+def commitment_history(commitment: Commitment) -> list[HistoryEntry]:
+    """Every saved version of the commitment and of its 年割額, contracts, schedules, payments and amendments."""
+    contract_ids = list(Contract.objects.filter(commitment=commitment).values_list("pk", flat=True))
+    sources: list[tuple[QuerySet[Any], type[Model], str]] = [
+        (Commitment.history.filter(id=commitment.pk), Commitment, "債務負担行為"),
+        (PlannedAmount.history.filter(commitment_id=commitment.pk), PlannedAmount, "年割額"),
+        (Contract.history.filter(commitment_id=commitment.pk), Contract, "契約"),
+        (Installment.history.filter(contract_id__in=contract_ids), Installment, "支払予定"),
+        (Payment.history.filter(contract_id__in=contract_ids), Payment, "支出実績"),
+        (Amendment.history.filter(commitment_id=commitment.pk), Amendment, "補正"),
+    ]
+    entries = [entry for qs, model, what in sources for entry in _entries(qs, model, what)]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def commitment_record(commitments: QuerySet[Commitment], pk: int) -> CommitmentRecord:
+    """One commitment (from the reader's visible set) with all its parts; raises DoesNotExist outside it."""
+    commitment = commitments.select_related("organization", "segment", "created_by", "submitted_by", "approved_by").get(
+        pk=pk
+    )
+    contracts = list(
+        Contract.objects.filter(commitment=commitment)
+        .annotate(paid_total=Coalesce(Sum("payments__amount_yen"), 0))
+        .prefetch_related("installments", "payments")
+    )
+    by_contract: dict[int, list[Any]] = defaultdict(list)
+    for contract in contracts:
+        by_contract[contract.pk] = list(contract.installments.all())
+    return CommitmentRecord(
+        commitment=commitment,
+        planned=list(PlannedAmount.objects.filter(commitment=commitment).order_by("fiscal_year")),
+        contracts=contracts,
+        projection=list(ProjectionYear.objects.filter(commitment=commitment).order_by("fiscal_year")),
+        amendments=[
+            (amendment, amendment_changes(amendment))
+            for amendment in Amendment.objects.filter(commitment=commitment).select_related(
+                "submitted_by", "approved_by"
+            )
+        ],
+        events=list(CommitmentEvent.objects.filter(commitment=commitment).select_related("actor")),
+        history=commitment_history(commitment),
+    )
