@@ -163,6 +163,7 @@ class CommitmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
         obj.pk, obj.version = saved.pk, saved.version
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is not PlannedAmountInline.model:
             return  # the other inlines are read-only
         if not formset.has_changed():

@@ -108,13 +108,12 @@ class ContractAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
         """Saved in save_related, once the explicit schedule (an inline) is known."""
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """The schedule is stored by the contract service in save_related."""
-
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         data = form.cleaned_data
         installments = None
         for formset in formsets:
+            # The change message reads these; the schedule itself is stored by the contract service below.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             if formset.model is Installment and data["payment_terms"] == PaymentTerms.EXPLICIT:
                 installments = [
                     (f.cleaned_data["due_on"], f.cleaned_data["amount_yen"])

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, YenField
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionCheckMixin, YenField
 from commitments.models import Amendment, Commitment
 from commitments.services.amendments import PROPOSAL_FIELDS, amendment_check
 from commitments.services.errors import ServiceError
@@ -31,7 +31,7 @@ def parse_planned_lines(text: str, unit: str) -> dict[int, int]:
     return planned
 
 
-class AmendmentForm(forms.ModelForm):
+class AmendmentForm(VersionCheckMixin, forms.ModelForm):
     """Proposed changes to an approved commitment; blank fields stay as they are."""
 
     new_limit_amount = forms.CharField(label=_("変更後の限度額"), required=False, max_length=40)
@@ -82,6 +82,7 @@ class AmendmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self.check_version(data)
         unit = data.get("limit_unit") or "千円"
         raw = (data.get("new_limit_amount") or "").strip()
         data["new_limit_yen"] = None

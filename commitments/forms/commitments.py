@@ -8,11 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin
 from commitments.models import Commitment, CommitmentKind
 
 
-class CommitmentForm(forms.ModelForm):
+class CommitmentForm(VersionCheckMixin, forms.ModelForm):
     """Enter a commitment: the limit in 千円 by default, fiscal years as printed in the budget."""
 
     limit_amount = forms.CharField(
@@ -61,6 +61,7 @@ class CommitmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self.check_version(data)
         data["kind"] = data.get("kind") or CommitmentKind.OTHER
         raw = (data.get("limit_amount") or "").strip()
         data["limit_yen"] = None

@@ -8,14 +8,14 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from commitments.forms.fields import FiscalYearField, YenField
+from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField
 from commitments.models import Commitment, Contract, Installment, Payment, PaymentTerms
 from commitments.services.contracts import contract_check, schedule_check
 from commitments.services.errors import ServiceError
 from commitments.services.payments import payment_check
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(VersionCheckMixin, forms.ModelForm):
     """A contract under an approved commitment; amount in 円 (contracts are to the yen)."""
 
     amount_yen = YenField(label=_("契約金額（円）"), help_text=_("円単位。全角・カンマ可"))
@@ -44,6 +44,7 @@ class ContractForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self.check_version(data)
         commitment: Commitment | None = data.get("commitment") or getattr(self.instance, "commitment", None)
         needed = ("contract_no", "counterparty", "signed_on", "start_on", "end_on", "amount_yen", "payment_terms")
         if commitment is None or any(data.get(name) in (None, "") for name in needed):

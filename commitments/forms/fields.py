@@ -43,8 +43,7 @@ class YenField(forms.CharField):
     def __init__(self, *, unit: str = "円", allow_zero: bool = False, **kwargs: Any) -> None:
         self.unit = unit
         self.allow_zero = allow_zero
-        kwargs.setdefault("max_length", 40)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 16, "style": "text-align:right"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 16, "maxlength": 40, "style": "text-align:right"}))
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -97,3 +96,23 @@ class MonthField(forms.CharField):
         except fiscal.FiscalParseError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return datetime.date(year, int(match["month"]), 1)
+
+
+class VersionCheckMixin:
+    """Refuse a save based on a stale page: someone saved the record after this form was opened.
+
+    The service checks again under the row lock; this check keeps the user's input on screen with the message.
+    """
+
+    def check_version(self, data: dict[str, Any]) -> None:
+        instance = self.instance  # type: ignore[attr-defined]
+        expected = data.get("expected_version")
+        if instance.pk and expected is not None and expected != instance.version:
+            raise forms.ValidationError(
+                _(
+                    "他の利用者が先に更新しました（あなたが開いた版 %(mine)s、現在の版 %(now)s）。"
+                    "この入力は保存されていません。ページを読み込み直して最新の内容を確認してから入力し直してください。"
+                )
+                % {"mine": expected, "now": instance.version},
+                code="stale",
+            )
