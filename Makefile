@@ -28,8 +28,8 @@ services: install     ## Start the embedded servers in the background (for manag
 stop:                 ## Stop the embedded servers started by `make services`
 	$(PY) -m devtools.run stop
 
-manage: install       ## make manage ARGS="exposure --json"
-	$(PY) manage.py $(ARGS)
+manage: install       ## make manage ARGS="exposure --json" (quickstart settings: DEBUG on unless set)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -60,7 +60,7 @@ class AmendmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
                 "new_planned",
                 *self.readonly_fields,
             ]
-        return [*AmendmentForm.Meta.fields, *self.readonly_fields]
+        return [*AmendmentForm.Meta.fields, *self.readonly_fields] if obj else list(AmendmentForm.Meta.fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
         return [*self.readonly_fields, "commitment"] if obj else list(self.readonly_fields)

@@ -57,6 +57,15 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             return qs
         return qs.filter(**{f"{self.organization_field}_id": request.user.organization_id})
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if hasattr(widget, "can_add_related"):
+            # A commitment, contract or segment is chosen here, never created, edited or deleted from a form.
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
+        return formfield
+
     def scope_foreign_key(self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any], **filters: Any) -> None:
         """Limit a foreign-key choice to the user's organization (and any extra filters)."""
         model = db_field.related_model

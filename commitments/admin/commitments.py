@@ -142,6 +142,11 @@ class CommitmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
             ]
         return [*CommitmentForm.Meta.fields, *self.readonly_fields]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Commitment | None = None) -> list[str]:
+        if obj is not None and obj.status != Status.DRAFT:
+            return self.get_fields(request, obj)  # shown, never edited (also on the history version page)
+        return list(self.readonly_fields)
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name in {"organization", "segment"}:
             self.scope_foreign_key(db_field, request, kwargs)

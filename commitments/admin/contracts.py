@@ -32,7 +32,7 @@ class InstallmentInline(admin.TabularInline):
     extra = 0
     fields = ["due_on", "fiscal_year", "amount_yen"]
     readonly_fields = ["fiscal_year"]
-    verbose_name_plural = _("支払予定")
+    verbose_name_plural = _("支払予定（支払条件が「個別指定」のときに入力。その他は契約期間と支払条件から自動作成）")
 
     def _editable(self, request: HttpRequest, obj: Contract | None) -> bool:
         explicit = obj is None or obj.payment_terms == PaymentTerms.EXPLICIT
@@ -92,6 +92,13 @@ class ContractAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Contract | None = None) -> list[str]:
         return [*self.readonly_fields, "commitment"] if obj else list(self.readonly_fields)
+
+    def get_fields(self, request: HttpRequest, obj: Contract | None = None) -> list[str]:
+        fields = [name for name in ContractForm.Meta.fields]
+        return [*fields, *self.readonly_fields] if obj else fields
+
+    def get_inlines(self, request: HttpRequest, obj: Contract | None) -> list[Any]:
+        return [InstallmentInline, PaymentInline] if obj else [InstallmentInline]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "commitment":

@@ -63,6 +63,20 @@ class PlannedAmountInline(admin.TabularInline):
             return 0
         return max(0, obj.last_burden_fy - obj.first_burden_fy + 1 - obj.planned_amounts.count())  # type: ignore[union-attr]
 
+    def get_fields(self, request: HttpRequest, obj: Commitment | None = None) -> list[str]:
+        return ["fiscal_year", "amount_yen"] if self._editable(obj) else ["year_display", "amount_display"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Commitment | None = None) -> list[str]:
+        return [] if self._editable(obj) else ["year_display", "amount_display"]
+
+    @admin.display(description=_("年度"))
+    def year_display(self, obj: PlannedAmount) -> str:
+        return f"{fiscal.format_fiscal_year(obj.fiscal_year)}（{obj.fiscal_year}）"
+
+    @admin.display(description=_("年割額（円）"))
+    def amount_display(self, obj: PlannedAmount) -> str:
+        return yen(obj.amount_yen)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._editable(obj) and super().has_add_permission(request, obj)
 

@@ -15,6 +15,7 @@ from commitments.models import Organization, ProjectionYear, ReportDelivery, Seg
 admin.site.site_header = _("債務負担行為 管理")
 admin.site.site_title = _("債務負担行為 管理")
 admin.site.index_title = _("財務担当・承認者メニュー")
+admin.site.enable_nav_sidebar = False  # the lists need the width (事項 are long)
 
 
 @admin.register(Organization)

@@ -68,6 +68,7 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._describe_current()
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
             if self.instance.new_limit_yen is not None and not self.is_bound:
@@ -79,6 +80,24 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
                     for fy, v in sorted(self.instance.new_planned.items(), key=lambda kv: int(kv[0]))
                 )
                 self.initial["limit_unit"] = "円"
+
+    def _describe_current(self) -> None:
+        """Show the commitment's current values under its field, so the officer sees what is being changed."""
+        field = self.fields.get("commitment")
+        pk = self.initial.get("commitment") or getattr(self.instance, "commitment_id", None)
+        if field is None or not pk:
+            return
+        current = Commitment.objects.filter(pk=pk).first()
+        if current is None:
+            return
+        limit = (
+            f"{fiscal.format_amount(current.limit_yen)}千円" if current.limit_yen is not None else current.limit_text
+        )
+        field.help_text = _("現在：限度額 %(limit)s、負担年度 %(span)s、契約締結期限 %(until)s") % {
+            "limit": limit,
+            "span": fiscal.format_span(current.first_burden_fy, current.last_burden_fy),
+            "until": fiscal.format_fiscal_year(current.contract_deadline_fy),
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -276,6 +276,7 @@ EVENT_LABELS = {
     "amendment_withdraw": _("補正の取下げ"),
     "amendment_reject": _("補正の差戻し"),
     "amendment_approve": _("補正の承認"),
+    "amendment_delete": _("補正の削除"),
 }
 
 
@@ -300,7 +301,7 @@ class CommitmentEvent(models.Model):
         ordering = ["commitment", "at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.commitment_id}: {self.action} {self.from_status}→{self.to_status}"
+        return f"{self.action_label}（{self.from_label or '—'} → {self.to_label}）"
 
     @property
     def action_label(self) -> str:

@@ -157,6 +157,46 @@ def _entries(history: QuerySet[Any], model: type[Model], what: str) -> list[Hist
     return entries
 
 
+def _schedule_entries(history: QuerySet[Any]) -> list[HistoryEntry]:
+    """Schedule rows are written dozens at a time (a 5-year monthly lease has 60): one entry per batch."""
+    contracts = {c.pk: str(c) for c in Contract.objects.filter(pk__in=history.values("contract_id"))}
+    entries: list[HistoryEntry] = []
+    batch: list[Any] = []
+
+    def close() -> None:
+        if not batch:
+            return
+        first = batch[0]
+        total = sum(v.amount_yen for v in batch)
+        years = sorted({v.fiscal_year for v in batch})
+        entries.append(
+            HistoryEntry(
+                at=first.history_date,
+                user=str(first.history_user or "—"),
+                what="支払予定",
+                record=contracts.get(first.contract_id, f"#{first.contract_id}"),
+                kind=_TYPES.get(first.history_type, first.history_type),
+                changes=[
+                    Change("件数", "", f"{len(batch)}件"),
+                    Change("合計", "", fiscal.format_amount(total, unit="円") + "円"),
+                    Change("年度", "", fiscal.format_span(years[0], years[-1])),
+                ],
+            )
+        )
+        batch.clear()
+
+    for version in history.select_related("history_user").order_by("history_date", "history_id"):
+        if batch and (
+            (version.contract_id, version.history_type, version.history_user_id)
+            != (batch[0].contract_id, batch[0].history_type, batch[0].history_user_id)
+            or (version.history_date - batch[-1].history_date).total_seconds() > 2
+        ):
+            close()
+        batch.append(version)
+    close()
+    return entries
+
+
 def commitment_history(commitment: Commitment) -> list[HistoryEntry]:
     """Every saved version of the commitment and of its 年割額, contracts, schedules, payments and amendments."""
     contract_ids = list(Contract.objects.filter(commitment=commitment).values_list("pk", flat=True))
@@ -164,11 +204,11 @@ def commitment_history(commitment: Commitment) -> list[HistoryEntry]:
         (Commitment.history.filter(id=commitment.pk), Commitment, "債務負担行為"),
         (PlannedAmount.history.filter(commitment_id=commitment.pk), PlannedAmount, "年割額"),
         (Contract.history.filter(commitment_id=commitment.pk), Contract, "契約"),
-        (Installment.history.filter(contract_id__in=contract_ids), Installment, "支払予定"),
         (Payment.history.filter(contract_id__in=contract_ids), Payment, "支出実績"),
         (Amendment.history.filter(commitment_id=commitment.pk), Amendment, "補正"),
     ]
     entries = [entry for qs, model, what in sources for entry in _entries(qs, model, what)]
+    entries += _schedule_entries(Installment.history.filter(contract_id__in=contract_ids))
     return sorted(entries, key=lambda e: e.at)
 
 

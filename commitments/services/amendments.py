@@ -131,6 +131,18 @@ def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]
             _("変更後の負担年度（%(span)s）の外に契約の支払予定・支出があります（%(used)s）。")
             % {"span": fiscal.format_span(first, last), "used": fiscal.format_span(min(used), max(used))}
         )
+    money_or_span = any(
+        values[n] != getattr(commitment, n)
+        for n in ("limit_yen", "estimated_limit_yen", "first_burden_fy", "last_burden_fy")
+    )
+    if money_or_span and not p.get("new_planned"):
+        proposed = Commitment(**{f.attname: getattr(commitment, f.attname) for f in Commitment._meta.concrete_fields})
+        for name in ("limit_yen", "limit_text", "estimated_limit_yen", "first_burden_fy", "last_burden_fy"):
+            setattr(proposed, name, values[name])
+        if planning.planned_compute(proposed) is None:
+            raise ServiceError(
+                _("年割額が個別入力の債務負担行為で限度額・期間を変える場合は、変更後の年割額を入力してください。")
+            )
     if p.get("new_planned"):
         planned = {int(fy): int(amount) for fy, amount in p["new_planned"].items()}
         target = values["limit_yen"] if values["limit_yen"] is not None else values["estimated_limit_yen"]
@@ -231,9 +243,12 @@ def amendment_submit(*, actor: User, amendment: Amendment) -> Amendment:
 def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
     """Take a submitted amendment back to draft (only its submitter)."""
     require(actor, "submit_amendment", amendment.organization_id)
-    if amendment.submitted_by_id != actor.pk:
-        raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
-    return _transition(actor, amendment, "withdraw")[0]
+
+    def own_submission(locked: Amendment, _commitment: Commitment) -> None:
+        if locked.status == AmendmentStatus.SUBMITTED and locked.submitted_by_id != actor.pk:
+            raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
+
+    return _transition(actor, amendment, "withdraw", guard=own_submission)[0]
 
 
 @transaction.atomic
@@ -308,10 +323,14 @@ def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = ""
 
 @transaction.atomic
 def amendment_delete_draft(*, actor: User, amendment: Amendment) -> None:
-    """Delete an amendment that was never submitted; its history keeps the deletion."""
+    """Delete a draft amendment (also one rejected or withdrawn); history and the trail keep the deletion."""
     require(actor, "delete_amendment", amendment.organization_id)
     locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    if locked.status != AmendmentStatus.DRAFT or locked.submitted_by_id is not None:
-        raise InvalidTransitionError(_("提出されたことのない起案中の補正だけを削除できます。"))
+    if locked.status != AmendmentStatus.DRAFT:
+        raise InvalidTransitionError(_("起案中（差戻し・取下げ後を含む）の補正だけを削除できます。"))
+    commitment = lock_commitment(locked.commitment_id)
+    record_event(
+        commitment, actor, "amendment_delete", commitment.status, note=_("補正第%(n)d号") % {"n": locked.number}
+    )
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.delete()

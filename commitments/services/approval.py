@@ -153,9 +153,12 @@ def commitment_submit(*, actor: User, commitment: Commitment) -> Commitment:
 def commitment_withdraw(*, actor: User, commitment: Commitment) -> Commitment:
     """Take a submission back to draft (only its submitter)."""
     require(actor, "submit_commitment", commitment.organization)
-    if commitment.submitted_by_id != actor.pk:
-        raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
-    return _transition(actor, commitment, "withdraw")
+
+    def own_submission(locked: Commitment) -> None:
+        if locked.status == Status.SUBMITTED and locked.submitted_by_id != actor.pk:
+            raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
+
+    return _transition(actor, commitment, "withdraw", guard=own_submission)
 
 
 @transaction.atomic

@@ -198,6 +198,11 @@ def contract_check(
     if same_no.exists():
         raise ServiceError(_("契約番号 %(no)s は登録済です。") % {"no": values["contract_no"]})
     amount = int(values["amount_yen"])  # type: ignore[call-overload]
+    if contract is not None and commitment.status not in CONTRACTABLE_STATES and amount > contract.amount_yen:
+        raise InvalidTransitionError(
+            _("「%(status)s」の債務負担行為の契約金額は増やせません（減額・期間等の変更のみ）。")
+            % {"status": commitment.get_status_display()}
+        )
     if contract is not None:
         paid = contract.payments.aggregate(total=Sum("amount_yen"))["total"] or 0
         if amount < paid:

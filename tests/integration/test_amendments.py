@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 
 from commitments.models import Amendment, AmendmentStatus, Commitment, CommitmentEvent, PlannedAmount, Status
-from commitments.services import amendments, approval, contracts
+from commitments.services import amendments, approval, contracts, payments
 from commitments.services.errors import (
     ConcurrentUpdateError,
     InvalidTransitionError,
+    LimitExceededError,
     PermissionDeniedError,
     SegregationOfDutiesError,
     ServiceError,
@@ -253,7 +254,7 @@ def test_approval_changes_limit_span_matter_and_respreads_planned(org):
 def test_raised_limit_makes_room_for_more_contracts(org):
     commitment = make_commitment(org, limit_yen=10_000_000)
     make_contract(org, commitment, "K-1", 9_500_000)
-    with pytest.raises(Exception, match="超過額 2,000,000円"):
+    with pytest.raises(LimitExceededError, match="超過額 2,000,000円"):
         make_contract(org, commitment, "K-2", 2_500_000)
     make_amendment(org, commitment, new_limit_yen=12_000_000)
     commitment.refresh_from_db()
@@ -326,8 +327,6 @@ def test_new_span_must_keep_every_installment_and_payment(org):
 def test_a_payment_outside_the_new_span_also_blocks_it(org):
     commitment = make_commitment(org, first_burden_fy=2017, last_burden_fy=2020)
     contract = make_contract(org, commitment, "K-1", 1_000_000, end_on=date(2019, 3, 31))  # due FY2018
-    from commitments.services import payments
-
     payments.payment_record(
         actor=org.officer2, contract=contract, paid_on=date(2017, 9, 29), amount_yen=100_000
     )  # charged FY2017
@@ -347,19 +346,17 @@ def test_explicit_planned_commitment_needs_new_planned_amounts(org):
     with pytest.raises(ServiceError, match="合計が限度額と一致するように"):
         _create(org, commitment, new_limit_yen=7_000_000, new_planned={2017: 1_000_000, 2018: 2_000_000})
 
-    bare = make_amendment(org, commitment, approve=False, new_limit_yen=7_000_000)
+    # Refused when entered, not only at approval: the officer learns it before anyone reviews it.
     with pytest.raises(ServiceError, match="年割額が個別入力の債務負担行為で限度額・期間を変える場合は"):
-        amendments.amendment_approve(actor=org.approver, amendment=bare)
+        _create(org, commitment, new_limit_yen=7_000_000)
     assert Commitment.objects.get(pk=commitment.pk).limit_yen == 6_000_000
-    amendments.amendment_reject(actor=org.approver, amendment=bare, reason="年割額を入力してください")
-    bare.refresh_from_db()
-    amendments.amendment_update_draft(
-        actor=org.officer2,
-        amendment=bare,
-        expected_version=bare.version,
+    bare = make_amendment(
+        org,
+        commitment,
+        approve=False,
+        new_limit_yen=7_000_000,
         new_planned={2017: 1_000_000, 2018: 2_000_000, 2019: 4_000_000},
     )
-    amendments.amendment_submit(actor=org.officer2, amendment=bare)
     amendments.amendment_approve(actor=org.approver, amendment=bare)
     assert Commitment.objects.get(pk=commitment.pk).limit_yen == 7_000_000
     assert _planned(commitment) == {2017: 1_000_000, 2018: 2_000_000, 2019: 4_000_000}

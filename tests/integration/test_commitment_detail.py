@@ -65,6 +65,11 @@ def test_auditor_reads_history_trail_and_parts(client, org, amended):
     assert (
         "approver 債務負担行為：庁舎設備保守業務委託 変更（補正第1号） 限度額（円） 10,000,000円 12,000,000円" in text
     )
+    # The generated schedule is one history entry, not eight.
+    assert (
+        "支払予定：K-2026-001 株式会社保守サービス 作成 件数 8件 合計 9,600,000円 年度 令和8年度から令和10年度まで"
+        in text
+    )
     # The schedule and the payment.
     assert "2027-02-28 令和8年度 1,200,000" in text
     assert "2026-09-30 令和8年度 1,200,000 支-0931" in text

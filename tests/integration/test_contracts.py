@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from commitments.models import Commitment, CommitmentEvent, Contract, Installment, Status
-from commitments.services import approval, contracts, payments
+from commitments.services import amendments, approval, contracts, payments
 from commitments.services.errors import (
     ConcurrentUpdateError,
     InvalidTransitionError,
@@ -165,8 +165,6 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
             start_on=date(2018, 4, 1),
             end_on=date(2019, 3, 31),
         )
-
-    from commitments.services import amendments
 
     amendments.amendment_approve(actor=org.approver, amendment=pending)
     assert Commitment.objects.get(pk=commitment.pk).contract_until_fy == 2018
@@ -452,3 +450,17 @@ def test_contracts_refused_once_abolished(org):
     assert commitment.status == Status.ABOLISHED
     with pytest.raises(InvalidTransitionError, match="「廃止」の債務負担行為には契約を登録できません"):
         _register(org, commitment, "K-2", 1_000_000)
+
+
+@pytest.mark.django_db
+def test_abolished_authority_cannot_be_used_by_raising_a_contract(org):
+    # 廃止 abolishes the uncontracted part of the limit (補正.abolish: 未契約の限度額を廃止します).
+    commitment = make_commitment(org, limit_yen=10_000_000)
+    contract = make_contract(org, commitment, "K-1", 4_000_000)
+    make_amendment(org, commitment, abolish=True, reason="事業の中止")
+    with pytest.raises(ServiceError):
+        contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, amount_yen=9_000_000)
+    assert Contract.objects.get(pk=contract.pk).amount_yen == 4_000_000
+    # Reducing it (変更契約 to a smaller amount) is still possible.
+    contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, amount_yen=3_500_000)
+    assert Contract.objects.get(pk=contract.pk).amount_yen == 3_500_000

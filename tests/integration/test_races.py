@@ -1,0 +1,205 @@
+"""Concurrent writers on real threads and real PostgreSQL transactions: the row locks decide, exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from commitments.models import Amendment, AmendmentStatus, Commitment, CommitmentEvent, Contract, Payment, Status
+from commitments.services import amendments, approval, contracts, payments
+from commitments.services.errors import (
+    ConcurrentUpdateError,
+    InvalidTransitionError,
+    LimitExceededError,
+    PermissionDeniedError,
+)
+from tests.factories import make_amendment, make_commitment, make_contract, make_org, make_user
+
+
+def _meet_inside(monkeypatch: pytest.MonkeyPatch, module: Any, parties: int = 2) -> threading.Barrier:
+    """Make every caller of `module.require` (inside the service's transaction) wait until all have arrived."""
+    barrier = threading.Barrier(parties, timeout=10)
+    original = module.require
+
+    def require_then_meet(*args: Any, **kwargs: Any) -> None:
+        original(*args, **kwargs)
+        barrier.wait()
+
+    monkeypatch.setattr(module, "require", require_then_meet)
+    return barrier
+
+
+def _race(*calls: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """Run the calls on their own threads at once; each thread closes its DB connection. Returns (kind, value)."""
+    results: list[tuple[str, Any]] = [("missing", None)] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            results[index] = ("ok", call())
+        except Exception as exc:  # reported to the test, which checks the kind
+            results[index] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
+    return results
+
+
+def _kinds(results: list[tuple[str, Any]]) -> list[str]:
+    return sorted(kind if kind == "ok" else type(value).__name__ for kind, value in results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_contracts_cannot_both_take_the_last_authority(monkeypatch):
+    o = make_org()
+    _meet_inside(monkeypatch, contracts)
+    for round_no in range(5):
+        commitment = make_commitment(o, matter=f"競合試験{round_no}", limit_yen=10_000_000)
+
+        def register(suffix: str, commitment: Commitment = commitment, round_no: int = round_no) -> Any:
+            return contracts.contract_register(
+                actor=o.officer2,
+                commitment=commitment,
+                contract_no=f"R{round_no}-{suffix}",
+                counterparty="株式会社競合",
+                signed_on=date(2017, 6, 1),
+                start_on=date(2017, 7, 1),
+                end_on=date(2018, 3, 31),
+                amount_yen=6_000_000,
+                payment_terms="lump_sum",
+            )
+
+        results = _race(lambda: register("a"), lambda: register("b"))
+
+        assert _kinds(results) == ["LimitExceededError", "ok"], results
+        refused = next(value for kind, value in results if kind == "error")
+        assert isinstance(refused, LimitExceededError)
+        assert "限度額 10,000,000円、契約済 6,000,000円、今回 6,000,000円、超過額 2,000,000円" in str(refused)
+        assert Contract.objects.filter(commitment=commitment).count() == 1
+        assert sum(Contract.objects.filter(commitment=commitment).values_list("amount_yen", flat=True)) == 6_000_000
+        assert CommitmentEvent.objects.filter(commitment=commitment, action="contract").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_approve_the_same_amendment_once():
+    o = make_org()
+    second_approver = make_user("approver2", o.organization, "approver", staff=True)
+    for round_no in range(3):
+        commitment = make_commitment(o, matter=f"補正競合{round_no}", limit_yen=10_000_000)
+        amendment = make_amendment(o, commitment, approve=False, new_limit_yen=12_000_000)
+        before = Commitment.objects.get(pk=commitment.pk)
+        history_before = before.history.count()
+
+        with pytest.MonkeyPatch.context() as patch:  # only the approvals meet; the set-up above runs freely
+            _meet_inside(patch, amendments)
+            results = _race(
+                lambda a=amendment: amendments.amendment_approve(actor=o.approver, amendment=a),
+                lambda a=amendment: amendments.amendment_approve(actor=second_approver, amendment=a),
+            )
+
+        assert _kinds(results) == ["InvalidTransitionError", "ok"], results
+        refused = next(value for kind, value in results if kind == "error")
+        assert isinstance(refused, InvalidTransitionError)
+        assert str(refused) == "「承認済」の補正には実行できません。"
+        winner = next(value for kind, value in results if kind == "ok")
+
+        after = Commitment.objects.get(pk=commitment.pk)
+        assert after.limit_yen == 12_000_000
+        assert after.version == before.version + 1  # changed once
+        assert after.history.count() == history_before + 1
+        assert CommitmentEvent.objects.filter(commitment=commitment, action="amend").count() == 1
+        assert CommitmentEvent.objects.filter(commitment=commitment, action="amendment_approve").count() == 1
+        stored = Amendment.objects.get(pk=amendment.pk)
+        assert stored.status == AmendmentStatus.APPROVED
+        assert stored.approved_by_id == winner.approved_by_id
+        assert stored.before["limit_yen"] == 10_000_000 and stored.after["limit_yen"] == 12_000_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_draft_edits_from_the_same_version(monkeypatch):
+    o = make_org()
+    commitment = make_commitment(o, approve=False, matter="元の事項")
+    assert commitment.version == 1
+    _meet_inside(monkeypatch, approval)
+
+    results = _race(
+        lambda: approval.commitment_update_draft(
+            actor=o.officer, commitment=commitment, expected_version=1, matter="甲の変更"
+        ),
+        lambda: approval.commitment_update_draft(
+            actor=o.officer2, commitment=commitment, expected_version=1, matter="乙の変更"
+        ),
+    )
+
+    assert _kinds(results) == ["ConcurrentUpdateError", "ok"], results
+    assert isinstance(next(value for kind, value in results if kind == "error"), ConcurrentUpdateError)
+    winner = next(value for kind, value in results if kind == "ok")
+    stored = Commitment.objects.get(pk=commitment.pk)
+    assert stored.version == 2
+    assert stored.matter == winner.matter
+    assert stored.matter in {"甲の変更", "乙の変更"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_cannot_both_take_the_rest_of_a_contract(monkeypatch):
+    o = make_org()
+    commitment = make_commitment(o)
+    contract = make_contract(o, commitment, "K-1", 1_000_000)
+    _meet_inside(monkeypatch, payments)
+
+    def pay(reference: str) -> Any:
+        return payments.payment_record(
+            actor=o.officer2, contract=contract, paid_on=date(2017, 9, 29), amount_yen=600_000, reference=reference
+        )
+
+    results = _race(lambda: pay("P-a"), lambda: pay("P-b"))
+
+    assert _kinds(results) == ["ServiceError", "ok"], results
+    refused = next(value for kind, value in results if kind == "error")
+    assert "契約金額 1,000,000円、支出済 600,000円、今回 600,000円、超過額 200,000円" in str(refused)
+    assert list(Payment.objects.filter(contract=contract).values_list("amount_yen", flat=True)) == [600_000]
+
+
+# Withdrawal must be decided on the stored row under the lock, like every other step, not on the caller's copy.
+
+
+@pytest.mark.django_db
+def test_amendment_withdraw_checks_the_stored_submitter(org):
+    commitment = make_commitment(org)
+    drafted = amendments.amendment_create(
+        actor=org.officer2, commitment=commitment, reason="限度額の増額", new_limit_yen=12_000_000
+    )
+    amendments.amendment_submit(actor=org.officer2, amendment=drafted)
+    # The submitter withdraws with the copy they drafted (submit, approve and reject all accept such a copy).
+    assert amendments.amendment_withdraw(actor=org.officer2, amendment=drafted).status == AmendmentStatus.DRAFT
+
+    # officer2's copy says "submitted by officer2", but officer has since submitted it: officer2 may not withdraw.
+    stale = amendments.amendment_submit(actor=org.officer2, amendment=drafted)
+    amendments.amendment_withdraw(actor=org.officer2, amendment=stale)
+    amendments.amendment_submit(actor=org.officer, amendment=drafted)
+    with pytest.raises(PermissionDeniedError):
+        amendments.amendment_withdraw(actor=org.officer2, amendment=stale)
+    stored = Amendment.objects.get(pk=drafted.pk)
+    assert (stored.status, stored.submitted_by) == (AmendmentStatus.SUBMITTED, org.officer)
+
+
+@pytest.mark.django_db
+def test_commitment_withdraw_checks_the_stored_submitter(org):
+    commitment = make_commitment(org, approve=False)
+    stale = approval.commitment_submit(actor=org.officer2, commitment=commitment)
+    approval.commitment_withdraw(actor=org.officer2, commitment=stale)
+    approval.commitment_submit(actor=org.officer, commitment=commitment)
+    with pytest.raises(PermissionDeniedError):
+        approval.commitment_withdraw(actor=org.officer2, commitment=stale)
+    stored = Commitment.objects.get(pk=commitment.pk)
+    assert (stored.status, stored.submitted_by) == (Status.SUBMITTED, org.officer)
