@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin.base import OrganizationScopedAdmin, badge, confirmation_page, run_each
+from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, badge, confirmation_page, run_each
 from commitments.forms import AmendmentForm, ApproveForm, RejectForm
 from commitments.models import Amendment, AmendmentStatus
 from commitments.services import amendments as services
@@ -18,7 +18,7 @@ from commitments.services.errors import ServiceError
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
+class AmendmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = AmendmentForm
     list_display = ["__str__", "reason", "abolish", "status_badge", "submitted_by", "approved_by", "approved_at"]
     list_filter = ["status", "abolish"]

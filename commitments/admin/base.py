@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -74,6 +75,42 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             org_field = "pk" if model.__name__ == "Organization" else "organization_id"
             qs = qs.filter(**{org_field: request.user.organization_id})
         kwargs["queryset"] = qs
+
+
+class ReadOnlyHistoryMixin:
+    """History pages are for reading: no revert (a POST would write past the services), and only own rows.
+
+    django-simple-history falls back to unscoped historical rows when the live object is not in the admin's
+    queryset; here the object must be visible to the user (superusers see all).
+    """
+
+    def _history_visible(self, request: HttpRequest, object_id: str) -> None:
+        if request.user.is_superuser:
+            return
+        model = self.model  # type: ignore[attr-defined]
+        live = self.get_queryset(request).filter(pk=object_id).exists()  # type: ignore[attr-defined]
+        if live:
+            return
+        # A deleted row: visible only if its last version belonged to the user's organization.
+        field = getattr(self, "organization_field", "organization")
+        last = model.history.filter(id=object_id).order_by("-history_date").first()
+        owner = last
+        for part in field.split("__"):
+            owner = getattr(owner, part, None) if owner is not None else None
+        if last is None or getattr(owner, "pk", owner) != request.user.organization_id:
+            raise Http404
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        self._history_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method != "GET":
+            raise PermissionDenied
+        self._history_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
 
 
 def run_each(

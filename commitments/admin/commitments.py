@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments import fiscal
-from commitments.admin.base import OrganizationScopedAdmin, badge, confirmation_page, run_each, yen
+from commitments.admin.base import (
+    OrganizationScopedAdmin,
+    ReadOnlyHistoryMixin,
+    badge,
+    confirmation_page,
+    run_each,
+    yen,
+)
 from commitments.admin.filters import AuthorizedYearFilter, BurdenRangeFilter
 from commitments.admin.inlines import (
     AmendmentSummaryInline,
@@ -33,7 +40,7 @@ FILL_BUTTONS = {"_fill_equal": SpreadRule.EQUAL, "_fill_monthly": SpreadRule.MON
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
+class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = CommitmentForm
     change_form_template = "admin/commitments/commitment/change_form.html"
     list_display = [

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin.base import OrganizationScopedAdmin, yen
+from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, yen
 from commitments.admin.inlines import ReadOnlyInline
 from commitments.forms import ContractForm, InstallmentForm, InstallmentFormSet, PaymentForm, PaymentUploadForm
 from commitments.models import Contract, Installment, Payment, PaymentTerms, Status
@@ -59,7 +59,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
+class ContractAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = ContractForm
     inlines = [InstallmentInline, PaymentInline]
     list_display = [
@@ -159,7 +159,7 @@ class ContractAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
+class PaymentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = PaymentForm
     organization_field = "contract__organization"
     change_list_template = "admin/commitments/payment/change_list.html"
@@ -218,13 +218,13 @@ class PaymentAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
         """A CSV of payments, recorded all or nothing; every bad row is listed with its line number."""
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
-        form = PaymentUploadForm(request.POST or None, request.FILES or None)
+        form = PaymentUploadForm(request.POST or None, request.FILES or None, user=request.user)
         row_errors: list[tuple[int, str]] = []
         if request.method == "POST" and form.is_valid():
             try:
                 text = payment_services.decode_upload(form.cleaned_data["file"].read())
                 saved = payment_services.payments_import_csv(
-                    actor=request.user, organization=request.user.organization, text=text
+                    actor=request.user, organization=form.organization_for(request.user), text=text
                 )
                 messages.success(request, _("%(n)d 件の支出実績を登録しました。") % {"n": len(saved)})
                 return HttpResponseRedirect(reverse("admin:commitments_payment_changelist"))

@@ -9,7 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField
-from commitments.models import Commitment, Contract, Installment, Payment, PaymentTerms
+from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
 from commitments.services.contracts import contract_check, schedule_check
 from commitments.services.errors import ServiceError
 from commitments.services.payments import payment_check
@@ -124,8 +124,21 @@ class PaymentForm(forms.ModelForm):
 
 
 class PaymentUploadForm(forms.Form):
-    """A CSV of payments: 支出日, 契約番号, 支出額[, 支出命令番号, 会計年度]."""
+    """A CSV of payments: 支出日, 契約番号, 支出額[, 支出命令番号, 会計年度]; the organization is the user's own
+    (a system administrator, who belongs to none, chooses it)."""
 
+    organization = forms.ModelChoiceField(label=_("団体"), queryset=Organization.objects.all(), required=False)
     file = forms.FileField(
         label=_("CSV ファイル"), help_text=_("見出し行：支出日,契約番号,支出額,支出命令番号（UTF-8 または Shift_JIS）")
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None and user.organization_id:
+            del self.fields["organization"]
+        else:
+            self.fields["organization"].required = True
+
+    def organization_for(self, user: Any) -> Organization:
+        """The organization the payments belong to."""
+        return user.organization if user.organization_id else self.cleaned_data["organization"]

@@ -8,8 +8,10 @@ from commitments.models import Commitment, CommitmentEvent, Organization, User
 from commitments.services.errors import PermissionDeniedError
 
 
-def require(actor: User, perm: str, organization: Organization | int) -> None:
+def require(actor: User, perm: str, organization: Organization | int | None) -> None:
     """Refuse unless the active actor holds `commitments.<perm>` and belongs to the organization."""
+    if organization is None:
+        raise PermissionDeniedError(_("団体を指定してください。"))
     organization_id = organization if isinstance(organization, int) else organization.pk
     if not actor.is_active or not actor.has_perm(f"commitments.{perm}"):
         raise PermissionDeniedError()
