@@ -22,6 +22,34 @@ def _keep_pytest_logging(**kwargs: Any) -> None:
     """Stop the embedded worker from replacing pytest's log handlers."""
 
 
+_worker_running = False
+
+
+def _worker_idle() -> bool:
+    """No task waiting in the broker and none being run by this process's worker."""
+    import redis
+    from celery.worker import state
+    from django.conf import settings
+
+    queued = redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery")
+    return queued == 0 and not state.active_requests and not state.reserved_requests
+
+
+@pytest.fixture(autouse=True)
+def _settle_worker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let the worker finish the tasks a transactional test queued before the database is flushed.
+
+    A projection task still writing while the flush truncates the tables deadlocks with it. Requesting
+    transactional_db from here makes its flush run after this fixture's teardown.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+    yield
+    if _worker_running:
+        wait_for(_worker_idle, timeout=30)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
     """A Celery worker thread consuming from the real Redis broker, against the test database."""
@@ -29,9 +57,14 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
 
     from jlis_commitments.celery import app
 
+    global _worker_running
     with django_db_blocker.unblock():
         with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=10) as worker:
-            yield worker
+            _worker_running = True
+            try:
+                yield worker
+            finally:
+                _worker_running = False
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
