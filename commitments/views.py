@@ -69,6 +69,7 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["fiscal_years"] = self.fiscal_years
         context["query"] = self.request.GET.urlencode()
+        context["stale_count"] = selectors.stale_commitment_count(organization_ids=_scope(self.request))
         return context
 
 

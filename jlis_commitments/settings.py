@@ -134,6 +134,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.project_all",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The fiscal year ends on 31 March: unexercised authority lapses (Asia/Tokyo, CELERY_TIMEZONE).
+    "fiscal-year-rollover": {
+        "task": "commitments.tasks.rollover_fiscal_year",
+        "schedule": crontab(month_of_year=4, day_of_month=1, hour=0, minute=5),
+    },
     "monthly-management-report": {
         "task": "commitments.tasks.send_monthly_report",
         "schedule": crontab(hour=7, minute=0, day_of_month=1),

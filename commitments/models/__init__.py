@@ -17,7 +17,7 @@ from commitments.models.core import (
     Status,
     User,
 )
-from commitments.models.outflow import ProjectionYear
+from commitments.models.outflow import ProjectionSnapshot, ProjectionYear
 from commitments.models.reports import ReportDelivery
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Payment",
     "PaymentTerms",
     "PlannedAmount",
+    "ProjectionSnapshot",
     "ProjectionYear",
     "ReportDelivery",
     "Segment",

@@ -270,6 +270,7 @@ EVENT_LABELS = {
     "contract_change": _("契約変更"),
     "complete": _("完了"),
     "lapse": _("失効"),
+    "lapse_remainder": _("未契約分の失効"),
     "amend": _("補正の反映"),
     "amendment_create": _("補正の起案"),
     "amendment_submit": _("補正の提出"),

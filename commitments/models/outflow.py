@@ -41,3 +41,31 @@ class ProjectionYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment_id} FY{self.fiscal_year}"
+
+
+class ProjectionSnapshot(models.Model):
+    """Totals of one nightly projection run: organization × fiscal year × segment, kept to compare as-of dates."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("団体"))
+    as_of = models.DateField(_("基準日"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+", verbose_name=_("事業区分"))
+    planned_yen = models.BigIntegerField(_("年割額"), default=0)
+    paid_yen = models.BigIntegerField(_("支出済"), default=0)
+    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
+    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
+    commitments = models.PositiveIntegerField(_("件数"), default=0)
+    computed_at = models.DateTimeField(_("計算日時"))
+
+    class Meta:
+        verbose_name = _("推計スナップショット")
+        verbose_name_plural = _("推計スナップショット")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "as_of", "fiscal_year", "segment"], name="snapshot_unique_cell"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "as_of"], name="snapshot_org_as_of")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.as_of} FY{self.fiscal_year}"

@@ -6,6 +6,7 @@ from commitments.selectors.exposure import (
     ExposureTable,
     commitments_visible_to,
     exposure_commitments,
+    exposure_snapshot_table,
     exposure_table,
     exposure_table_of,
     exposure_totals,
@@ -13,6 +14,8 @@ from commitments.selectors.exposure import (
     organizations_visible_to,
     report_recipients,
     segments_of,
+    snapshot_dates,
+    stale_commitment_count,
 )
 from commitments.selectors.history import Change, CommitmentRecord, HistoryEntry, commitment_history, commitment_record
 
@@ -27,6 +30,7 @@ __all__ = [
     "commitment_record",
     "commitments_visible_to",
     "exposure_commitments",
+    "exposure_snapshot_table",
     "exposure_table",
     "exposure_table_of",
     "exposure_totals",
@@ -34,4 +38,6 @@ __all__ = [
     "organizations_visible_to",
     "report_recipients",
     "segments_of",
+    "snapshot_dates",
+    "stale_commitment_count",
 ]

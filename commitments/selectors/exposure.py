@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from commitments.models import APPROVED_STATES, Commitment, Organization, ProjectionYear, Segment, User
+from commitments.models import (
+    APPROVED_STATES,
+    Commitment,
+    Organization,
+    ProjectionSnapshot,
+    ProjectionYear,
+    Segment,
+    User,
+)
 
 BASES: dict[str, tuple[str, ...]] = {
     "planned": ("planned_yen",),
@@ -15,6 +24,8 @@ BASES: dict[str, tuple[str, ...]] = {
     "contracted": ("contracted_yen",),
     "uncontracted": ("uncontracted_yen",),
     "total": ("paid_yen", "contracted_yen", "uncontracted_yen"),
+    # What is still to flow out: contracted but unpaid, and authority not yet contracted (use with a from-year).
+    "remaining": ("contracted_yen", "uncontracted_yen"),
 }
 BY_CHOICES = ("commitment", "segment")
 
@@ -38,8 +49,12 @@ def segments_of(organization_ids: list[int] | None) -> QuerySet[Segment]:
     return qs if organization_ids is None else qs.filter(organization_id__in=organization_ids)
 
 
-def _projection_rows(organization_ids: list[int] | None, segment_ids: list[int] | None) -> QuerySet[ProjectionYear]:
+def _projection_rows(
+    organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None = None
+) -> QuerySet[ProjectionYear]:
     qs = ProjectionYear.objects.all()
+    if from_fy is not None:
+        qs = qs.filter(fiscal_year__gte=from_fy)
     if organization_ids is not None:
         qs = qs.filter(organization_id__in=organization_ids)
     if segment_ids:
@@ -104,13 +119,14 @@ def exposure_table(
     basis: str = "planned",
     by: str = "commitment",
     segment_ids: list[int] | None = None,
+    from_fy: int | None = None,
 ) -> ExposureTable:
     """Exposure by fiscal year and commitment or segment, from the stored projection rows (two queries)."""
     if by not in BY_CHOICES:
         raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
     key_field = "commitment_id" if by == "commitment" else "segment_id"
     grouped = (
-        _projection_rows(organization_ids, segment_ids)
+        _projection_rows(organization_ids, segment_ids, from_fy)
         .values(key_field, "fiscal_year")
         .annotate(amount=_amount(basis))
         .order_by()
@@ -244,3 +260,49 @@ def exposure_table_of(*, commitments: QuerySet[Commitment], fiscal_years: list[i
         table.limit_total += commitment.limit_yen or 0
         table.text_limit_count += commitment.limit_yen is None
     return table
+
+
+def snapshot_dates(*, organization_ids: list[int] | None) -> list[date]:
+    """The as-of dates kept by the nightly runs, newest first."""
+    qs = ProjectionSnapshot.objects.all()
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=organization_ids)
+    return list(qs.order_by("-as_of").values_list("as_of", flat=True).distinct())
+
+
+def exposure_snapshot_table(
+    *, organization_ids: list[int] | None, as_of: date, basis: str = "total", from_fy: int | None = None
+) -> tuple[date | None, ExposureTable]:
+    """Exposure by segment as the latest nightly run on or before `as_of` saw it (one snapshot, two queries)."""
+    _amount(basis)  # validates the basis
+    scoped = ProjectionSnapshot.objects.all()
+    if organization_ids is not None:
+        scoped = scoped.filter(organization_id__in=organization_ids)
+    taken = scoped.filter(as_of__lte=as_of).order_by("-as_of").values_list("as_of", flat=True).first()
+    table = ExposureTable(basis=basis, fiscal_years=[])
+    if taken is None:
+        return None, table
+    cells = scoped.filter(as_of=taken)
+    if from_fy is not None:
+        cells = cells.filter(fiscal_year__gte=from_fy)
+    grouped: dict[int, dict[int, int]] = {}
+    counts: dict[int, int] = {}
+    for cell in cells.values("segment_id", "fiscal_year", "commitments", *BASES[basis]):
+        amount = sum(int(cell[name]) for name in BASES[basis])
+        grouped.setdefault(cell["segment_id"], {})[cell["fiscal_year"]] = amount
+        counts[cell["segment_id"]] = max(counts.get(cell["segment_id"], 0), cell["commitments"])
+    table.fiscal_years = sorted({fy for years in grouped.values() for fy in years})
+    for segment in Segment.objects.filter(pk__in=grouped).order_by("organization_id", "sort_order", "code"):
+        years = grouped[segment.pk]
+        table.rows.append({"key": segment.pk, "label": segment.name, "years": years, "total": sum(years.values())})
+        for fy, amount in years.items():
+            table.totals[fy] = table.totals.get(fy, 0) + amount
+    return taken, table
+
+
+def stale_commitment_count(*, organization_ids: list[int] | None) -> int:
+    """Approved commitments whose projection has not caught up with their last change (shown as a note)."""
+    qs = Commitment.objects.filter(needs_projection=True, status__in=APPROVED_STATES)
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=organization_ids)
+    return qs.count()

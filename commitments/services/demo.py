@@ -14,6 +14,7 @@ from commitments import fiscal
 from commitments.models import Commitment, Organization, Segment, User
 from commitments.roles import roles_ensure
 from commitments.services import approval
+from commitments.services.lifecycle import commitments_rollover
 from commitments.services.projection import projection_refresh_all
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "jlis_fy2017_commitments.csv"
@@ -113,6 +114,7 @@ def demo_load() -> DemoResult:
             approval.commitment_submit(actor=officer, commitment=commitment)
             approval.commitment_approve(actor=approver, commitment=commitment, resolution=JLIS_RESOLUTION)
             created += 1
+    commitments_rollover()  # bring the loaded budget to today's state: FY2017 authority without contracts lapsed
     projection_refresh_all()
     total = Commitment.objects.filter(organization=organization).count()
     return DemoResult(

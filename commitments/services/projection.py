@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -174,20 +174,44 @@ SELECT s2.id, s2.organization_id, s2.segment_id, y.fy,
 """
 
 
-@transaction.atomic
+_SNAPSHOT_SQL = """
+INSERT INTO commitments_projectionsnapshot
+    (organization_id, as_of, fiscal_year, segment_id, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
+     commitments, computed_at)
+SELECT organization_id, %(as_of)s, fiscal_year, segment_id, SUM(planned_yen), SUM(paid_yen), SUM(contracted_yen),
+       SUM(uncontracted_yen), COUNT(DISTINCT commitment_id), %(now)s
+  FROM commitments_projectionyear
+ GROUP BY organization_id, fiscal_year, segment_id
+"""
+
+
 def projection_refresh_all(*, as_of: date | None = None) -> int:
-    """Rebuild every commitment's rows in one set-based statement; readers see old or new, never half."""
+    """Rebuild every commitment's rows in one set-based statement and keep the day's totals as a snapshot.
+
+    One REPEATABLE READ transaction: readers see the old rows or the new ones, never half; the stale flags are
+    cleared only for rows this run saw (a commitment changed meanwhile keeps its flag for the next run).
+    """
     as_of = as_of or timezone.localdate()
     params = {
+        "as_of": as_of,
         "as_of_fy": fiscal.fiscal_year_of(as_of),
         "live": LIVE_STATES,
         "projected": PROJECTED_STATES,
         "now": timezone.now(),
     }
-    with connection.cursor() as cursor:
+    outermost = not connection.in_atomic_block  # (inside a caller's transaction its isolation level applies)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("LOCK TABLE commitments_projectionyear IN EXCLUSIVE MODE")
         cursor.execute("DELETE FROM commitments_projectionyear")
         cursor.execute(_PROJECT_ALL_SQL, params)
         written = cursor.rowcount
-    Commitment.objects.filter(needs_projection=True).update(needs_projection=False)
+        cursor.execute("DELETE FROM commitments_projectionsnapshot WHERE as_of = %(as_of)s", params)
+        cursor.execute(_SNAPSHOT_SQL, params)
+        try:
+            with transaction.atomic():
+                Commitment.objects.filter(needs_projection=True).update(needs_projection=False)
+        except OperationalError:  # changed since this run's snapshot: stale until its own task or the next run
+            logger.info("stale flags left for commitments changed during the run")
     return written

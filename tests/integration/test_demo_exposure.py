@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from commitments.models import Commitment, ProjectionYear, Status
+from commitments.models import Commitment, CommitmentEvent, ProjectionYear, Status
 from commitments.services.projection import projection_refresh
 
 JLIS = "地方公共団体情報システム機構"
@@ -51,7 +51,13 @@ def test_load_demo_then_exposure_json():
         r for r in data["rows"] if r["label"] == "地方税・地方交付税等の情報処理システムの機器及びソフトウェアのリース"
     ]
     assert sorted(r["total"] for r in shared) == [1_350_000, 996_000_000]
-    assert Commitment.objects.filter(status=Status.APPROVED).count() == 32
+    # Loaded today (FY2026): FY2017 authority with no contract registered lapsed on 1 April 2018 — load_demo
+    # brings the books to today's state, through the same rollover service as the 1 April job.
+    assert Commitment.objects.filter(status=Status.LAPSED).count() == 32
+    assert CommitmentEvent.objects.filter(action="lapse").count() == 32
+    # Nothing is left to flow out: no contracts, and the uncontracted authority has lapsed.
+    remaining = _exposure("--organization", JLIS, "--remaining-from", "令和8年度", "--json")
+    assert remaining["basis"] == "remaining" and remaining["totals"]["total"] == 0
 
 
 @pytest.mark.django_db

@@ -20,6 +20,10 @@ def test_beat_schedule_has_nightly_projection_and_monthly_report():
     monthly = schedule["monthly-management-report"]
     assert monthly["task"] == "commitments.tasks.send_monthly_report"
     assert monthly["schedule"].day_of_month == {1} and monthly["schedule"].hour == {7}
+    rollover = schedule["fiscal-year-rollover"]
+    assert rollover["task"] == "commitments.tasks.rollover_fiscal_year"
+    assert (rollover["schedule"].month_of_year, rollover["schedule"].day_of_month) == ({4}, {1})
+    assert (rollover["schedule"].hour, rollover["schedule"].minute) == ({0}, {5})
     assert app.conf.timezone == "Asia/Tokyo"
     assert app.conf.task_always_eager is False
 

@@ -1,5 +1,6 @@
 """Print the exposure table (yearly amounts by commitment or segment) as text or JSON."""
 
+import datetime
 import json
 from typing import Any
 
@@ -14,7 +15,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organization", help="団体名（省略時はすべての団体）")
-        parser.add_argument("--basis", default="planned", choices=sorted(selectors.BASES))
+        parser.add_argument(
+            "--basis",
+            choices=sorted(selectors.BASES),
+            help="planned（年割額、既定）| paid | contracted | uncontracted | total | remaining",
+        )
+        parser.add_argument(
+            "--remaining-from",
+            metavar="FY",
+            help="この年度以降の残額（契約済未払＋未契約）。例：2026、令和8年度",
+        )
+        parser.add_argument(
+            "--as-of",
+            type=datetime.date.fromisoformat,
+            metavar="DATE",
+            help="YYYY-MM-DD 時点の夜間推計スナップショット（事業区分別）",
+        )
         parser.add_argument("--by", default="commitment", choices=selectors.BY_CHOICES)
         parser.add_argument("--unit", default="千円", choices=sorted(fiscal.UNITS), help="text output unit")
         parser.add_argument("--json", action="store_true", help="JSON, amounts in yen")
@@ -26,14 +42,40 @@ class Command(BaseCommand):
             if organization is None:
                 raise CommandError(f"団体が見つかりません: {options['organization']}")
             organization_ids = [organization.pk]
-        table = selectors.exposure_table(organization_ids=organization_ids, basis=options["basis"], by=options["by"])
+        from_fy = None
+        if options["remaining_from"]:
+            try:
+                from_fy = fiscal.parse_fiscal_year(options["remaining_from"])
+            except fiscal.FiscalParseError as exc:
+                raise CommandError(str(exc)) from exc
+        basis = options["basis"] or ("remaining" if from_fy is not None else "planned")
+        taken = None
+        if options["as_of"]:
+            if options["by"] != "segment":
+                raise CommandError(
+                    "--as-of はスナップショット（事業区分別）から表示します：--by segment を指定してください。"
+                )
+            taken, table = selectors.exposure_snapshot_table(
+                organization_ids=organization_ids, as_of=options["as_of"], basis=basis, from_fy=from_fy
+            )
+            if taken is None:
+                raise CommandError(f"{options['as_of']} 以前のスナップショットがありません。")
+        else:
+            table = selectors.exposure_table(
+                organization_ids=organization_ids, basis=basis, by=options["by"], from_fy=from_fy
+            )
         if options["json"]:
-            self.stdout.write(json.dumps(table.as_json(), ensure_ascii=False, indent=2))
+            data = table.as_json()
+            data["as_of"] = taken.isoformat() if taken else None
+            data["from_fiscal_year"] = from_fy
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         unit = options["unit"]
         headers = ["事項" if options["by"] == "commitment" else "事業区分"]
         headers += [fiscal.format_fiscal_year(fy) for fy in table.fiscal_years] + ["合計"]
-        self.stdout.write(f"（単位：{unit}） basis={table.basis} 件数={table.commitments}")
+        as_of_note = f" 基準日={taken}" if taken else ""
+        from_note = f" {fiscal.format_fiscal_year(from_fy)}以降" if from_fy is not None else ""
+        self.stdout.write(f"（単位：{unit}） basis={table.basis}{from_note}{as_of_note} 件数={table.commitments}")
         self.stdout.write("\t".join(headers))
         for row in table.rows:
             cells = [fiscal.format_amount(row["years"].get(fy, 0), unit=unit) for fy in table.fiscal_years]

@@ -1,0 +1,41 @@
+"""Run the projection synchronously: one commitment, or all of them set-based (what the Celery jobs do)."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from commitments.services import lifecycle, projection
+
+
+class Command(BaseCommand):
+    help = "年度別推計を同期的に再計算します（--commitment ID で1件、--all で全件）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--commitment", type=int, metavar="ID", help="債務負担行為の ID")
+        target.add_argument("--all", action="store_true", help="全件（夜間処理と同じ集合演算）")
+        parser.add_argument("--as-of", type=datetime.date.fromisoformat, help="基準日 YYYY-MM-DD（既定：今日）")
+        parser.add_argument("--rollover", action="store_true", help="先に年度末処理（失効・完了）を行う")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = options["as_of"]
+        started = time.perf_counter()
+        if options["rollover"]:
+            result = lifecycle.commitments_rollover(as_of=as_of)
+            self.stdout.write(
+                f"年度末処理: 失効 {len(result.lapsed)} 件、完了 {len(result.completed)} 件、"
+                f"未契約分の失効 {len(result.closed_remainder)} 件"
+            )
+        if options["all"]:
+            rows = projection.projection_refresh_all(as_of=as_of)
+        else:
+            from commitments.models import Commitment
+
+            if not Commitment.objects.filter(pk=options["commitment"]).exists():
+                raise CommandError(f"債務負担行為 ID {options['commitment']} はありません。")
+            rows = projection.projection_refresh(commitment_id=options["commitment"], as_of=as_of)
+        self.stdout.write(f"推計 {rows} 行を書き込みました（{time.perf_counter() - started:.2f} 秒）。")

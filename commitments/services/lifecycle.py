@@ -1,0 +1,138 @@
+"""The year-end rollover: authority not exercised in its 行為年度 lapses; fully paid commitments complete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commitments import fiscal
+from commitments.models import Commitment, CommitmentEvent, Contract, Payment, Status, User
+from commitments.services import projection as projection_services
+from commitments.services.common import lock_commitment, record_event
+
+SYSTEM_USERNAME = "system"
+
+
+@dataclass
+class RolloverResult:
+    """What one rollover changed (commitment ids)."""
+
+    lapsed: list[int] = field(default_factory=list)
+    completed: list[int] = field(default_factory=list)
+    closed_remainder: list[int] = field(default_factory=list)
+
+
+def system_user() -> User:
+    """The actor of scheduled jobs in the trail: inactive, no password, no organization, no role."""
+    user, _created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False, "last_name": "システム（定時処理）"}
+    )
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def _due(as_of_fy: int) -> Q:
+    """Commitments whose contract deadline (行為年度, or as extended by an amendment) ended before `as_of_fy`."""
+    return Q(contract_until_fy__lt=as_of_fy) | Q(contract_until_fy__isnull=True, authorized_fy__lt=as_of_fy)
+
+
+@transaction.atomic
+def commitment_lapse(*, actor: User, commitment_id: int, as_of: date) -> bool:
+    """Approved authority with no contract whose deadline has passed becomes lapsed (失効). Idempotent."""
+    locked = lock_commitment(commitment_id)
+    if locked.status != Status.APPROVED or locked.contract_deadline_fy >= fiscal.fiscal_year_of(as_of):
+        return False
+    if Contract.objects.filter(commitment=locked).exists():
+        return False
+    locked.status = Status.LAPSED
+    locked.version += 1
+    locked.needs_projection = True
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked._change_reason = _("行為年度の終了による失効")  # type: ignore[attr-defined]
+    locked.save()
+    record_event(
+        locked,
+        actor,
+        "lapse",
+        Status.APPROVED,
+        note=_("%(fy)s末までに契約がなく失効") % {"fy": fiscal.format_fiscal_year(locked.contract_deadline_fy)},
+    )
+    projection_services.projection_request(commitment_id=locked.pk)
+    return True
+
+
+@transaction.atomic
+def commitment_close_authority(*, actor: User, commitment_id: int, as_of: date) -> str:
+    """After the deadline an active commitment keeps only its contracts: record the lapsed remainder, or complete it.
+
+    Returns "completed", "closed" (remainder recorded) or "" (nothing to do; idempotent).
+    """
+    locked = lock_commitment(commitment_id)
+    if locked.status != Status.ACTIVE or locked.contract_deadline_fy >= fiscal.fiscal_year_of(as_of):
+        return ""
+    contracted = Contract.objects.filter(commitment=locked).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
+    paid = Payment.objects.filter(contract__commitment=locked).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
+    if paid == contracted:
+        locked.status = Status.COMPLETED
+        locked.version += 1
+        locked.needs_projection = True
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked.save()
+        record_event(locked, actor, "complete", Status.ACTIVE)
+        projection_services.projection_request(commitment_id=locked.pk)
+        return "completed"
+    remainder = max(locked.exposure_limit_yen - contracted, 0)
+    if not remainder or CommitmentEvent.objects.filter(commitment=locked, action="lapse_remainder").exists():
+        return ""
+    record_event(
+        locked,
+        actor,
+        "lapse_remainder",
+        locked.status,
+        note=_("未契約の限度額 %(yen)s円 は失効（契約済 %(contracted)s円 のみ存続）")
+        % {
+            "yen": fiscal.format_amount(remainder, unit="円"),
+            "contracted": fiscal.format_amount(contracted, unit="円"),
+        },
+    )
+    Commitment.objects.filter(pk=locked.pk).update(needs_projection=True, updated_at=timezone.now())
+    projection_services.projection_request(commitment_id=locked.pk)
+    return "closed"
+
+
+def commitments_rollover(*, as_of: date | None = None) -> RolloverResult:
+    """Apply the fiscal-year end to every commitment whose authority has expired by `as_of` (default today).
+
+    Each commitment is handled in its own transaction under its row lock, so a rerun or an overlapping run
+    changes nothing twice.
+    """
+    as_of = as_of or timezone.localdate()
+    as_of_fy = fiscal.fiscal_year_of(as_of)
+    actor = system_user()
+    result = RolloverResult()
+    has_contract = Exists(Contract.objects.filter(commitment=OuterRef("pk")))
+    to_lapse = (
+        Commitment.objects.filter(_due(as_of_fy), status=Status.APPROVED)
+        .annotate(contracted=has_contract)
+        .filter(contracted=False)
+        .values_list("pk", flat=True)
+    )
+    for pk in to_lapse.iterator(chunk_size=2000):
+        if commitment_lapse(actor=actor, commitment_id=pk, as_of=as_of):
+            result.lapsed.append(pk)
+    to_close = Commitment.objects.filter(_due(as_of_fy), status=Status.ACTIVE).values_list("pk", flat=True)
+    for pk in to_close.iterator(chunk_size=2000):
+        outcome = commitment_close_authority(actor=actor, commitment_id=pk, as_of=as_of)
+        if outcome == "completed":
+            result.completed.append(pk)
+        elif outcome == "closed":
+            result.closed_remainder.append(pk)
+    return result
