@@ -231,30 +231,3 @@ def project_outflow(
         )
         for fy in sorted(years)
     ]
-
-
-def project_commitment(
-    *,
-    limit_yen: int,
-    first_fy: int,
-    last_fy: int,
-    authorized_fy: int,
-    as_of_fy: int,
-    approved: bool,
-    lapsed: bool = False,
-    contracted_total_yen: int = 0,
-) -> list[YearOutflow]:
-    """Per fiscal year: planned (年割額), and uncontracted authority spread over the remaining years."""
-    planned = equal_split(limit_yen, first_fy, last_fy)
-    live = authority_is_live(approved=approved, authorized_fy=authorized_fy, as_of_fy=as_of_fy, lapsed=lapsed)
-    uncontracted = _uncontracted(
-        remaining_yen=max(limit_yen - contracted_total_yen, 0),
-        first_fy=first_fy,
-        last_fy=last_fy,
-        live=live,
-        as_of_fy=as_of_fy,
-    )
-    return [
-        YearOutflow(fiscal_year=fy, planned=planned[fy], paid=0, contracted=0, uncontracted=uncontracted.get(fy, 0))
-        for fy in range(first_fy, last_fy + 1)
-    ]

@@ -99,8 +99,8 @@ TERMS = [
     PaymentTerms.LUMP_SUM,
     PaymentTerms.MONTHLY,
 ]
-TERMS_WEIGHTS = [38, 20, 17, 17, 8]
-LEASE_TERMS_WEIGHTS = [20, 15, 25, 5, 35]
+TERMS_WEIGHTS = [41, 21, 16, 18, 4]
+LEASE_TERMS_WEIGHTS = [27, 20, 28, 10, 15]
 
 COMMITMENT_COLUMNS = (
     "id",

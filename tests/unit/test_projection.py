@@ -14,9 +14,9 @@ from commitments.projection import (
     ContractFlows,
     Installment,
     YearOutflow,
+    authority_is_live,
     equal_split,
     monthly_split,
-    project_commitment,
     project_outflow,
 )
 
@@ -81,37 +81,43 @@ def test_equal_split_sums_to_amount_and_rounds_to_thousands(amount, first, lengt
     assert all(v % 1000 == 0 for fy, v in result.items() if fy != first)
 
 
+def _outflow(limit: int, first: int, last: int, authorized: int, as_of: int, contracts=()):
+    live = authority_is_live(approved=True, authorized_fy=authorized, as_of_fy=as_of)
+    return project_outflow(
+        limit_yen=limit,
+        first_fy=first,
+        last_fy=last,
+        planned=equal_split(limit, first, last),
+        contracts=list(contracts),
+        payments_by_fy={},
+        live=live,
+        as_of_fy=as_of,
+    )
+
+
 def test_projection_uncontracted_zero_once_authority_year_ended():
     # Authorised FY2017, seen from FY2018 with no contract: the authority has lapsed.
-    years = project_commitment(
-        limit_yen=2_400_000, first_fy=2017, last_fy=2018, authorized_fy=2017, as_of_fy=2018, approved=True
-    )
+    years = _outflow(2_400_000, 2017, 2018, authorized=2017, as_of=2018)
     assert [(y.fiscal_year, y.planned, y.uncontracted) for y in years] == [(2017, 1_200_000, 0), (2018, 1_200_000, 0)]
 
 
 def test_projection_uncontracted_spread_while_authority_live():
     # 2,400 千円 over FY2017-2018, as of FY2017, nothing contracted: all authority still uncontracted.
-    years = project_commitment(
-        limit_yen=2_400_000, first_fy=2017, last_fy=2018, authorized_fy=2017, as_of_fy=2017, approved=True
-    )
+    years = _outflow(2_400_000, 2017, 2018, authorized=2017, as_of=2017)
     assert [(y.fiscal_year, y.uncontracted) for y in years] == [(2017, 1_200_000), (2018, 1_200_000)]
 
 
-def test_projection_wrapper_subtracts_contracted_total():
-    # 3,000 千円 over FY2017-2019, 1,000 千円 contracted, as of FY2018: 2,000,000 over FY2018-2019.
-    years = project_commitment(
-        limit_yen=3_000_000,
-        first_fy=2017,
-        last_fy=2019,
-        authorized_fy=2018,
-        as_of_fy=2018,
-        approved=True,
-        contracted_total_yen=1_000_000,
+def test_projection_subtracts_the_contracts_from_the_authority():
+    # 3,000 千円 over FY2017-2019 authorised FY2018, 1,000 千円 contracted (lump sum due FY2019), as of FY2018:
+    # 2,000,000 uncontracted over FY2018-2019.
+    contract = ContractFlows(
+        amount_yen=1_000_000, installments=(Installment(date(2019, 6, 30), 1_000_000),), paid_yen=0
     )
-    assert [(y.fiscal_year, y.planned, y.uncontracted) for y in years] == [
-        (2017, 1_000_000, 0),
-        (2018, 1_000_000, 1_000_000),
-        (2019, 1_000_000, 1_000_000),
+    years = _outflow(3_000_000, 2017, 2019, authorized=2018, as_of=2018, contracts=[contract])
+    assert [(y.fiscal_year, y.planned, y.contracted, y.uncontracted) for y in years] == [
+        (2017, 1_000_000, 0, 0),
+        (2018, 1_000_000, 0, 1_000_000),
+        (2019, 1_000_000, 1_000_000, 1_000_000),
     ]
 
 
