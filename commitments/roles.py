@@ -15,6 +15,8 @@ _READ_ALL = [
     "view_segment",
     "view_projectionyear",
     "view_exposure",
+    "view_fundingsource",
+    "view_commitmentfunding",
 ]
 _HISTORY = [
     "view_historicalcommitment",
@@ -23,6 +25,7 @@ _HISTORY = [
     "view_historicalinstallment",
     "view_historicalpayment",
     "view_historicalamendment",
+    "view_historicalcommitmentfunding",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -45,6 +48,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "change_amendment",
         "delete_amendment",
         "submit_amendment",
+        "add_commitmentfunding",
+        "change_commitmentfunding",
+        "delete_commitmentfunding",
     ],
     "approver": [*_READ_ALL, *_HISTORY, "approve_commitment", "approve_amendment"],
     "auditor": [*_READ_ALL, *_HISTORY, "view_reportdelivery", "view_organization"],

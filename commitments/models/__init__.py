@@ -17,6 +17,7 @@ from commitments.models.core import (
     Status,
     User,
 )
+from commitments.models.funding import CommitmentFunding, FundingSource
 from commitments.models.outflow import ProjectionSnapshot, ProjectionYear
 from commitments.models.reports import ReportDelivery
 
@@ -30,8 +31,10 @@ __all__ = [
     "AmendmentStatus",
     "Commitment",
     "CommitmentEvent",
+    "CommitmentFunding",
     "CommitmentKind",
     "Contract",
+    "FundingSource",
     "Installment",
     "Organization",
     "Payment",

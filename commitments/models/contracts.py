@@ -41,6 +41,12 @@ class Contract(models.Model):
         _("支払条件"), max_length=12, choices=PaymentTerms.choices, default=PaymentTerms.MONTHLY
     )
     note = models.TextField(_("備考"), blank=True)
+    is_opening = models.BooleanField(
+        _("期首残高"),
+        default=False,
+        db_default=False,
+        help_text=_("予算書・調書から取り込んだ、契約済として扱う既存の負担"),
+    )
     version = models.PositiveIntegerField(_("版"), default=1)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
@@ -97,6 +103,12 @@ class Payment(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("会計年度"), help_text=_("出納整理期間（4・5月）は前年度も可"))
     amount_yen = models.BigIntegerField(_("支出額（円）"))
     reference = models.CharField(_("支出命令番号等"), max_length=100, blank=True)
+    is_opening = models.BooleanField(
+        _("期首残高"),
+        default=False,
+        db_default=False,
+        help_text=_("調書の「前年度末までの支出額又は支出額の見込み」から取り込んだ額"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
     )

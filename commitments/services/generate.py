@@ -53,6 +53,7 @@ ANALYZE_FROM = 10_000  # refresh planner statistics after loads at least this la
 FIRST_FY, LAST_FY = 2010, 2040
 MIN_LIMIT_YEN, MAX_LIMIT_YEN = 100_000, 1_000_000_000
 ROUND_YEN = 1_000
+COPY_CHUNK = 1 << 22  # bytes handed to COPY at a time
 
 SEGMENTS = [
     ("general", "一般事業"),
@@ -278,26 +279,26 @@ class _Batch:
     """COPY buffers for one batch of commitments and their children."""
 
     def __init__(self) -> None:
-        self.commitments = io.StringIO()
-        self.planned = io.StringIO()
-        self.contracts = io.StringIO()
-        self.installments = io.StringIO()
-        self.payments = io.StringIO()
+        self.commitments = io.BytesIO()
+        self.planned = io.BytesIO()
+        self.contracts = io.BytesIO()
+        self.installments = io.BytesIO()
+        self.payments = io.BytesIO()
 
     def add(
         self, ctx: _Context, commitment_id: int, c: _Commitment, contract_ids: list[int], result: GenerateResult
     ) -> None:
         """Format one commitment with its 年割額, contracts, installments and payments."""
-        self.commitments.write(_copy_line(_commitment_row(ctx, commitment_id, c)))
+        self.commitments.write(_copy_line(_commitment_row(ctx, commitment_id, c)).encode())
         for fy, amount in c.planned.items():
-            self.planned.write(f"{commitment_id}\t{fy}\t{amount}\n")
+            self.planned.write(f"{commitment_id}\t{fy}\t{amount}\n".encode())
         for contract_id, k in zip(contract_ids, c.contracts, strict=True):
-            self.contracts.write(_copy_line(_contract_row(ctx, contract_id, commitment_id, k)))
+            self.contracts.write(_copy_line(_contract_row(ctx, contract_id, commitment_id, k)).encode())
             for due in k.installments:
-                self.installments.write(f"{contract_id}\t{due.due_on}\t{due.fiscal_year}\t{due.amount_yen}\n")
+                self.installments.write(f"{contract_id}\t{due.due_on}\t{due.fiscal_year}\t{due.amount_yen}\n".encode())
             for paid_on, fy, amount in k.payments:
                 stamp = datetime.combine(paid_on, clock(16), ctx.tz)
-                self.payments.write(f"{contract_id}\t{paid_on}\t{fy}\t{amount}\t\t{ctx.officer_id}\t{stamp}\n")
+                self.payments.write(f"{contract_id}\t{paid_on}\t{fy}\t{amount}\t\t{ctx.officer_id}\t{stamp}\n".encode())
             result.installments += len(k.installments)
             result.payments += len(k.payments)
         result.commitments += 1
@@ -318,8 +319,9 @@ class _Batch:
             ):
                 if buffer.tell():
                     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-                    with cursor.copy(sql) as copy:
-                        copy.write(buffer.getvalue())
+                    with cursor.copy(sql) as copy, buffer.getbuffer() as data:
+                        for offset in range(0, len(data), COPY_CHUNK):
+                            copy.write(data[offset : offset + COPY_CHUNK])
 
 
 def _commitment_row(ctx: _Context, commitment_id: int, c: _Commitment) -> tuple[Any, ...]:

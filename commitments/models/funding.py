@@ -1,0 +1,66 @@
+"""Funding sources (財源) and how each commitment's outflow is split among them, as the 調書 prints it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from commitments.models.core import Commitment, Organization
+
+
+class FundingSource(models.Model):
+    """One 財源 of an organization (国県支出金, 地方債, その他, 一般財源; 地方公共団体負担金, 交付金, 事業収入 …)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="funding_sources", verbose_name=_("団体")
+    )
+    name = models.CharField(_("財源"), max_length=50)
+    is_general = models.BooleanField(
+        _("一般財源"), default=False, help_text=_("特定財源を除いた残りを負担する財源（1団体に1つ）")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("財源")
+        verbose_name_plural = _("財源")
+        ordering = ["organization", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="funding_source_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(is_general=True), name="funding_source_one_general"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommitmentFunding(models.Model):
+    """The amount of a commitment's outflow from the budget year on that one source pays (財源内訳).
+
+    `budget_year` is the 調書 year the split was stated for; the split of the latest year on or before a
+    report's year applies, scaled to that report's planned amount when it differs.
+    """
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="funding", verbose_name=_("債務負担行為")
+    )
+    budget_year = models.PositiveSmallIntegerField(_("予算年度"))
+    source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="+", verbose_name=_("財源"))
+    amount_yen = models.BigIntegerField(_("金額（円）"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("財源内訳")
+        verbose_name_plural = _("財源内訳")
+        ordering = ["commitment", "budget_year", "source__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "budget_year", "source"], name="funding_unique_cell"),
+            models.CheckConstraint(condition=Q(amount_yen__gte=0), name="funding_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.amount_yen}"
