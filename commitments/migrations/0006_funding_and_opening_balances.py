@@ -7,98 +7,185 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commitments', '0005_projection_snapshots'),
+        ("commitments", "0005_projection_snapshots"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='is_opening',
-            field=models.BooleanField(db_default=False, default=False, help_text='予算書・調書から取り込んだ、契約済として扱う既存の負担', verbose_name='期首残高'),
+            model_name="contract",
+            name="is_opening",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="予算書・調書から取り込んだ、契約済として扱う既存の負担",
+                verbose_name="期首残高",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='is_opening',
-            field=models.BooleanField(db_default=False, default=False, help_text='予算書・調書から取り込んだ、契約済として扱う既存の負担', verbose_name='期首残高'),
+            model_name="historicalcontract",
+            name="is_opening",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="予算書・調書から取り込んだ、契約済として扱う既存の負担",
+                verbose_name="期首残高",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpayment',
-            name='is_opening',
-            field=models.BooleanField(db_default=False, default=False, help_text='調書の「前年度末までの支出額又は支出額の見込み」から取り込んだ額', verbose_name='期首残高'),
+            model_name="historicalpayment",
+            name="is_opening",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="調書の「前年度末までの支出額又は支出額の見込み」から取り込んだ額",
+                verbose_name="期首残高",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='is_opening',
-            field=models.BooleanField(db_default=False, default=False, help_text='調書の「前年度末までの支出額又は支出額の見込み」から取り込んだ額', verbose_name='期首残高'),
+            model_name="payment",
+            name="is_opening",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="調書の「前年度末までの支出額又は支出額の見込み」から取り込んだ額",
+                verbose_name="期首残高",
+            ),
         ),
         migrations.CreateModel(
-            name='FundingSource',
+            name="FundingSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='財源')),
-                ('is_general', models.BooleanField(default=False, help_text='特定財源を除いた残りを負担する財源（1団体に1つ）', verbose_name='一般財源')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='表示順')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funding_sources', to='commitments.organization', verbose_name='団体')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, verbose_name="財源")),
+                (
+                    "is_general",
+                    models.BooleanField(
+                        default=False,
+                        help_text="特定財源を除いた残りを負担する財源（1団体に1つ）",
+                        verbose_name="一般財源",
+                    ),
+                ),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="表示順")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funding_sources",
+                        to="commitments.organization",
+                        verbose_name="団体",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '財源',
-                'verbose_name_plural': '財源',
-                'ordering': ['organization', 'sort_order', 'name'],
+                "verbose_name": "財源",
+                "verbose_name_plural": "財源",
+                "ordering": ["organization", "sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CommitmentFunding',
+            name="CommitmentFunding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('budget_year', models.PositiveSmallIntegerField(verbose_name='予算年度')),
-                ('amount_yen', models.BigIntegerField(verbose_name='金額（円）')),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funding', to='commitments.commitment', verbose_name='債務負担行為')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='commitments.fundingsource', verbose_name='財源')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("budget_year", models.PositiveSmallIntegerField(verbose_name="予算年度")),
+                ("amount_yen", models.BigIntegerField(verbose_name="金額（円）")),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funding",
+                        to="commitments.commitment",
+                        verbose_name="債務負担行為",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="commitments.fundingsource",
+                        verbose_name="財源",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '財源内訳',
-                'verbose_name_plural': '財源内訳',
-                'ordering': ['commitment', 'budget_year', 'source__sort_order'],
+                "verbose_name": "財源内訳",
+                "verbose_name_plural": "財源内訳",
+                "ordering": ["commitment", "budget_year", "source__sort_order"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCommitmentFunding',
+            name="HistoricalCommitmentFunding",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('budget_year', models.PositiveSmallIntegerField(verbose_name='予算年度')),
-                ('amount_yen', models.BigIntegerField(verbose_name='金額（円）')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('commitment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.commitment', verbose_name='債務負担行為')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.fundingsource', verbose_name='財源')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("budget_year", models.PositiveSmallIntegerField(verbose_name="予算年度")),
+                ("amount_yen", models.BigIntegerField(verbose_name="金額（円）")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.commitment",
+                        verbose_name="債務負担行為",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.fundingsource",
+                        verbose_name="財源",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 財源内訳',
-                'verbose_name_plural': 'historical 財源内訳',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 財源内訳",
+                "verbose_name_plural": "historical 財源内訳",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='fundingsource',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='funding_source_unique_name'),
+            model_name="fundingsource",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="funding_source_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='fundingsource',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_general', True)), fields=('organization',), name='funding_source_one_general'),
+            model_name="fundingsource",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_general", True)), fields=("organization",), name="funding_source_one_general"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitmentfunding',
-            constraint=models.UniqueConstraint(fields=('commitment', 'budget_year', 'source'), name='funding_unique_cell'),
+            model_name="commitmentfunding",
+            constraint=models.UniqueConstraint(
+                fields=("commitment", "budget_year", "source"), name="funding_unique_cell"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitmentfunding',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_yen__gte', 0)), name='funding_not_negative'),
+            model_name="commitmentfunding",
+            constraint=models.CheckConstraint(condition=models.Q(("amount_yen__gte", 0)), name="funding_not_negative"),
         ),
     ]

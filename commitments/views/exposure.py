@@ -1,40 +1,18 @@
-"""Auditor site: read-only pages for auditors, management and staff."""
+"""The exposure matrix and its CSV download."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from commitments import exports, selectors
 from commitments.filters import ExposureFilter
-from commitments.models import Commitment
 from commitments.tables import exposure_table_class
-
-READER_GROUPS = ("auditor", "management")
-
-
-class ReaderRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Auditors, management and staff may read; everyone else gets 403."""
-
-    raise_exception = False
-
-    def test_func(self) -> bool:
-        user = self.request.user
-        return bool(user.is_staff or user.is_superuser or user.groups.filter(name__in=READER_GROUPS).exists())
-
-    def handle_no_permission(self) -> HttpResponse:
-        self.raise_exception = self.request.user.is_authenticated
-        return super().handle_no_permission()
-
-
-def _scope(request: HttpRequest) -> list[int] | None:
-    return None if request.user.is_superuser else [request.user.organization_id]
+from commitments.views.base import ReaderRequiredMixin, organization_scope
 
 
 class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
@@ -46,13 +24,13 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
         kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["segments"] = selectors.segments_of(_scope(self.request))
+        kwargs["segments"] = selectors.segments_of(organization_scope(self.request))
         return kwargs
 
     def get_queryset(self) -> Any:
-        self.fiscal_years = selectors.fiscal_years_with_projection(organization_ids=_scope(self.request))
+        self.fiscal_years = selectors.fiscal_years_with_projection(organization_ids=organization_scope(self.request))
         return selectors.exposure_commitments(
-            organization_ids=_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
+            organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
         )
 
     def get_table_class(self) -> Any:
@@ -69,7 +47,7 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["fiscal_years"] = self.fiscal_years
         context["query"] = self.request.GET.urlencode()
-        context["stale_count"] = selectors.stale_commitment_count(organization_ids=_scope(self.request))
+        context["stale_count"] = selectors.stale_commitment_count(organization_ids=organization_scope(self.request))
         return context
 
 
@@ -84,19 +62,3 @@ class ExposureCsvView(ExposureView):
         stamp = timezone.localdate().strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.csv"'
         return response
-
-
-class CommitmentDetailView(ReaderRequiredMixin, TemplateView):
-    """One commitment for auditors: fields, 年割額, contracts, payments, projection, amendments, history."""
-
-    template_name = "commitments/commitment_detail.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        try:
-            record = selectors.commitment_record(selectors.commitments_visible_to(self.request.user), kwargs["pk"])
-        except Commitment.DoesNotExist as exc:
-            raise Http404 from exc
-        context["record"] = record
-        context["c"] = record.commitment
-        return context

@@ -1,0 +1,14 @@
+"""Auditor site: read-only pages for auditors, management and staff."""
+
+from commitments.views.base import READER_GROUPS, ReaderRequiredMixin, organization_scope
+from commitments.views.detail import CommitmentDetailView
+from commitments.views.exposure import ExposureCsvView, ExposureView
+
+__all__ = [
+    "READER_GROUPS",
+    "CommitmentDetailView",
+    "ExposureCsvView",
+    "ExposureView",
+    "ReaderRequiredMixin",
+    "organization_scope",
+]

@@ -1,0 +1,27 @@
+"""What every auditor-site page shares: who may read, and whose books."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.http import HttpRequest, HttpResponse
+
+READER_GROUPS = ("auditor", "management")
+
+
+class ReaderRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Auditors, management and staff may read; everyone else gets 403."""
+
+    raise_exception = False
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return bool(user.is_staff or user.is_superuser or user.groups.filter(name__in=READER_GROUPS).exists())
+
+    def handle_no_permission(self) -> HttpResponse:
+        self.raise_exception = self.request.user.is_authenticated
+        return super().handle_no_permission()
+
+
+def organization_scope(request: HttpRequest) -> list[int] | None:
+    """The organizations whose books the user reads (None: all, for superusers)."""
+    return None if request.user.is_superuser else [request.user.organization_id]
