@@ -1,26 +1,116 @@
-"""django-filter filter sets of the auditor site."""
+"""django-filter filter sets and display options of the auditor site."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 import django_filters
+from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Segment
+from commitments import fiscal
+from commitments.forms.fields import FiscalYearField
+from commitments.models import APPROVED_STATES, Commitment, CommitmentKind, Segment, Status
+
+BASIS_CHOICES = [
+    ("planned", _("年割額（予算）")),
+    ("total", _("支出見込（支出済＋契約済未払＋未契約）")),
+    ("paid", _("支出済")),
+    ("contracted", _("契約済未払")),
+    ("uncontracted", _("未契約")),
+    ("remaining", _("残額（契約済未払＋未契約）")),
+]
+UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
+ERA_CHOICES = [("wareki", _("和暦（令和元年度）")), ("seireki", _("西暦（FY2019）"))]
 
 
 class ExposureFilter(django_filters.FilterSet):
-    """Filter the exposure table by segment and words of the matter."""
+    """Which commitments: segment, status, kind, 行為年度 and words of the 事項."""
 
     segment = django_filters.ModelChoiceFilter(
         queryset=Segment.objects.none(), label=_("事業区分"), empty_label=_("すべて")
     )
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in Status if s in APPROVED_STATES], label=_("状態"), empty_label=_("すべて")
+    )
+    kind = django_filters.ChoiceFilter(choices=CommitmentKind.choices, label=_("種別"), empty_label=_("すべて"))
+    authorized_fy = django_filters.CharFilter(label=_("行為年度"), method="filter_authorized_fy")
     matter = django_filters.CharFilter(lookup_expr="icontains", label=_("事項"))
 
     class Meta:
         model = Commitment
-        fields = ["segment", "matter"]
+        fields = ["segment", "status", "kind", "authorized_fy", "matter"]
 
-    def __init__(self, *args: object, segments: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, segments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if segments is not None:
             self.filters["segment"].queryset = segments
+        self.filters["authorized_fy"].field.widget.attrs.update({"size": 10, "placeholder": "令和8年度"})
+
+    def filter_authorized_fy(self, queryset: QuerySet[Commitment], name: str, value: str) -> QuerySet[Commitment]:
+        try:
+            return queryset.filter(authorized_fy=fiscal.parse_fiscal_year(value))
+        except fiscal.FiscalParseError:
+            return queryset.none()
+
+
+class ExposureOptionsForm(forms.Form):
+    """How to show them: basis, fiscal-year range, unit, era of the headers, and an as-of date (summary)."""
+
+    basis = forms.ChoiceField(label=_("集計の基準"), choices=BASIS_CHOICES, required=False)
+    fy_from = FiscalYearField(label=_("年度（から）"), required=False, help_text="")
+    fy_to = FiscalYearField(label=_("年度（まで）"), required=False, help_text="")
+    unit = forms.ChoiceField(label=_("単位"), choices=UNIT_CHOICES, required=False)
+    era = forms.ChoiceField(label=_("年度の表記"), choices=ERA_CHOICES, required=False)
+    as_of = forms.DateField(
+        label=_("基準日（夜間推計）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@dataclass(frozen=True)
+class ExposureOptions:
+    """The cleaned display options (defaults where a value was missing or invalid)."""
+
+    basis: str = "planned"
+    fy_from: int | None = None
+    fy_to: int | None = None
+    unit: str = "千円"
+    era: str = "wareki"
+    as_of: date | None = None
+
+    @property
+    def year_style(self) -> str:
+        """The fiscal.format_fiscal_year style of the column headers."""
+        return "fy" if self.era == "seireki" else "wareki"
+
+    def years(self, available: list[int]) -> list[int]:
+        """The fiscal years of `available` inside the chosen range."""
+        return [
+            fy
+            for fy in available
+            if (self.fy_from is None or fy >= self.fy_from) and (self.fy_to is None or fy <= self.fy_to)
+        ]
+
+
+def exposure_options(
+    data: Any, *, today: date, default_basis: str = "planned"
+) -> tuple[ExposureOptionsForm, ExposureOptions]:
+    """Read the options from the query string; `remaining` without a start year starts at the current one."""
+    form = ExposureOptionsForm(data)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    basis = cleaned.get("basis") or default_basis
+    fy_from = cleaned.get("fy_from")
+    if basis == "remaining" and fy_from is None:
+        fy_from = fiscal.fiscal_year_of(today)
+    options = ExposureOptions(
+        basis=basis,
+        fy_from=fy_from,
+        fy_to=cleaned.get("fy_to"),
+        unit=cleaned.get("unit") or "千円",
+        era=cleaned.get("era") or "wareki",
+        as_of=cleaned.get("as_of"),
+    )
+    return form, options

@@ -37,7 +37,7 @@ class ExposureTable(tables.Table):
     seq = tables.Column(verbose_name=_("番号"), attrs={"td": {"class": "num"}})
     matter = tables.Column(verbose_name=_("事項"), footer=_("合計"))
     segment = tables.Column(verbose_name=_("事業区分"), accessor="segment__name", order_by=("segment__sort_order",))
-    limit_yen = AmountColumn(verbose_name=_("限度額"))
+    limit_yen = AmountColumn(verbose_name=_("限度額"), empty_values=())
     span = tables.Column(verbose_name=_("負担年度"), empty_values=(), orderable=False)
 
     class Meta:
@@ -53,19 +53,36 @@ class ExposureTable(tables.Table):
             )
         return format_html('<a href="{}">{}</a>', url, value)
 
+    def render_limit_yen(self, value: int | None, record: Any, column: Any) -> Any:
+        if record.limit_yen is None:
+            estimate = record.estimated_limit_yen
+            shown = fiscal.format_amount(estimate, unit=column.unit) if estimate else "—"
+            return format_html('<span class="flag" title="{}">（見込 {}）</span>', record.limit_text, shown)
+        return fiscal.format_amount(record.limit_yen, unit=column.unit)
+
+    def value_limit_yen(self, record: Any) -> int | None:
+        return record.limit_yen
+
+    year_style = "wareki"
+
     def render_span(self, record: Any) -> str:
-        return fiscal.format_span(record.first_burden_fy, record.last_burden_fy)
+        return fiscal.format_span(record.first_burden_fy, record.last_burden_fy, style=self.year_style)
 
     def value_span(self, record: Any) -> str:
         return f"{record.first_burden_fy}-{record.last_burden_fy}"
 
 
-def exposure_table_class(fiscal_years: list[int], *, year_style: str = "wareki") -> type[ExposureTable]:
-    """An ExposureTable subclass with one AmountColumn per fiscal year (`fy_<year>`) and a total."""
+def exposure_table_class(
+    fiscal_years: list[int], *, year_style: str = "wareki", unit: str = "千円"
+) -> type[ExposureTable]:
+    """An ExposureTable subclass with one AmountColumn per fiscal year (`fy_<year>`) and a total, in `unit`."""
     attrs: dict[str, Any] = {
-        f"fy_{fy}": AmountColumn(verbose_name=fiscal.format_fiscal_year(fy, style=year_style)) for fy in fiscal_years
+        f"fy_{fy}": AmountColumn(verbose_name=fiscal.format_fiscal_year(fy, style=year_style), unit=unit)
+        for fy in fiscal_years
     }
-    attrs["total_yen"] = AmountColumn(verbose_name=_("合計"))
+    attrs["limit_yen"] = AmountColumn(verbose_name=_("限度額"), empty_values=(), unit=unit)
+    attrs["total_yen"] = AmountColumn(verbose_name=_("合計"), unit=unit)
+    attrs["year_style"] = year_style
     # django-tables2 reads only a class's own Meta: inherit it explicitly or attrs/per_page are lost.
     attrs["Meta"] = type("Meta", (ExposureTable.Meta,), {})
     return type("YearlyExposureTable", (ExposureTable,), attrs)

@@ -190,7 +190,7 @@ def exposure_commitments(
         annotations[f"fy_{fy}"] = expr
     total: Any = None
     for name in amount_fields:
-        part = Sum(f"projection__{name}", default=0)
+        part = Sum(f"projection__{name}", filter=Q(projection__fiscal_year__in=fiscal_years), default=0)
         total = part if total is None else total + part
     annotations["total_yen"] = total
     qs = Commitment.objects.filter(status__in=APPROVED_STATES).select_related("segment", "organization")
@@ -229,7 +229,7 @@ def exposure_totals(
     """Footer totals of an annotated commitment queryset: `fy_<year>`, `total_yen` and `limit_yen` (two queries)."""
     ids = commitments.order_by().values("pk")
     per_year = (
-        ProjectionYear.objects.filter(commitment_id__in=ids)
+        ProjectionYear.objects.filter(commitment_id__in=ids, fiscal_year__in=fiscal_years)
         .values("fiscal_year")
         .annotate(amount=_amount(basis))
         .order_by()

@@ -2,13 +2,16 @@
 
 from commitments.views.base import READER_GROUPS, ReaderRequiredMixin, organization_scope
 from commitments.views.detail import CommitmentDetailView
-from commitments.views.exposure import ExposureCsvView, ExposureView
+from commitments.views.exposure import ExposureCsvView, ExposureView, ExposureXlsxView
+from commitments.views.summary import ExposureSummaryView
 
 __all__ = [
     "READER_GROUPS",
     "CommitmentDetailView",
     "ExposureCsvView",
+    "ExposureSummaryView",
     "ExposureView",
+    "ExposureXlsxView",
     "ReaderRequiredMixin",
     "organization_scope",
 ]

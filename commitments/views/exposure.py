@@ -10,17 +10,21 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from commitments import exports, selectors
-from commitments.filters import ExposureFilter
+from commitments.filters import BASIS_CHOICES, ExposureFilter, exposure_options
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope
 
 
 class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
-    """One row per commitment, one column per fiscal year (年割額, 千円), totals footer."""
+    """One row per commitment, one column per fiscal year of the chosen range and basis, totals footer."""
 
     template_name = "commitments/exposure.html"
     filterset_class = ExposureFilter
-    basis = "planned"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.options_form, self.options = exposure_options(request.GET or None, today=timezone.localdate())
+        self.basis = self.options.basis
+        return super().dispatch(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -28,13 +32,14 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         return kwargs
 
     def get_queryset(self) -> Any:
-        self.fiscal_years = selectors.fiscal_years_with_projection(organization_ids=organization_scope(self.request))
+        available = selectors.fiscal_years_with_projection(organization_ids=organization_scope(self.request))
+        self.fiscal_years = self.options.years(available)
         return selectors.exposure_commitments(
             organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
         )
 
     def get_table_class(self) -> Any:
-        return exposure_table_class(self.fiscal_years)
+        return exposure_table_class(self.fiscal_years, year_style=self.options.year_style, unit=self.options.unit)
 
     def get_table(self, **kwargs: Any) -> Any:
         table = super().get_table(**kwargs)
@@ -47,6 +52,9 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["fiscal_years"] = self.fiscal_years
         context["query"] = self.request.GET.urlencode()
+        context["options_form"] = self.options_form
+        context["options"] = self.options
+        context["basis_label"] = dict(BASIS_CHOICES)[self.options.basis]
         context["stale_count"] = selectors.stale_commitment_count(organization_ids=organization_scope(self.request))
         return context
 
@@ -61,4 +69,21 @@ class ExposureCsvView(ExposureView):
         response = HttpResponse(exports.exposure_csv(table), content_type="text/csv; charset=utf-8")
         stamp = timezone.localdate().strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.csv"'
+        return response
+
+
+class ExposureXlsxView(ExposureView):
+    """The exposure table as an Excel workbook, with exactly the rows and years the page shows."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        filterset = self.get_filterset(self.get_filterset_class())
+        commitments = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+        table = selectors.exposure_table_of(commitments=commitments, fiscal_years=self.fiscal_years, basis=self.basis)
+        title = f"債務負担行為 年度別負担額（{dict(BASIS_CHOICES)[self.basis]}）"
+        response = HttpResponse(
+            exports.exposure_xlsx(table, title=title),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.xlsx"'
         return response

@@ -63,7 +63,7 @@ def test_auditor_reads_and_filters_exposure(
 
     # Filter on the LGWAN segment: the general row disappears and the footer shows the LGWAN limit total.
     page.locator("form.filters select[name='segment']").select_option(label=LGWAN_SEGMENT)
-    page.locator("form.filters").get_by_role("button", name="絞り込み").click()
+    page.locator("form.filters").get_by_role("button", name="表示", exact=True).click()
     expect(page).to_have_url(re.compile(r"/exposure/\?.*segment=\d+"))
     expect(table).to_be_visible()
     expect(table.locator("tbody")).not_to_contain_text(KNOWN_GENERAL_ROW)
