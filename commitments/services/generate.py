@@ -75,83 +75,33 @@ KINDS = {
     CommitmentKind.OTHER: (8, ["用地取得", "調査研究委託"]),
 }
 PLACES = ["本庁舎", "第二庁舎", "市民会館", "浄水場", "図書館", "消防本部", "総合体育館", "清掃工場", "保健センター"]
-LIMIT_TEXTS = [
-    "寄附金額に応じた諸経費にかかる金額",
-    "借入金の元利償還金に相当する金額",
-    "損失補償契約に基づく損失の額",
-    "利子補給契約に基づく利子補給金の額",
-]
-COUNTERPARTIES = [
-    "株式会社サンプル情報",
-    "合同会社テスト設備",
-    "株式会社見本リース",
-    "架空建設株式会社",
-    "株式会社ダミー保守",
-    "例示システムズ株式会社",
-    "仮称ビルサービス株式会社",
-    "模擬電機株式会社",
-]
+LIMIT_TEXTS = (
+    "寄附金額に応じた諸経費にかかる金額 借入金の元利償還金に相当する金額 "
+    "損失補償契約に基づく損失の額 利子補給契約に基づく利子補給金の額"
+).split()
+COUNTERPARTIES = (
+    "株式会社サンプル情報 合同会社テスト設備 株式会社見本リース 架空建設株式会社 "
+    "株式会社ダミー保守 例示システムズ株式会社 仮称ビルサービス株式会社 模擬電機株式会社"
+).split()
 SPAN_YEARS = list(range(1, 11))
 SPAN_WEIGHTS = [8, 10, 14, 14, 20, 10, 8, 6, 5, 5]
-TERMS = [
-    PaymentTerms.ANNUAL,
-    PaymentTerms.SEMIANNUAL,
-    PaymentTerms.QUARTERLY,
-    PaymentTerms.LUMP_SUM,
-    PaymentTerms.MONTHLY,
-]
-TERMS_WEIGHTS = [41, 21, 16, 18, 4]
+TERMS = [PaymentTerms(t) for t in "annual semiannual quarterly lump_sum monthly".split()]
+TERMS_WEIGHTS = [41, 21, 16, 18, 4]  # about ten installments a contract on average
 LEASE_TERMS_WEIGHTS = [27, 20, 28, 10, 15]
 
 COMMITMENT_COLUMNS = (
-    "id",
-    "organization_id",
-    "segment_id",
-    "seq",
-    "matter",
-    "limit_yen",
-    "limit_text",
-    "estimated_limit_yen",
-    "authorized_fy",
-    "first_burden_fy",
-    "last_burden_fy",
-    "kind",
-    "contract_until_fy",
-    "spread_rule",
-    "spread_start_month",
-    "spread_months",
-    "status",
-    "version",
-    "created_by_id",
-    "submitted_by_id",
-    "submitted_at",
-    "approved_by_id",
-    "approved_at",
-    "resolution",
-    "rejection_reason",
-    "needs_projection",
-    "created_at",
-    "updated_at",
-)
-PLANNED_COLUMNS = ("commitment_id", "fiscal_year", "amount_yen")
+    "id organization_id segment_id seq matter limit_yen limit_text estimated_limit_yen authorized_fy first_burden_fy "
+    "last_burden_fy kind contract_until_fy spread_rule spread_start_month spread_months status version created_by_id "
+    "submitted_by_id submitted_at approved_by_id approved_at resolution rejection_reason needs_projection created_at "
+    "updated_at"
+).split()
+PLANNED_COLUMNS = "commitment_id fiscal_year amount_yen".split()
 CONTRACT_COLUMNS = (
-    "id",
-    "organization_id",
-    "commitment_id",
-    "contract_no",
-    "counterparty",
-    "signed_on",
-    "start_on",
-    "end_on",
-    "amount_yen",
-    "payment_terms",
-    "note",
-    "version",
-    "registered_by_id",
-    "created_at",
-)
-INSTALLMENT_COLUMNS = ("contract_id", "due_on", "fiscal_year", "amount_yen")
-PAYMENT_COLUMNS = ("contract_id", "paid_on", "fiscal_year", "amount_yen", "reference", "recorded_by_id", "created_at")
+    "id organization_id commitment_id contract_no counterparty signed_on start_on end_on amount_yen payment_terms "
+    "note version registered_by_id created_at"
+).split()
+INSTALLMENT_COLUMNS = "contract_id due_on fiscal_year amount_yen".split()
+PAYMENT_COLUMNS = "contract_id paid_on fiscal_year amount_yen reference recorded_by_id created_at".split()
 
 
 @dataclass
@@ -199,14 +149,14 @@ class _Contract:
     start_on: date
     end_on: date
     amount_yen: int
-    terms: str
+    payment_terms: str
     installments: list[Due]
     payments: list[tuple[date, int, int]]
 
 
 @dataclass
 class _Commitment:
-    """One drawn commitment, its 年割額 and contracts."""
+    """One drawn commitment (fields named as the table's columns), its 年割額 and contracts."""
 
     seq: int
     segment_id: int
@@ -214,13 +164,13 @@ class _Commitment:
     matter: str
     limit_yen: int | None
     limit_text: str
-    estimate_yen: int | None
+    estimated_limit_yen: int | None
     authorized_fy: int
-    first_fy: int
-    last_fy: int
+    first_burden_fy: int
+    last_burden_fy: int
     contract_until_fy: int | None
     spread_rule: str
-    spread_start: date | None
+    spread_start_month: date | None
     spread_months: int | None
     planned: dict[int, int]
     status: str
@@ -233,7 +183,7 @@ class _Commitment:
     @property
     def exposure_yen(self) -> int:
         """The limit, else the estimate, else 0 (as Commitment.exposure_limit_yen)."""
-        return self.limit_yen if self.limit_yen is not None else (self.estimate_yen or 0)
+        return self.limit_yen if self.limit_yen is not None else (self.estimated_limit_yen or 0)
 
     @property
     def deadline_fy(self) -> int:
@@ -324,7 +274,7 @@ class _Batch:
                             copy.write(data[offset : offset + COPY_CHUNK])
 
 
-def _commitment_row(ctx: _Context, commitment_id: int, c: _Commitment) -> tuple[Any, ...]:
+def _commitment_row(ctx: _Context, commitment_id: int, c: _Commitment) -> list[Any]:
     """The commitment's values in COMMITMENT_COLUMNS order."""
     approved = c.status in APPROVED_STATES
     stamps = [c.approved_at or c.submitted_at or c.created_at]
@@ -332,56 +282,32 @@ def _commitment_row(ctx: _Context, commitment_id: int, c: _Commitment) -> tuple[
     stamps += [datetime.combine(p[0], clock(16), ctx.tz) for k in c.contracts for p in k.payments[-1:]]
     if c.status == Status.LAPSED:
         stamps.append(datetime.combine(fiscal.fiscal_year_start(c.deadline_fy + 1), clock(0, 5), ctx.tz))
-    return (
-        commitment_id,
-        ctx.organization_id,
-        c.segment_id,
-        c.seq,
-        c.matter,
-        c.limit_yen,
-        c.limit_text,
-        c.estimate_yen,
-        c.authorized_fy,
-        c.first_fy,
-        c.last_fy,
-        c.kind,
-        c.contract_until_fy,
-        c.spread_rule,
-        c.spread_start,
-        c.spread_months,
-        c.status,
-        1,
-        ctx.officer_id,
-        ctx.officer_id if c.submitted_at else None,
-        c.submitted_at,
-        ctx.approver_id if approved else None,
-        c.approved_at,
-        c.resolution,
-        "",
-        approved,
-        c.created_at,
-        max(stamps),
-    )
+    given = {
+        "id": commitment_id,
+        "organization_id": ctx.organization_id,
+        "version": 1,
+        "created_by_id": ctx.officer_id,
+        "submitted_by_id": ctx.officer_id if c.submitted_at else None,
+        "approved_by_id": ctx.approver_id if approved else None,
+        "rejection_reason": "",
+        "needs_projection": approved,
+        "updated_at": max(stamps),
+    }
+    return [given[name] if name in given else getattr(c, name) for name in COMMITMENT_COLUMNS]
 
 
-def _contract_row(ctx: _Context, contract_id: int, commitment_id: int, k: _Contract) -> tuple[Any, ...]:
+def _contract_row(ctx: _Context, contract_id: int, commitment_id: int, k: _Contract) -> list[Any]:
     """The contract's values in CONTRACT_COLUMNS order."""
-    return (
-        contract_id,
-        ctx.organization_id,
-        commitment_id,
-        k.contract_no,
-        k.counterparty,
-        k.signed_on,
-        k.start_on,
-        k.end_on,
-        k.amount_yen,
-        k.terms,
-        "",
-        1,
-        ctx.officer_id,
-        datetime.combine(k.signed_on, clock(10), ctx.tz),
-    )
+    given = {
+        "id": contract_id,
+        "organization_id": ctx.organization_id,
+        "commitment_id": commitment_id,
+        "note": "",
+        "version": 1,
+        "registered_by_id": ctx.officer_id,
+        "created_at": datetime.combine(k.signed_on, clock(10), ctx.tz),
+    }
+    return [given[name] if name in given else getattr(k, name) for name in CONTRACT_COLUMNS]
 
 
 # Drawing: every random choice goes through one random.Random, in a fixed order, so a seed fixes the data.
@@ -426,7 +352,7 @@ def _explicit_split(rng: random.Random, amount: int, first: int, last: int) -> d
 
 def _draw_spread(rng: random.Random, c: _Commitment) -> None:
     """The 年割 rule (mostly equal; monthly for many leases; explicit rarely) and the 年割額 it gives."""
-    amount, first, last = c.exposure_yen, c.first_fy, c.last_fy
+    amount, first, last = c.exposure_yen, c.first_burden_fy, c.last_burden_fy
     r = rng.random()
     if c.limit_yen is not None and c.kind == CommitmentKind.LEASE and r < 0.45:
         span_months = (last - first + 1) * 12
@@ -434,7 +360,7 @@ def _draw_spread(rng: random.Random, c: _Commitment) -> None:
         months = rng.randint(max(1, span_months - offset - 11), span_months - offset)
         start = fiscal.fiscal_year_start(first)
         start = date(start.year + (start.month - 1 + offset) // 12, (start.month - 1 + offset) % 12 + 1, 1)
-        c.spread_rule, c.spread_start, c.spread_months = SpreadRule.MONTHLY, start, months
+        c.spread_rule, c.spread_start_month, c.spread_months = SpreadRule.MONTHLY, start, months
         c.planned = monthly_split(amount, start, months, first_fy=first, last_fy=last)
     elif c.limit_yen is not None and c.kind in (CommitmentKind.SYSTEM, CommitmentKind.CONSTRUCTION) and r < 0.08:
         c.spread_rule, c.planned = SpreadRule.EXPLICIT, _explicit_split(rng, amount, first, last)
@@ -494,13 +420,13 @@ def _draw_commitment(rng: random.Random, ctx: _Context) -> _Commitment:
         matter=matter,
         limit_yen=limit_yen,
         limit_text=limit_text,
-        estimate_yen=estimate,
+        estimated_limit_yen=estimate,
         authorized_fy=authorized,
-        first_fy=first,
-        last_fy=last,
+        first_burden_fy=first,
+        last_burden_fy=last,
         contract_until_fy=until,
         spread_rule=SpreadRule.EQUAL,
-        spread_start=None,
+        spread_start_month=None,
         spread_months=None,
         planned={},
         status=Status.DRAFT,
@@ -542,8 +468,8 @@ def _draw_contracts(rng: random.Random, ctx: _Context, c: _Commitment) -> None:
     window_days = (min(fiscal.fiscal_year_end(c.deadline_fy), ctx.as_of) - window_start).days
     signed = sorted(window_start + timedelta(days=rng.randint(0, window_days)) for _ in amounts)
     weights = LEASE_TERMS_WEIGHTS if c.kind == CommitmentKind.LEASE else TERMS_WEIGHTS
-    span_first = c.first_fy * 12 + 3  # April of the first burden year, as year * 12 + month - 1
-    span_last = (c.last_fy + 1) * 12 + 2  # March after the last burden year
+    span_first = c.first_burden_fy * 12 + 3  # April of the first burden year, as year * 12 + month - 1
+    span_last = (c.last_burden_fy + 1) * 12 + 2  # March after the last burden year
     for n, (amount, signed_on) in enumerate(zip(amounts, signed, strict=True), start=1):
         signed_month = signed_on.year * 12 + signed_on.month - 1
         start_month = min(max(span_first, signed_month + rng.choice((0, 1, 1, 2))), span_last)
@@ -560,7 +486,7 @@ def _draw_contracts(rng: random.Random, ctx: _Context, c: _Commitment) -> None:
                 start_on=start_on,
                 end_on=end_on,
                 amount_yen=amount,
-                terms=terms,
+                payment_terms=terms,
                 installments=installments,
                 payments=_draw_payments(rng, ctx, installments),
             )
@@ -667,7 +593,8 @@ def generate_commitments(
     ctx = _setup(organization_name, as_of)
     result = GenerateResult(organization=organization_name, seed=seed, as_of=as_of)
     rng = random.Random(seed)
-    commitment_ids, contract_ids = _IdPool(Commitment, batch_size), _IdPool(Contract, batch_size)
+    block = max(1, min(batch_size, count))
+    commitment_ids, contract_ids = _IdPool(Commitment, block), _IdPool(Contract, block)
     while result.commitments < count:
         with transaction.atomic():
             batch = _Batch()
