@@ -79,3 +79,26 @@ def test_healthz_reports_database_broker_and_workers(client, db):
     body = response.json()
     assert body["ok"] is True and body["database"]["ok"] is True and body["broker"]["ok"] is True
     assert "password" not in response.content.decode().lower()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_unreachable_gives_a_503_page_not_a_trace(client):
+    from django.db import connection
+
+    from devtools.servers import free_port
+
+    o = make_org()
+    client.force_login(o.auditor)
+    real_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = str(free_port())  # nothing listens there: the database is "down"
+    try:
+        response = client.get("/exposure/")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "一時的に利用できません" in body and "Traceback" not in body and "psycopg" not in body
+    assert client.get("/exposure/").status_code == 200  # back as soon as the database is
