@@ -1,5 +1,6 @@
 """Fiscal years (年度), Japanese eras, yen amounts and spans: pure functions."""
 
+import calendar
 import datetime
 import re
 import unicodedata
@@ -54,6 +55,20 @@ _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNIT_ALTERNATION = "|".join(sorted(_TEXT_UNITS, key=len, reverse=True))
 _AMOUNT_PART_RE = re.compile(rf"(?P<number>{_NUMBER})(?P<unit>{_UNIT_ALTERNATION})?")
 _NEGATIVE_MARKS = ("△", "▲", "-", "\u2212")  # U+2212 minus sign
+
+# Month-level periods (契約期間): 平成30年9月, 2018年9月; a trailing duration note such as (3か年) is checked.
+_MONTH_RE = re.compile(r"年\d{1,2}月")
+_MONTH_TOKEN_RE = re.compile(
+    rf"(?:(?P<western>\d{{4}})|(?:(?P<era>{_ERA_ALTERNATION})\.?)?(?P<number>\d{{1,2}}|元))年(?P<month>\d{{1,2}})月"
+)
+_DURATION_RE = re.compile(r"\((?P<years>\d{1,3})[かカヵヶケ箇]?年間?\)$")
+_SPAN_START = "から"
+# A limit printed with a proviso after its number (「５，７５３ ただし、…」) or a formula in brackets.
+_PROVISO_RE = re.compile(r"ただし|但し|※|[(（]")
+_HEDGE_RE = re.compile(r"約|概ね|おおむね|およそ|程度|見込|以内|上限")
+_FORMULA_RE = re.compile(r"(?P<each>\d[\d,]*(?:\.\d+)?(?:百万円|千円|万円|円)?)[×xX*](?P<times>\d{1,3})")
+_AMOUNT_ONLY_RE = re.compile(r"[\d,.億万千百円△▲\-\u2212]+")
+DITTO_MARKS = frozenset({"同上", "\u3003", "同"})  # U+3003 is the ditto mark 〃
 
 
 class _YearToken(NamedTuple):
@@ -129,25 +144,49 @@ def _resolve(token: _YearToken, fallback_offset: int | None, text: str) -> int:
     return _check_fiscal_year(offset + token.number, text)
 
 
-def _context_offset(context_year: int | None) -> int | None:
-    """Return the era offset of the context fiscal year, or None without one."""
+def _context_offset(context_year: int | None, context_era: str | None = None) -> int | None:
+    """Era offset for era-less years: the book's own era if given (平成31年度予算 → 平成), else the context year's."""
+    if context_era is not None:
+        key = normalize_text(context_era).upper()
+        if key not in _ERA_OFFSETS:
+            raise FiscalParseError(f"不明な元号です: {context_era!r}")
+        return _ERA_OFFSETS[key]
     return None if context_year is None else _era_entry(context_year)[2]
 
 
-def parse_fiscal_year(text: str, *, context_year: int | None = None) -> int:
-    """Parse one fiscal year (平成29年度, H29, 元年度, 2017, FY2017, ...) to an int."""
-    token = _read_year(normalize_text(text).upper(), text)
-    return _resolve(token, _context_offset(context_year), text)
-
-
-def parse_span(text: str, *, context_year: int | None = None) -> tuple[int, int]:
-    """Parse 「平成29年度から35年度まで」-style text into (first, last) fiscal years."""
+def era_in_text(text: str) -> str | None:
+    """The era name written in a text (平成31年度 → 平成, Ｒ８ → 令和), or None when it names no era."""
     normalized = normalize_text(text).upper()
+    match = re.search(rf"(?:^|[^A-Z])({_ERA_ALTERNATION})\.?(?:\d|元)", normalized)
+    if match is None:
+        return None
+    offset = _ERA_OFFSETS[match[1]]
+    return next(name for name, _letter, era_offset in ERAS if era_offset == offset)
+
+
+def parse_fiscal_year(text: str, *, context_year: int | None = None, context_era: str | None = None) -> int:
+    """Parse one fiscal year (平成29年度, H29, 元年度, 2017, FY2017, ...) to an int.
+
+    An era-less year (９年度) takes `context_era` if given, else the era of `context_year` (the budget year).
+    """
+    token = _read_year(normalize_text(text).upper(), text)
+    return _resolve(token, _context_offset(context_year, context_era), text)
+
+
+def parse_span(text: str, *, context_year: int | None = None, context_era: str | None = None) -> tuple[int, int]:
+    """Parse 「平成29年度から35年度まで」-style text into (first, last) fiscal years.
+
+    Month-level periods (平成30年9月から平成35年8月まで) give the fiscal years of their first and last months.
+    """
+    normalized = normalize_text(text).upper()
+    if _MONTH_RE.search(normalized):
+        start, end = parse_period(text, context_year=context_year, context_era=context_era)
+        return fiscal_year_of(start), fiscal_year_of(end)
     normalized = normalized.removesuffix(_SPAN_END)
     parts = _SPAN_SEPARATOR_RE.split(normalized)
     if len(parts) > 2 or not all(parts):
         raise FiscalParseError(f"年度の期間を読み取れません: {text!r}")
-    context = _context_offset(context_year)
+    context = _context_offset(context_year, context_era)
     if len(parts) == 1:
         year = _resolve(_read_year(parts[0], text), context, text)
         return year, year
@@ -158,6 +197,102 @@ def parse_span(text: str, *, context_year: int | None = None) -> tuple[int, int]
     end = _resolve(last, first.offset or context, text)
     if start > end:
         raise FiscalParseError(f"開始年度が終了年度より後です: {text!r}")
+    return start, end
+
+
+def parse_span_part(
+    text: str, *, context_year: int | None = None, context_era: str | None = None
+) -> tuple[int | None, int | None]:
+    """Parse one column of a span split over two (調書): 「５年度から」 → (2023, None), 「９年度まで」 → (None, 2027).
+
+    A whole span or a single year gives both ends (「７年度」 → (2025, 2025)).
+    """
+    normalized = normalize_text(text).upper()
+    context = _context_offset(context_year, context_era)
+    if normalized.endswith(_SPAN_START):
+        body = normalized.removesuffix(_SPAN_START)
+        if not body or _SPAN_SEPARATOR_RE.search(body):
+            raise FiscalParseError(f"年度の期間を読み取れません: {text!r}")
+        return _resolve(_read_year(body, text), context, text), None
+    body = normalized.removesuffix(_SPAN_END)
+    if normalized.endswith(_SPAN_END) and body and not _SPAN_SEPARATOR_RE.search(body):
+        return None, _resolve(_read_year(body, text), context, text)
+    return parse_span(text, context_year=context_year, context_era=context_era)
+
+
+def join_span(
+    head: str, tail: str, *, context_year: int | None = None, context_era: str | None = None
+) -> tuple[int, int]:
+    """Join a span split over two columns (「平成20年度から」 | 「20年度まで」 → 2008–2038); either may be blank.
+
+    Each column is read on its own, so an era printed in one column does not carry into the other: the
+    era-less column is in the book's era (`context_era`, else the era of `context_year`).
+    """
+    ends = [
+        parse_span_part(part, context_year=context_year, context_era=context_era)
+        if normalize_text(part)
+        else (None, None)
+        for part in (head, tail)
+    ]
+    (head_first, head_last), (tail_first, tail_last) = ends
+    first = head_first if head_first is not None else tail_first
+    last = tail_last if tail_last is not None else head_last
+    if first is None or last is None:
+        raise FiscalParseError(f"期間の始まりまたは終わりがありません: {head!r} / {tail!r}")
+    if first > last or (head_last is not None and tail_first is not None and head_last >= tail_first):
+        raise FiscalParseError(f"開始年度が終了年度より後です: {head!r} / {tail!r}")
+    return first, last
+
+
+def _read_period_end(token: str, text: str) -> tuple[_YearToken, int | None]:
+    """One end of a period: a calendar month (平成30年9月 → (平成 30, 9)) or a fiscal year (month None)."""
+    match = _MONTH_TOKEN_RE.fullmatch(token)
+    if match is None:
+        return _read_year(token, text), None
+    month = int(match["month"])
+    if not 1 <= month <= 12:
+        raise FiscalParseError(f"月を読み取れません: {text!r}")
+    if match["western"] is not None:
+        return _YearToken(int(match["western"]), 0), month
+    number = 1 if match["number"] == "元" else int(match["number"])
+    if not 1 <= number <= MAX_ERA_YEAR:
+        raise FiscalParseError(f"年の年数が不正です: {text!r}")
+    era = match["era"]
+    return _YearToken(number, None if era is None else _ERA_OFFSETS[era]), month
+
+
+def parse_period(
+    text: str, *, context_year: int | None = None, context_era: str | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """Parse a contract period to its first and last day: 平成30年9月から平成35年8月まで → 2018-09-01, 2023-08-31.
+
+    Fiscal years stand for whole years (平成29年度 → 2017-04-01 … 2018-03-31); a trailing 「(3か年)」 must match.
+    """
+    normalized = normalize_text(text).upper()
+    duration = _DURATION_RE.search(normalized)
+    if duration is not None:
+        normalized = normalized[: duration.start()]
+    parts = _SPAN_SEPARATOR_RE.split(normalized.removesuffix(_SPAN_END))
+    if len(parts) > 2 or not all(parts):
+        raise FiscalParseError(f"期間を読み取れません: {text!r}")
+    (first, first_month), (last, last_month) = _read_period_end(parts[0], text), _read_period_end(parts[-1], text)
+    context = _context_offset(context_year, context_era)
+    start_year = _resolve(first, last.offset or context, text)
+    end_year = _resolve(last, first.offset or context, text)
+    if first_month is None:
+        start = fiscal_year_start(start_year)
+    else:
+        start = datetime.date(start_year, first_month, 1)
+    if last_month is None:
+        end = fiscal_year_end(end_year)
+    else:
+        end = datetime.date(end_year, last_month, calendar.monthrange(end_year, last_month)[1])
+    if start > end:
+        raise FiscalParseError(f"期間の始まりが終わりより後です: {text!r}")
+    if duration is not None:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        if months != 12 * int(duration["years"]):
+            raise FiscalParseError(f"期間と年数の注記が一致しません: {text!r}")
     return start, end
 
 
@@ -254,6 +389,79 @@ def parse_amount(text: str | int, *, unit: str = "千円") -> int:
         total += value
         previous_unit = multiplier
     return sign * total
+
+
+class Limit(NamedTuple):
+    """A printed 限度額: yen when it has a number, else the words; `note` keeps a proviso or label printed with it."""
+
+    yen: int | None
+    text: str = ""
+    note: str = ""
+
+    @property
+    def is_text(self) -> bool:
+        """True when the limit is words with no number (flag it; never invent an amount)."""
+        return self.yen is None
+
+
+def _flatten(text: str) -> str:
+    """The printed cell on one line: line breaks (and the spaces around them) removed."""
+    return re.sub(r"\s*\n\s*", "", text.translate(_INVISIBLE)).strip()
+
+
+def _positive_limit(yen: int, text: str) -> int:
+    if yen < 0:
+        raise FiscalParseError(f"限度額に負の金額は指定できません: {text!r}")
+    if yen == 0:
+        raise FiscalParseError(f"限度額は正の金額でなければなりません: {text!r}")
+    return yen
+
+
+def _check_formula(yen: int, note: str, unit: str, text: str) -> None:
+    """A bracketed formula (12,191千円×2年) must give the amount it explains."""
+    match = _FORMULA_RE.search(normalize_text(note))
+    if match is not None and parse_amount(match["each"], unit=unit) * int(match["times"]) != yen:
+        raise FiscalParseError(f"限度額と内訳の計算が一致しません: {text!r}")
+
+
+def parse_limit(text: str, *, unit: str = "千円") -> Limit:
+    """Parse a printed 限度額: a positive amount, an amount with a proviso, or words with no number.
+
+    「５，７５３ ただし、…」 → 5,753,000 yen + the proviso; 「委託料 24,382千円(12,191千円×2年)」 → the amount, its
+    label and formula (checked); 「寄附金額に応じた諸経費にかかる金額」 → text only. A negative (△) or zero limit,
+    or a cell that starts with figures that do not form an amount (「52,721円也」), is an error.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"限度額は文字列で指定してください: {text!r}")
+    body = normalize_text(text)
+    if not body:
+        raise FiscalParseError("限度額が空欄です")
+    try:
+        return Limit(_positive_limit(parse_amount(body, unit=unit), text))
+    except FiscalParseError:
+        if _AMOUNT_ONLY_RE.fullmatch(body):
+            raise
+    flat = _flatten(text)
+    marker = _PROVISO_RE.search(flat)
+    head, note = (flat[: marker.start()], flat[marker.start() :]) if marker else (flat, "")
+    head_body = normalize_text(head)
+    if head_body and _AMOUNT_ONLY_RE.fullmatch(head_body):
+        yen = _positive_limit(parse_amount(head_body, unit=unit), text)
+        _check_formula(yen, note, unit, text)
+        return Limit(yen, "", note)
+    labelled = re.fullmatch(r"(?P<label>\D+?)(?P<amount>[\d,.]+(?:億|万|千|百万)?円)", head_body)
+    if labelled is not None and not _HEDGE_RE.search(labelled["label"]):
+        yen = _positive_limit(parse_amount(labelled["amount"], unit=unit), text)
+        _check_formula(yen, note, unit, text)
+        return Limit(yen, "", f"{labelled['label']}{note}")
+    if re.match(r"[△▲\-\u2212]?\d", body):  # starts as a figure but does not read as one: a typo, not words
+        raise FiscalParseError(f"金額を読み取れません: {text!r}")
+    return Limit(None, flat, "")
+
+
+def is_ditto(text: str) -> bool:
+    """True for a ditto cell (同上, 〃) that repeats the row above."""
+    return normalize_text(text) in DITTO_MARKS
 
 
 def to_unit(yen: int, unit: str) -> int:

@@ -51,9 +51,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "add_commitmentfunding",
         "change_commitmentfunding",
         "delete_commitmentfunding",
+        "view_reportsubscription",
+        "add_reportsubscription",
+        "change_reportsubscription",
+        "delete_reportsubscription",
+        "send_reportsubscription",
+        "view_reportdelivery",
     ],
     "approver": [*_READ_ALL, *_HISTORY, "approve_commitment", "approve_amendment"],
-    "auditor": [*_READ_ALL, *_HISTORY, "view_reportdelivery", "view_organization"],
+    "auditor": [*_READ_ALL, *_HISTORY, "view_reportdelivery", "view_reportsubscription", "view_organization"],
     "management": ["view_exposure"],
 }
 

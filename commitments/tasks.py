@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import DatabaseError
 
 from commitments.services import lifecycle as lifecycle_services
@@ -30,6 +30,34 @@ def rollover_fiscal_year() -> dict[str, int]:
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
-def send_monthly_report() -> int:
-    """E-mail each organization's management group its monthly exposure summary."""
-    return report_services.monthly_reports_send()
+def report_due(subscription_id: int) -> int | None:
+    """Beat tick of one report subscription: claim this period's delivery and queue its send."""
+    delivery = report_services.subscription_due(subscription_id=subscription_id)
+    return None if delivery is None else delivery.pk
+
+
+@shared_task(bind=True, max_retries=None)
+def report_send(self: Task, delivery_id: int) -> dict[str, object]:
+    """Send one claimed delivery once; SMTP/socket errors retry with exponential back-off until REPORT_MAX_ATTEMPTS."""
+    try:
+        return report_services.delivery_send(delivery_id=delivery_id).as_dict()
+    except report_services.RETRYABLE_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=report_services.retry_delay(self.request.retries)) from exc
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def reports_sweep() -> int:
+    """Queue report deliveries left behind by a broker outage or a dead worker."""
+    return report_services.deliveries_sweep()
+
+
+@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def import_commitments_job(self, job_id: int) -> dict[str, object]:
+    """Import an approved upload of a budget table, reporting progress for the admin page."""
+    from commitments.services.imports import jobs
+
+    def progress(stage: str, done: int, total: int) -> None:
+        self.update_state(state="PROGRESS", meta={"stage": stage, "done": done, "total": total})
+
+    job = jobs.import_job_run(job_id=job_id, progress=progress)
+    return {"status": job.status, "new": job.result.get("new", 0), "errors": len(job.errors)}

@@ -146,11 +146,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.rollover_fiscal_year",
         "schedule": crontab(month_of_year=4, day_of_month=1, hour=0, minute=5),
     },
-    "monthly-management-report": {
-        "task": "commitments.tasks.send_monthly_report",
-        "schedule": crontab(hour=7, minute=0, day_of_month=1),
+    # Management reports run from their subscriptions' own entries (ReportSubscription, kept in step by a
+    # service); this sweep only re-queues deliveries left behind by a broker outage or a dead worker.
+    "reports-sweep": {
+        "task": "commitments.tasks.reports_sweep",
+        "schedule": crontab(minute="*/10"),
     },
 }
+# Report e-mails: tries per delivery before it ends FAILED; back-off base and cap in seconds (base × 2^retry,
+# jittered); a delivery left `sending` longer than the timeout (dead worker) may be taken over.
+REPORT_MAX_ATTEMPTS = env.env_int("REPORT_MAX_ATTEMPTS", 5)
+REPORT_RETRY_BACKOFF = env.env_int("REPORT_RETRY_BACKOFF", 60)
+REPORT_RETRY_BACKOFF_MAX = env.env_int("REPORT_RETRY_BACKOFF_MAX", 1800)
+REPORT_SENDING_TIMEOUT = env.env_int("REPORT_SENDING_TIMEOUT", 900)
+if REPORT_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("REPORT_MAX_ATTEMPTS must be at least 1")
 # Publishing a task must not hang a web request when Redis is down: give up fast, sweep later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 

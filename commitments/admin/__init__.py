@@ -1,5 +1,12 @@
 """Declarative admin for finance officers and approvers; every change goes through services."""
 
-from commitments.admin import amendments, commitments, contracts, system
+from commitments.admin import (
+    amendments,
+    commitments,
+    contracts,
+    imports,  # noqa: F401  (registers the upload page)
+    reports,
+    system,
+)
 
-__all__ = ["amendments", "commitments", "contracts", "system"]
+__all__ = ["amendments", "commitments", "contracts", "reports", "system"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,7 +23,7 @@ from commitments.admin.base import (
     run_each,
     yen,
 )
-from commitments.admin.filters import AuthorizedYearFilter, BurdenRangeFilter
+from commitments.admin.filters import AuthorizedYearFilter, BurdenRangeFilter, OrganizationSegmentFilter
 from commitments.admin.inlines import (
     AmendmentSummaryInline,
     CommitmentEventInline,
@@ -31,7 +31,7 @@ from commitments.admin.inlines import (
     PlannedAmountInline,
 )
 from commitments.forms import ApproveForm, CommitmentForm, RejectForm
-from commitments.models import Commitment, SpreadRule, Status
+from commitments.models import Commitment, Contract, SpreadRule, Status
 from commitments.services import approval, planning
 from commitments.services.amendments import AMENDABLE_STATES
 from commitments.services.errors import ServiceError
@@ -56,7 +56,7 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
     list_display_links = ["matter"]
     list_filter = [
         "status",
-        ("segment", admin.RelatedOnlyFieldListFilter),
+        ("segment", OrganizationSegmentFilter),
         AuthorizedYearFilter,
         BurdenRangeFilter,
         "kind",
@@ -65,6 +65,9 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
     list_select_related = ["segment", "organization"]
     list_per_page = 50
     show_full_result_count = False
+    # By the organization's id, not its name (Meta.ordering joins the organization to sort): the index
+    # commitment_org_fy_seq_id then hands over a page of an organization's commitments without sorting them all.
+    ordering = ["organization_id", "authorized_fy", "seq", "id"]
     actions = ["submit_selected", "approve_selected", "reject_selected", "withdraw_selected", "fill_planned_selected"]
     readonly_fields = [
         "status",
@@ -79,7 +82,16 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Commitment]:
-        return super().get_queryset(request).annotate(contracted_total=Coalesce(Sum("contracts__amount_yen"), 0))
+        # A correlated subquery, not Sum over a join: it is computed for the page's 50 rows only, and the count and
+        # the filters' queries leave it out (an aggregate would group every commitment of the organization).
+        contracted = (
+            Contract.objects.filter(commitment=OuterRef("pk"))
+            .order_by()
+            .values("commitment")
+            .annotate(total=Sum("amount_yen"))
+            .values("total")
+        )
+        return super().get_queryset(request).annotate(contracted_total=Coalesce(Subquery(contracted), 0))
 
     def get_inlines(self, request: HttpRequest, obj: Commitment | None) -> list[Any]:
         if obj is None:

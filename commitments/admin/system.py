@@ -1,4 +1,4 @@
-"""System tables: organizations, users, segments, derived projections and report deliveries."""
+"""System tables: organizations, users, segments and derived projections."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import OrganizationScopedAdmin
-from commitments.models import Organization, ProjectionYear, ReportDelivery, Segment, User
+from commitments.models import Organization, ProjectionYear, Segment, User
 
 admin.site.site_header = _("債務負担行為 管理")
 admin.site.site_title = _("債務負担行為 管理")
@@ -60,25 +60,4 @@ class ProjectionYearAdmin(OrganizationScopedAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(ReportDelivery)
-class ReportDeliveryAdmin(OrganizationScopedAdmin):
-    list_display = ["claimed_at", "organization", "kind", "period", "state", "recipients", "attempts", "sent_at"]
-    list_filter = ["state", "kind", "organization"]
-    readonly_fields = [
-        "organization",
-        "kind",
-        "period",
-        "state",
-        "recipients",
-        "subject",
-        "error",
-        "attempts",
-        "claimed_at",
-        "sent_at",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -18,8 +18,9 @@ from commitments.models.core import (
     User,
 )
 from commitments.models.funding import CommitmentFunding, FundingSource
+from commitments.models.imports import ImportJob, ImportJobStatus
 from commitments.models.outflow import ProjectionSnapshot, ProjectionYear
-from commitments.models.reports import ReportDelivery
+from commitments.models.reports import ReportCadence, ReportDelivery, ReportKind, ReportLanguage, ReportSubscription
 
 __all__ = [
     "APPROVED_STATES",
@@ -35,6 +36,8 @@ __all__ = [
     "CommitmentKind",
     "Contract",
     "FundingSource",
+    "ImportJob",
+    "ImportJobStatus",
     "Installment",
     "Organization",
     "Payment",
@@ -42,7 +45,11 @@ __all__ = [
     "PlannedAmount",
     "ProjectionSnapshot",
     "ProjectionYear",
+    "ReportCadence",
     "ReportDelivery",
+    "ReportKind",
+    "ReportLanguage",
+    "ReportSubscription",
     "Segment",
     "SpreadRule",
     "Status",

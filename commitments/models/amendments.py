@@ -80,7 +80,7 @@ class Amendment(models.Model):
     class Meta:
         verbose_name = _("補正")
         verbose_name_plural = _("補正")
-        ordering = ["commitment", "number"]
+        ordering = ["commitment_id", "number"]
         permissions = [
             ("submit_amendment", _("補正を提出できる")),
             ("approve_amendment", _("補正を承認できる")),

@@ -58,7 +58,7 @@ class Contract(models.Model):
     class Meta:
         verbose_name = _("契約")
         verbose_name_plural = _("契約")
-        ordering = ["commitment", "signed_on", "id"]
+        ordering = ["commitment_id", "signed_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "contract_no"], name="contract_unique_number"),
             models.CheckConstraint(condition=Q(amount_yen__gt=0), name="contract_amount_positive"),
@@ -84,7 +84,7 @@ class Installment(models.Model):
     class Meta:
         verbose_name = _("支払予定")
         verbose_name_plural = _("支払予定")
-        ordering = ["contract", "due_on"]
+        ordering = ["contract_id", "due_on"]
         constraints = [
             models.UniqueConstraint(fields=["contract", "due_on"], name="installment_unique_due_date"),
             models.CheckConstraint(condition=Q(amount_yen__gte=0), name="installment_not_negative"),
@@ -119,7 +119,7 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("支出実績")
         verbose_name_plural = _("支出実績")
-        ordering = ["contract", "paid_on", "id"]
+        ordering = ["contract_id", "paid_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_yen__gt=0), name="payment_amount_positive"),
         ]

@@ -62,7 +62,7 @@ class Segment(models.Model):
     class Meta:
         verbose_name = _("事業区分")
         verbose_name_plural = _("事業区分")
-        ordering = ["organization", "sort_order", "code"]
+        ordering = ["organization_id", "sort_order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="segment_unique_code"),
             models.UniqueConstraint(fields=["organization", "name"], name="segment_unique_name"),
@@ -186,13 +186,17 @@ class Commitment(models.Model):
     class Meta:
         verbose_name = _("債務負担行為")
         verbose_name_plural = _("債務負担行為")
-        ordering = ["organization", "authorized_fy", "seq", "id"]
+        ordering = ["organization_id", "authorized_fy", "seq", "id"]
         permissions = [
             ("submit_commitment", _("債務負担行為を提出できる")),
             ("approve_commitment", _("債務負担行為を承認できる")),
             ("view_exposure", _("負担額の推計を閲覧できる")),
         ]
-        indexes = [models.Index(fields=["organization", "status"], name="commitment_org_status")]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="commitment_org_status"),
+            # The lists' order: a page of one organization's commitments without sorting all of them.
+            models.Index(fields=["organization", "authorized_fy", "seq", "id"], name="commitment_org_fy_seq_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(limit_yen__isnull=True) | Q(limit_yen__gt=0), name="commitment_limit_positive"
@@ -262,6 +266,7 @@ class Commitment(models.Model):
 
 EVENT_LABELS = {
     "create": _("作成"),
+    "import": _("取込"),
     "submit": _("提出"),
     "withdraw": _("取下げ"),
     "reject": _("差戻し"),
@@ -299,7 +304,7 @@ class CommitmentEvent(models.Model):
     class Meta:
         verbose_name = _("承認履歴")
         verbose_name_plural = _("承認履歴")
-        ordering = ["commitment", "at", "id"]
+        ordering = ["commitment_id", "at", "id"]
 
     def __str__(self) -> str:
         return f"{self.action_label}（{self.from_label or '—'} → {self.to_label}）"
@@ -334,7 +339,7 @@ class PlannedAmount(models.Model):
     class Meta:
         verbose_name = _("年割額")
         verbose_name_plural = _("年割額")
-        ordering = ["commitment", "fiscal_year"]
+        ordering = ["commitment_id", "fiscal_year"]
         constraints = [
             models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="planned_unique_year"),
             models.CheckConstraint(condition=Q(amount_yen__gte=0), name="planned_not_negative"),

@@ -25,7 +25,7 @@ class FundingSource(models.Model):
     class Meta:
         verbose_name = _("財源")
         verbose_name_plural = _("財源")
-        ordering = ["organization", "sort_order", "name"]
+        ordering = ["organization_id", "sort_order", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="funding_source_unique_name"),
             models.UniqueConstraint(
@@ -56,7 +56,7 @@ class CommitmentFunding(models.Model):
     class Meta:
         verbose_name = _("財源内訳")
         verbose_name_plural = _("財源内訳")
-        ordering = ["commitment", "budget_year", "source__sort_order"]
+        ordering = ["commitment_id", "budget_year", "source_id"]
         constraints = [
             models.UniqueConstraint(fields=["commitment", "budget_year", "source"], name="funding_unique_cell"),
             models.CheckConstraint(condition=Q(amount_yen__gte=0), name="funding_not_negative"),

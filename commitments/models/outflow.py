@@ -12,10 +12,12 @@ from commitments.models.core import Commitment, Organization, Segment
 class ProjectionYear(models.Model):
     """Projected outflow of one commitment in one fiscal year (derived; rebuilt by the projection jobs)."""
 
+    # No single-column indexes on commitment and organization: projection_unique_year and projection_org_fy_seg
+    # lead with them, and every index costs the nightly projection a write per row.
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.CASCADE, related_name="projection", verbose_name=_("債務負担行為")
+        Commitment, on_delete=models.CASCADE, related_name="projection", verbose_name=_("債務負担行為"), db_index=False
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     planned_yen = models.BigIntegerField(_("年割額"), default=0)

@@ -1,5 +1,7 @@
 """Every read shared by pages, commands, exports and e-mails, so every surface shows the same numbers."""
 
+from commitments.selectors.chousho import ChoushoReport, ChoushoRow, FundingColumn, chousho_report
+from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport, exceptions_report
 from commitments.selectors.exposure import (
     BASES,
     BY_CHOICES,
@@ -23,12 +25,19 @@ __all__ = [
     "BASES",
     "BY_CHOICES",
     "Change",
+    "ChoushoReport",
+    "ChoushoRow",
     "CommitmentRecord",
+    "ExceptionSection",
+    "ExceptionsReport",
     "ExposureTable",
+    "FundingColumn",
     "HistoryEntry",
+    "chousho_report",
     "commitment_history",
     "commitment_record",
     "commitments_visible_to",
+    "exceptions_report",
     "exposure_commitments",
     "exposure_snapshot_table",
     "exposure_table",

@@ -1,25 +1,32 @@
-"""Demo data: the J-LIS FY2017 budget's 32 commitments, its segments and one user per role. Idempotent."""
+"""Demo data, loaded through the importer: J-LIS's FY2017 table (32 commitments) and 富士市's 令和8年度 調書 (79 rows,
+approved and mid-flight with opening balances and funding), their segments and one user per role. Idempotent.
+"""
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from commitments import fiscal
-from commitments.models import Commitment, Organization, Segment, User
+from commitments.models import Commitment, FundingSource, Organization, Segment, User
 from commitments.roles import roles_ensure
-from commitments.services import approval
+from commitments.services.imports import ImportOptions, import_file
 from commitments.services.lifecycle import commitments_rollover
 from commitments.services.projection import projection_refresh_all
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "jlis_fy2017_commitments.csv"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_FILE = DATA_DIR / "jlis_fy2017_commitments.csv"
 JLIS_NAME = "地方公共団体情報システム機構"
 JLIS_RESOLUTION = "第13回経営審議委員会 議案第2号（平成29年3月2日）"
+
+FUJI_FILE = DATA_DIR / "fuji" / "fuji_R08_2026_chousho_saimufutankoui.csv"
+FUJI_NAME = "富士市"
+FUJI_RESOLUTION = "令和8年度富士市一般会計予算（債務負担行為に関する調書）"
+FUJI_SEGMENTS = [("general", "一般会計")]
+FUJI_FUNDING_SOURCES = [("国県支出金", False), ("地方債", False), ("その他", False), ("一般財源", True)]
 
 JLIS_SEGMENTS = [
     ("general", "一般事業"),
@@ -51,6 +58,13 @@ DEMO_USERS = [
     DemoUser("manager", "demo-manager-2017", "management", False, "経営 層", "manager@jlis.example"),
 ]
 DEMO_ADMIN = DemoUser("admin", "demo-admin-2017", "", True, "システム 管理者", "admin@jlis.example")
+FUJI_USERS = [
+    DemoUser(
+        "fuji-officer", "demo-fuji-officer-2026", "finance_officer", True, "富士 財務担当", "officer@fuji.example"
+    ),
+    DemoUser("fuji-approver", "demo-fuji-approver-2026", "approver", True, "富士 承認者", "approver@fuji.example"),
+    DemoUser("fuji-auditor", "demo-fuji-auditor-2026", "auditor", False, "富士 監査担当", "auditor@fuji.example"),
+]
 
 
 @dataclass
@@ -61,6 +75,7 @@ class DemoResult:
     created_commitments: int
     total_commitments: int
     users: list[DemoUser]
+    others: list[tuple[Organization, int, int]] = field(default_factory=list)  # (organization, created, total)
 
 
 def _user(spec: DemoUser, organization: Organization | None, superuser: bool = False) -> User:
@@ -77,46 +92,55 @@ def _user(spec: DemoUser, organization: Organization | None, superuser: bool = F
     return user
 
 
+def _organization(name: str, short_name: str, segments: list[tuple[str, str]]) -> Organization:
+    organization, _ = Organization.objects.get_or_create(name=name, defaults={"short_name": short_name})
+    for order, (code, segment_name) in enumerate(segments, start=1):
+        Segment.objects.update_or_create(
+            organization=organization, code=code, defaults={"name": segment_name, "sort_order": order}
+        )
+    return organization
+
+
+def _import(path: Path, organization: Organization, officer: User, approver: User, resolution: str) -> int:
+    """Import one demo file through the importer; returns the rows created (0 when loaded before)."""
+    result = import_file(
+        actor=officer,
+        approver=approver,
+        organization=organization,
+        data=path.read_bytes(),
+        options=ImportOptions(file_name=path.name, resolution=resolution),
+    )
+    return result.count("新規")
+
+
 @transaction.atomic
 def demo_load() -> DemoResult:
-    """Load or refresh the demo organization, its segments, users and the 32 approved seed commitments."""
+    """Load or refresh the demo organizations, segments, users and their imported budget tables."""
     roles_ensure(django_apps)
-    organization, _ = Organization.objects.get_or_create(name=JLIS_NAME, defaults={"short_name": "J-LIS"})
-    segments: dict[str, Segment] = {}
-    for order, (code, name) in enumerate(JLIS_SEGMENTS, start=1):
-        segments[code], _ = Segment.objects.update_or_create(
-            organization=organization, code=code, defaults={"name": name, "sort_order": order}
-        )
+    organization = _organization(JLIS_NAME, "J-LIS", JLIS_SEGMENTS)
     users = {spec.username: _user(spec, organization) for spec in DEMO_USERS}
     _user(DEMO_ADMIN, None, superuser=True)
-    officer, approver = users["officer"], users["approver"]
+    created = _import(DATA_FILE, organization, users["officer"], users["approver"], JLIS_RESOLUTION)
 
-    created = 0
-    with DATA_FILE.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            authorized = fiscal.parse_fiscal_year(row["authorized_fy"])
-            seq = int(row["seq"])
-            if Commitment.objects.filter(organization=organization, authorized_fy=authorized, seq=seq).exists():
-                continue
-            first, last = fiscal.parse_span(row["burden_years"], context_year=authorized)
-            commitment = approval.commitment_create(
-                actor=officer,
-                organization=organization,
-                segment=segments[row["segment"]],
-                seq=seq,
-                matter=row["matter"],
-                limit_yen=fiscal.parse_amount(row["limit_thousand_yen"], unit="千円"),
-                limit_text="",
-                authorized_fy=authorized,
-                first_burden_fy=first,
-                last_burden_fy=last,
-            )
-            approval.commitment_submit(actor=officer, commitment=commitment)
-            approval.commitment_approve(actor=approver, commitment=commitment, resolution=JLIS_RESOLUTION)
-            created += 1
-    commitments_rollover()  # bring the loaded budget to today's state: FY2017 authority without contracts lapsed
+    fuji = _organization(FUJI_NAME, FUJI_NAME, FUJI_SEGMENTS)
+    for order, (name, general) in enumerate(FUJI_FUNDING_SOURCES, start=1):
+        FundingSource.objects.update_or_create(
+            organization=fuji, name=name, defaults={"is_general": general, "sort_order": order}
+        )
+    fuji_users = {spec.username: _user(spec, fuji) for spec in FUJI_USERS}
+    fuji_created = _import(FUJI_FILE, fuji, fuji_users["fuji-officer"], fuji_users["fuji-approver"], FUJI_RESOLUTION)
+
+    commitments_rollover()  # bring the loaded budgets to today's state: FY2017 authority without contracts lapsed
     projection_refresh_all()
     total = Commitment.objects.filter(organization=organization).count()
+    fuji_total = Commitment.objects.filter(organization=fuji).count()
+    from commitments.services.reports_schedule import demo_subscriptions_ensure
+
+    demo_subscriptions_ensure()  # one monthly report per organization to its management group
     return DemoResult(
-        organization=organization, created_commitments=created, total_commitments=total, users=[*DEMO_USERS, DEMO_ADMIN]
+        organization=organization,
+        created_commitments=created,
+        total_commitments=total,
+        users=[*DEMO_USERS, DEMO_ADMIN, *FUJI_USERS],
+        others=[(fuji, fuji_created, fuji_total)],
     )

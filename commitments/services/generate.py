@@ -50,7 +50,9 @@ from commitments.synthetic import (
 
 DEFAULT_ORGANIZATION = "合成データ団体"
 BATCH_SIZE = 50_000
-ANALYZE_FROM = 10_000  # refresh planner statistics after loads at least this large
+# Refresh planner statistics after every load: with stale ones (tables "empty") PostgreSQL joins payments to
+# contracts by nested sequential scans, and a few thousand per-commitment queries then take minutes.
+ANALYZE_FROM = 1
 COPY_CHUNK = 1 << 22  # bytes handed to COPY at a time
 
 COMMITMENT_COLUMNS = (

@@ -80,7 +80,7 @@ def commitment_close_authority(*, actor: User, commitment_id: int, as_of: date) 
         return ""
     contracted = Contract.objects.filter(commitment=locked).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
     paid = Payment.objects.filter(contract__commitment=locked).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
-    if paid == contracted:
+    if contracted and paid == contracted:
         locked.status = Status.COMPLETED
         locked.version += 1
         locked.needs_projection = True

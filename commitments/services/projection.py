@@ -7,7 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -20,6 +20,9 @@ from commitments.models import (
     PlannedAmount,
     ProjectionYear,
     Status,
+)
+from commitments.models import (
+    Installment as InstallmentRow,
 )
 from commitments.projection import ContractFlows, Installment, project_outflow
 
@@ -48,11 +51,14 @@ def projection_request(*, commitment_id: int) -> None:
 
 def _inputs(commitment: Commitment) -> tuple[dict[int, int], list[ContractFlows], dict[int, int]]:
     """Planned rows, contracts with installments and amount paid, and payments by fiscal year."""
-    planned = dict(PlannedAmount.objects.filter(commitment=commitment).values_list("fiscal_year", "amount_yen"))
+    planned = dict(
+        PlannedAmount.objects.filter(commitment=commitment).order_by().values_list("fiscal_year", "amount_yen")
+    )
     contracts = (
         Contract.objects.filter(commitment=commitment)
         .annotate(paid=Coalesce(Sum("payments__amount_yen"), 0))
-        .prefetch_related("installments")
+        .order_by("pk")
+        .prefetch_related(Prefetch("installments", queryset=InstallmentRow.objects.order_by("due_on")))
     )
     flows = [
         ContractFlows(
@@ -64,6 +70,7 @@ def _inputs(commitment: Commitment) -> tuple[dict[int, int], list[ContractFlows]
     ]
     paid_by_fy = dict(
         Payment.objects.filter(contract__commitment=commitment)
+        .order_by()
         .values_list("fiscal_year")
         .annotate(total=Sum("amount_yen"))
         .values_list("fiscal_year", "total")
@@ -122,7 +129,12 @@ def projection_refresh(*, commitment_id: int, as_of: date | None = None) -> int:
 # planned from the 年割額 rows; paid by the payments' fiscal year; contracted = each installment's part not
 # settled by the contract's payments, earliest due first; uncontracted = limit − contracts, spread with the
 # equal rule (rounded down to 1,000 yen, remainder first) from the as-of year, while the authority is live.
-_PROJECT_ALL_SQL = """
+#
+# Installments and payments are first summed together per contract and fiscal year. A fiscal year's installments
+# are consecutive in due order, so what stays open of them is the part of the
+# contract's running total above everything paid: GREATEST(0, LEAST(due, running due − paid)), the per-installment
+# rule summed over the year, computed on a tenth of the rows. `fresh` is every projection row the books imply.
+_FRESH_SQL = """
 WITH c AS (
     SELECT id, organization_id, segment_id, first_burden_fy::int AS first_fy, last_burden_fy::int AS last_fy,
            COALESCE(limit_yen, estimated_limit_yen, 0)::bigint AS amount,
@@ -131,69 +143,96 @@ WITH c AS (
      WHERE status = ANY(%(projected)s)
 ), k AS (
     SELECT commitment_id, SUM(amount_yen)::bigint AS total FROM commitments_contract GROUP BY commitment_id
-), paid_contract AS (
-    SELECT contract_id, SUM(amount_yen)::bigint AS paid FROM commitments_payment GROUP BY contract_id
-), pay AS (
-    SELECT ct.commitment_id, p.fiscal_year::int AS fy, SUM(p.amount_yen)::bigint AS paid
-      FROM commitments_payment p JOIN commitments_contract ct ON ct.id = p.contract_id
+), cf AS (
+    SELECT contract_id, fy, SUM(due)::bigint AS due, SUM(paid)::bigint AS paid
+      FROM (SELECT contract_id, fiscal_year::int AS fy, amount_yen AS due, 0 AS paid FROM commitments_installment
+            UNION ALL
+            SELECT contract_id, fiscal_year::int, 0, amount_yen FROM commitments_payment) AS money
+     GROUP BY contract_id, fy
+), open AS (
+    SELECT contract_id, fy, paid,
+           GREATEST(0, LEAST(due, SUM(due) OVER (PARTITION BY contract_id ORDER BY fy)
+                                  - SUM(paid) OVER (PARTITION BY contract_id))) AS contracted
+      FROM cf
+), flows AS (
+    SELECT ct.commitment_id AS id, o.fy, SUM(o.paid)::bigint AS paid, SUM(o.contracted)::bigint AS contracted
+      FROM open o JOIN commitments_contract ct ON ct.id = o.contract_id
      GROUP BY 1, 2
-), inst AS (
-    SELECT ct.commitment_id, i.fiscal_year::int AS fy,
-           GREATEST(0, LEAST(i.amount_yen,
-               SUM(i.amount_yen) OVER (PARTITION BY i.contract_id ORDER BY i.due_on) - COALESCE(pc.paid, 0)
-           )) AS unpaid
-      FROM commitments_installment i
-      JOIN commitments_contract ct ON ct.id = i.contract_id
-      LEFT JOIN paid_contract pc ON pc.contract_id = i.contract_id
-), con AS (
-    SELECT commitment_id, fy, SUM(unpaid)::bigint AS contracted FROM inst GROUP BY 1, 2
 ), s AS (
     SELECT c.*, GREATEST(c.amount - COALESCE(k.total, 0), 0) AS remaining,
            GREATEST(c.first_fy, LEAST(%(as_of_fy)s::int, c.last_fy)) AS rem_first
       FROM c LEFT JOIN k ON k.commitment_id = c.id
 ), s2 AS (
     SELECT s.*, (s.last_fy - s.rem_first + 1) AS rem_n FROM s
-), outside AS (
-    -- Money outside the burden span (never lost, though the services refuse it): a small set, deduplicated.
-    SELECT DISTINCT m.commitment_id AS id, m.fy
-      FROM (SELECT commitment_id, fy FROM pay WHERE paid <> 0
-            UNION ALL SELECT commitment_id, fy FROM con WHERE contracted <> 0) AS m
-      JOIN c ON c.id = m.commitment_id
-     WHERE m.fy < c.first_fy OR m.fy > c.last_fy
 ), years AS (
     SELECT s2.id, gs.fy FROM s2 CROSS JOIN LATERAL generate_series(s2.first_fy, s2.last_fy) AS gs(fy)
-    UNION ALL SELECT id, fy FROM outside
-)
-INSERT INTO commitments_projectionyear
-    (commitment_id, organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen,
-     uncontracted_yen, computed_at)
-SELECT s2.id, s2.organization_id, s2.segment_id, y.fy,
-       COALESCE(pa.amount_yen, 0), COALESCE(pay.paid, 0), COALESCE(con.contracted, 0),
-       CASE WHEN NOT s2.live OR s2.remaining = 0 OR y.fy < s2.rem_first OR y.fy > s2.last_fy THEN 0
-            WHEN y.fy = s2.rem_first THEN s2.remaining - (s2.remaining / s2.rem_n / 1000 * 1000) * (s2.rem_n - 1)
-            ELSE s2.remaining / s2.rem_n / 1000 * 1000 END,
-       %(now)s
-  FROM years y
-  JOIN s2 ON s2.id = y.id
-  LEFT JOIN commitments_plannedamount pa ON pa.commitment_id = y.id AND pa.fiscal_year = y.fy
-  LEFT JOIN pay ON pay.commitment_id = y.id AND pay.fy = y.fy
-  LEFT JOIN con ON con.commitment_id = y.id AND con.fy = y.fy
+), r AS (
+    -- Money outside the burden span (never lost, though the services refuse it) adds its year.
+    SELECT COALESCE(y.id, f.id) AS id, COALESCE(y.fy, f.fy) AS fy, f.paid, f.contracted
+      FROM years y FULL JOIN flows f ON f.id = y.id AND f.fy = y.fy
+     WHERE y.id IS NOT NULL OR f.paid <> 0 OR f.contracted <> 0
+), fresh AS (
+    SELECT s2.id AS commitment_id, s2.organization_id, s2.segment_id, r.fy AS fiscal_year,
+           COALESCE(pa.amount_yen, 0) AS planned_yen, COALESCE(r.paid, 0) AS paid_yen,
+           COALESCE(r.contracted, 0) AS contracted_yen,
+           CASE WHEN NOT s2.live OR s2.remaining = 0 OR r.fy < s2.rem_first OR r.fy > s2.last_fy THEN 0
+                WHEN r.fy = s2.rem_first THEN s2.remaining - (s2.remaining / s2.rem_n / 1000 * 1000) * (s2.rem_n - 1)
+                ELSE s2.remaining / s2.rem_n / 1000 * 1000 END AS uncontracted_yen
+      FROM r
+      JOIN s2 ON s2.id = r.id
+      LEFT JOIN commitments_plannedamount pa ON pa.commitment_id = r.id AND pa.fiscal_year = r.fy
+)"""
+
+_COLUMNS = "organization_id, segment_id, planned_yen, paid_yen, contracted_yen, uncontracted_yen"
+
+# An empty table (first run, or after a bulk load's truncate) takes every row as it comes.
+_INSERT_ALL_SQL = f"""{_FRESH_SQL}
+INSERT INTO commitments_projectionyear (commitment_id, fiscal_year, {_COLUMNS}, computed_at)
+SELECT commitment_id, fiscal_year, {_COLUMNS}, %(now)s FROM fresh
 """
 
+# Otherwise only the rows that differ are written: most nights nothing changed but the date, and a row left alone
+# costs no index entries, no foreign-key checks and no dead tuple. One statement, one snapshot: the three writes
+# touch disjoint rows (gone: in the table only; changed: in both, different; added: fresh only).
+# computed_at is therefore the time a row last changed.
+_MERGE_SQL = f"""{_FRESH_SQL}, diff AS MATERIALIZED (
+    SELECT n.*, t.id AS row_id
+      FROM fresh n FULL JOIN commitments_projectionyear t
+        ON t.commitment_id = n.commitment_id AND t.fiscal_year = n.fiscal_year
+     WHERE t.id IS NULL OR n.commitment_id IS NULL
+        OR (t.{_COLUMNS.replace(", ", ", t.")}) IS DISTINCT FROM (n.{_COLUMNS.replace(", ", ", n.")})
+), gone AS (
+    DELETE FROM commitments_projectionyear t USING diff d WHERE d.commitment_id IS NULL AND t.id = d.row_id
+), changed AS (
+    UPDATE commitments_projectionyear t
+       SET ({_COLUMNS}, computed_at) = (d.{_COLUMNS.replace(", ", ", d.")}, %(now)s)
+      FROM diff d
+     WHERE d.commitment_id IS NOT NULL AND t.id = d.row_id
+)
+INSERT INTO commitments_projectionyear (commitment_id, fiscal_year, {_COLUMNS}, computed_at)
+SELECT commitment_id, fiscal_year, {_COLUMNS}, %(now)s FROM diff WHERE row_id IS NULL
+"""
 
+# Each commitment has one row per fiscal year, so COUNT(*) of a cell is the number of its commitments.
 _SNAPSHOT_SQL = """
-INSERT INTO commitments_projectionsnapshot
-    (organization_id, as_of, fiscal_year, segment_id, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
-     commitments, computed_at)
-SELECT organization_id, %(as_of)s, fiscal_year, segment_id, SUM(planned_yen), SUM(paid_yen), SUM(contracted_yen),
-       SUM(uncontracted_yen), COUNT(DISTINCT commitment_id), %(now)s
-  FROM commitments_projectionyear
- GROUP BY organization_id, fiscal_year, segment_id
+WITH cells AS (
+    INSERT INTO commitments_projectionsnapshot
+        (organization_id, as_of, fiscal_year, segment_id, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
+         commitments, computed_at)
+    SELECT organization_id, %(as_of)s, fiscal_year, segment_id, SUM(planned_yen), SUM(paid_yen),
+           SUM(contracted_yen), SUM(uncontracted_yen), COUNT(*), %(now)s
+      FROM commitments_projectionyear
+     GROUP BY organization_id, fiscal_year, segment_id
+    RETURNING commitments
+)
+SELECT COALESCE(SUM(commitments), 0) FROM cells
 """
 
 
 def projection_refresh_all(*, as_of: date | None = None) -> int:
-    """Rebuild every commitment's rows in one set-based statement and keep the day's totals as a snapshot.
+    """Bring every commitment's rows up to date in one set-based statement, keep the day's totals as a snapshot.
+
+    Returns the number of projection rows. Only rows whose numbers changed are written (see _MERGE_SQL).
 
     One REPEATABLE READ transaction: readers see the old rows or the new ones, never half; the stale flags are
     cleared only for rows this run saw (a commitment changed meanwhile keeps its flag for the next run).
@@ -210,18 +249,20 @@ def projection_refresh_all(*, as_of: date | None = None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # Locked before the first query takes the snapshot: a single-commitment refresh either committed before
+        # it (and is seen) or waits for this run.
+        cursor.execute("LOCK TABLE commitments_projectionyear IN EXCLUSIVE MODE")
         # The aggregations and hash joins over every payment and installment stay in memory (a spill to disk
         # made the 1 M run several times slower); LOCAL ends with this transaction.
         cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.PROJECTION_WORK_MEM])
-        cursor.execute("LOCK TABLE commitments_projectionyear IN EXCLUSIVE MODE")
-        cursor.execute("DELETE FROM commitments_projectionyear")
-        cursor.execute(_PROJECT_ALL_SQL, params)
-        written = cursor.rowcount
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM commitments_projectionyear)")
+        cursor.execute(_MERGE_SQL if cursor.fetchone()[0] else _INSERT_ALL_SQL, params)
         cursor.execute("DELETE FROM commitments_projectionsnapshot WHERE as_of = %(as_of)s", params)
         cursor.execute(_SNAPSHOT_SQL, params)
+        rows = int(cursor.fetchone()[0])
         try:
             with transaction.atomic():
                 Commitment.objects.filter(needs_projection=True).update(needs_projection=False)
         except OperationalError:  # changed since this run's snapshot: stale until its own task or the next run
             logger.info("stale flags left for commitments changed during the run")
-    return written
+    return rows

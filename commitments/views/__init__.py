@@ -3,15 +3,31 @@
 from commitments.views.base import READER_GROUPS, ReaderRequiredMixin, organization_scope
 from commitments.views.detail import CommitmentDetailView
 from commitments.views.exposure import ExposureCsvView, ExposureView, ExposureXlsxView
+from commitments.views.preview import ReportPreviewView
+from commitments.views.reports import (
+    ChoushoCsvView,
+    ChoushoView,
+    ChoushoXlsxView,
+    ExceptionsCsvView,
+    ExceptionsView,
+    ExceptionsXlsxView,
+)
 from commitments.views.summary import ExposureSummaryView
 
 __all__ = [
     "READER_GROUPS",
+    "ChoushoCsvView",
+    "ChoushoView",
+    "ChoushoXlsxView",
     "CommitmentDetailView",
+    "ExceptionsCsvView",
+    "ExceptionsView",
+    "ExceptionsXlsxView",
     "ExposureCsvView",
     "ExposureSummaryView",
     "ExposureView",
     "ExposureXlsxView",
     "ReaderRequiredMixin",
+    "ReportPreviewView",
     "organization_scope",
 ]

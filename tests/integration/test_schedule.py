@@ -1,4 +1,4 @@
-"""The beat schedule: nightly projection and the monthly report, and the nightly job through the worker."""
+"""The beat schedule: nightly projection, rollover and the report sweep, and the nightly job through the worker."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from commitments.tasks import project_all
 from jlis_commitments.celery import app
 
 
-def test_beat_schedule_has_nightly_projection_and_monthly_report():
+def test_beat_schedule_has_nightly_projection_rollover_and_report_sweep():
     schedule = app.conf.beat_schedule
     nightly = schedule["project-all-nightly"]
     assert nightly["task"] == "commitments.tasks.project_all"
     assert nightly["schedule"].hour == {2} and nightly["schedule"].minute == {0}
-    monthly = schedule["monthly-management-report"]
-    assert monthly["task"] == "commitments.tasks.send_monthly_report"
-    assert monthly["schedule"].day_of_month == {1} and monthly["schedule"].hour == {7}
+    # Management reports run from their subscriptions' own beat entries; only the sweep is static.
+    assert "monthly-management-report" not in schedule
+    sweep = schedule["reports-sweep"]
+    assert sweep["task"] == "commitments.tasks.reports_sweep"
+    assert sweep["schedule"].minute == set(range(0, 60, 10))
     rollover = schedule["fiscal-year-rollover"]
     assert rollover["task"] == "commitments.tasks.rollover_fiscal_year"
     assert (rollover["schedule"].month_of_year, rollover["schedule"].day_of_month) == ({4}, {1})
@@ -34,7 +36,9 @@ def test_nightly_projection_through_worker_rebuilds_everything(celery_worker):
     ProjectionYear.objects.all().delete()
     Commitment.objects.update(needs_projection=True)
 
-    assert project_all.delay().get(timeout=30) == 135  # rows: the sum of the 32 spans' lengths
-    assert ProjectionYear.objects.count() == 135
+    written = project_all.delay().get(timeout=30)
+    assert written == ProjectionYear.objects.count()
+    jlis = ProjectionYear.objects.filter(organization__name="地方公共団体情報システム機構")
+    assert jlis.count() == 135  # rows: the sum of the 32 spans' lengths
     assert not Commitment.objects.filter(needs_projection=True).exists()
-    assert sum(ProjectionYear.objects.values_list("planned_yen", flat=True)) == 25_395_623_000
+    assert sum(jlis.values_list("planned_yen", flat=True)) == 25_395_623_000

@@ -1,0 +1,143 @@
+"""Lines 2–4: exposure by fiscal year × segment, the exposure page and the admin changelist."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from commitments import selectors
+from commitments.benchmarks.data import BenchData
+from commitments.benchmarks.measure import Line, median, p95, repeat, seconds
+from commitments.models import User
+
+_RAW_GROUP_BY = """
+SELECT fiscal_year, segment_id, SUM(paid_yen) + SUM(contracted_yen) + SUM(uncontracted_yen)
+  FROM commitments_projectionyear
+ WHERE organization_id = %s
+ GROUP BY fiscal_year, segment_id
+"""
+_ROW_LINK = re.compile(r'href="/commitments/\d+/"')
+
+
+def measure_segment_exposure(data: BenchData) -> Line:
+    """2: exposure_table(by="segment") — what the summary page, reports and e-mails read — vs a raw GROUP BY."""
+    org_ids = [data.organization.pk]
+
+    def selector() -> None:
+        selectors.exposure_table(organization_ids=org_ids, basis="total", by="segment")
+
+    def raw() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_RAW_GROUP_BY, org_ids)
+            cursor.fetchall()
+
+    with CaptureQueriesContext(connection) as queries:
+        selector()
+    figure = median(repeat(selector, times=7, warmup=1))
+    floor = median(repeat(raw, times=7, warmup=1))
+    ratio = figure / floor
+    return Line(
+        key="2",
+        what="exposure by fiscal year × segment (selector)",
+        figure=seconds(figure),
+        floor=f"raw GROUP BY {seconds(floor)}",
+        ratio=ratio,
+        target="≤ 1.5× floor",
+        met=ratio <= 1.5,
+        note=f"exposure_table(by='segment', basis='total'), {len(queries)} queries, median of 7 (floor too)",
+        values={"seconds": figure, "floor_seconds": floor, "queries": len(queries)},
+    )
+
+
+def _host() -> str:
+    """A host name ALLOWED_HOSTS accepts (the first entry that names one)."""
+    for entry in settings.ALLOWED_HOSTS:
+        if entry != "*":
+            return entry.lstrip(".")
+    return "localhost"
+
+
+def _client(user: User) -> Client:
+    client = Client(HTTP_HOST=_host())
+    client.force_login(user)
+    return client
+
+
+def _get(client: Client, url: str, params: dict[str, Any]) -> bytes:
+    response = client.get(url, params, secure=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return response.content
+
+
+def _timed_gets(client: Client, url: str, params: dict[str, Any], times: int) -> list[float]:
+    _get(client, url, params)  # warm-up: templates, URL resolver, the database's cache
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        _get(client, url, params)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _query_count(client: Client, url: str, params: dict[str, Any]) -> tuple[int, bytes]:
+    with CaptureQueriesContext(connection) as queries:
+        content = _get(client, url, params)
+    return len(queries), content
+
+
+def measure_exposure_page(data: BenchData) -> list[Line]:
+    """3: /exposure/ with 50 rows and 10 fiscal-year columns, as an auditor of the organization."""
+    client = _client(data.auditor)
+    url = reverse("exposure")
+    params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
+    samples = _timed_gets(client, url, params, 20)
+    full, content = _query_count(client, url, params)
+    small, _ = _query_count(client, url, {**params, "per_page": "10"})
+    rows = len(_ROW_LINK.findall(content.decode()))
+    mid = median(samples)
+    return [
+        Line(
+            key="3a",
+            what="exposure page, 50 rows × 10 fiscal years",
+            figure=f"median {seconds(mid)}, p95 {seconds(p95(samples))}",
+            target="median < 150 ms",
+            met=mid < 0.150,
+            note=f"20 requests through Django's test client after one warm-up; {rows} rows on the page",
+            values={"median": mid, "p95": p95(samples), "samples": samples, "rows": rows},
+        ),
+        Line(
+            key="3b",
+            what="exposure page, queries per request",
+            figure=f"{full} (50 rows) / {small} (10 rows)",
+            target="constant",
+            met=full == small,
+            note="the same count for a page of 10 rows; test_exposure_options checks 10 vs 100 commitments",
+            values={"queries": full, "queries_10_rows": small},
+        ),
+    ]
+
+
+def measure_admin_changelist(data: BenchData) -> Line:
+    """4: the admin list of commitments (50 a page) as the organization's finance officer."""
+    client = _client(data.officer)
+    url = reverse("admin:commitments_commitment_changelist")
+    samples = _timed_gets(client, url, {}, 10)
+    queries, _ = _query_count(client, url, {})
+    mid = median(samples)
+    return Line(
+        key="4",
+        what="admin commitment changelist",
+        figure=f"median {seconds(mid)}",
+        target="< 300 ms",
+        met=mid < 0.300,
+        note=f"10 requests after one warm-up; {queries} queries",
+        values={"median": mid, "samples": samples, "queries": queries},
+    )

@@ -1,0 +1,322 @@
+"""Exceptions an auditor or manager should look at: authority nearly used up or about to lapse, contracts ending
+soon, limits written as words, projections not yet caught up. One query per section, whatever the data size.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from commitments import fiscal
+from commitments.models import APPROVED_STATES, Commitment, Contract, Organization, Status
+
+DEFAULT_DAYS = 60
+MAX_DAYS = 3660
+LIVE_STATES = [Status.APPROVED, Status.ACTIVE]
+_ORDER = ("authorized_fy", "seq", "id")
+
+
+@dataclass(frozen=True)
+class ExceptionColumn:
+    """One column of a section: label and kind (text, amount, integer, percent, date), as in exports.Column."""
+
+    label: str
+    kind: str = "text"
+
+
+@dataclass
+class ExceptionRow:
+    """One line of a section: the commitment it links to and its cells (amounts in yen)."""
+
+    commitment_id: int
+    matter: str
+    cells: list[Any]
+
+
+@dataclass
+class ExceptionSection:
+    """One kind of exception with its rows."""
+
+    key: str
+    title: str
+    note: str
+    columns: list[ExceptionColumn]
+    rows: list[ExceptionRow] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many rows the section has."""
+        return len(self.rows)
+
+    @property
+    def table(self) -> list[tuple[ExceptionRow, list[tuple[str, Any]]]]:
+        """Rows with (kind, value) cells for display; an amount column holding words (a text limit) is text."""
+        return [
+            (
+                row,
+                [
+                    ("matter" if c is _MATTER else "text" if isinstance(v, str) else c.kind, v)
+                    for c, v in zip(self.columns, row.cells, strict=True)
+                ],
+            )
+            for row in self.rows
+        ]
+
+
+@dataclass
+class ExceptionsReport:
+    """All sections for one organization as of one day."""
+
+    organization: Organization
+    today: datetime.date
+    days: int
+    warn_percent: int
+    sections: list[ExceptionSection]
+
+    @property
+    def total(self) -> int:
+        """Rows over all sections."""
+        return sum(s.count for s in self.sections)
+
+    def section(self, key: str) -> ExceptionSection:
+        """The section with this key."""
+        return next(s for s in self.sections if s.key == key)
+
+
+_SEQ = ExceptionColumn("番号", "integer")
+_MATTER = ExceptionColumn("事項")
+_AUTHORIZED = ExceptionColumn("行為年度")
+_STATUS = ExceptionColumn("状態")
+_LIMIT = ExceptionColumn("限度額", "amount")
+
+
+def _limit_cell(c: Commitment) -> Any:
+    return c.limit_yen if c.limit_yen is not None else c.limit_text
+
+
+def _head(c: Commitment) -> list[Any]:
+    return [c.seq, c.matter, fiscal.format_fiscal_year(c.authorized_fy), c.get_status_display()]
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    """part / whole in percent, rounded down to 0.1."""
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+
+def _contracted() -> Any:
+    return Coalesce(Sum("contracts__amount_yen"), Value(0))
+
+
+def _open_for_contracts(fy: int) -> Q:
+    """Contracts may still be signed in `fy`: the 行為年度 (or the deadline an amendment set) is not over."""
+    return Q(contract_until_fy__gte=fy) | Q(contract_until_fy__isnull=True, authorized_fy__gte=fy)
+
+
+def _near_limit(organization: Organization, today: datetime.date, percent: int) -> ExceptionSection:
+    section = ExceptionSection(
+        key="near_limit",
+        title=f"契約額が限度額の{percent}%以上",
+        note="契約締結期限が過ぎていない債務負担行為で、契約額の合計が限度額に近いもの（残りの契約余地が少ない）。",
+        columns=[
+            _SEQ,
+            _MATTER,
+            _AUTHORIZED,
+            _STATUS,
+            _LIMIT,
+            ExceptionColumn("契約額", "amount"),
+            ExceptionColumn("割合（%）", "percent"),
+            ExceptionColumn("残額", "amount"),
+            ExceptionColumn("契約締結期限"),
+        ],
+    )
+    qs = (
+        Commitment.objects.filter(
+            _open_for_contracts(fiscal.fiscal_year_of(today)),
+            organization=organization,
+            status__in=LIVE_STATES,
+            limit_yen__isnull=False,
+        )
+        .annotate(contracted=_contracted())
+        .annotate(contracted_100=F("contracted") * 100)
+        .filter(contracted_100__gte=F("limit_yen") * percent)
+        .order_by(*_ORDER)
+    )
+    for c in qs:
+        section.rows.append(
+            ExceptionRow(
+                c.pk,
+                c.matter,
+                [
+                    *_head(c),
+                    c.limit_yen,
+                    c.contracted,
+                    _percent(c.contracted, c.limit_yen),
+                    c.limit_yen - c.contracted,
+                    fiscal.format_fiscal_year(c.contract_deadline_fy),
+                ],
+            )
+        )
+    return section
+
+
+def _lapsing(organization: Organization, today: datetime.date, days: int) -> ExceptionSection:
+    fy = fiscal.fiscal_year_of(today)
+    lapses_on = fiscal.fiscal_year_end(fy)
+    left = (lapses_on - today).days
+    section = ExceptionSection(
+        key="lapsing",
+        title=f"{days}日以内に失効する未契約の権限",
+        note=(
+            f"契約締結期限が{fiscal.format_fiscal_year(fy)}で、未契約または一部のみ契約のもの。"
+            f"{lapses_on.year}年{lapses_on.month}月{lapses_on.day}日（あと{left}日）で未契約分は失効します。"
+        ),
+        columns=[
+            _SEQ,
+            _MATTER,
+            _AUTHORIZED,
+            _STATUS,
+            _LIMIT,
+            ExceptionColumn("契約額", "amount"),
+            ExceptionColumn("未契約残額", "amount"),
+            ExceptionColumn("失効日", "date"),
+            ExceptionColumn("残日数", "integer"),
+        ],
+    )
+    if left > days:
+        return section
+    deadline = Q(contract_until_fy=fy) | Q(contract_until_fy__isnull=True, authorized_fy=fy)
+    qs = (
+        Commitment.objects.filter(deadline, organization=organization, status__in=LIVE_STATES)
+        .annotate(contracted=_contracted())
+        .filter(
+            Q(limit_yen__isnull=False, contracted__lt=F("limit_yen"))
+            | Q(limit_yen__isnull=True, estimated_limit_yen__isnull=False, contracted__lt=F("estimated_limit_yen"))
+            | Q(limit_yen__isnull=True, contracted=0)
+        )
+        .order_by(*_ORDER)
+    )
+    for c in qs:
+        remaining = max(c.exposure_limit_yen - c.contracted, 0) if c.exposure_limit_yen else None
+        section.rows.append(
+            ExceptionRow(c.pk, c.matter, [*_head(c), _limit_cell(c), c.contracted, remaining, lapses_on, left])
+        )
+    return section
+
+
+def _contracts_ending(organization: Organization, today: datetime.date, days: int) -> ExceptionSection:
+    until = today + datetime.timedelta(days=days)
+    section = ExceptionSection(
+        key="contracts_ending",
+        title=f"{days}日以内に契約期間が終わる契約",
+        note=f"契約期間の終了日が{today.isoformat()}から{until.isoformat()}までの契約（更新・後継契約の確認）。",
+        columns=[
+            ExceptionColumn("契約番号"),
+            ExceptionColumn("契約相手方"),
+            _MATTER,
+            ExceptionColumn("契約期間（終了）", "date"),
+            ExceptionColumn("残日数", "integer"),
+            ExceptionColumn("契約金額", "amount"),
+        ],
+    )
+    qs = (
+        Contract.objects.filter(
+            organization=organization,
+            commitment__status__in=APPROVED_STATES,
+            end_on__gte=today,
+            end_on__lte=until,
+        )
+        .select_related("commitment")
+        .order_by("end_on", "contract_no", "id")
+    )
+    for k in qs:
+        section.rows.append(
+            ExceptionRow(
+                k.commitment_id,
+                k.commitment.matter,
+                [k.contract_no, k.counterparty, k.commitment.matter, k.end_on, (k.end_on - today).days, k.amount_yen],
+            )
+        )
+    return section
+
+
+def _text_limits(organization: Organization, today: datetime.date) -> ExceptionSection:
+    section = ExceptionSection(
+        key="text_limits",
+        title="限度額が文言のもの",
+        note="金額で定めていない限度額。見込額があれば負担額の集計に含め、調書の合計には含めません。",
+        columns=[
+            _SEQ,
+            _MATTER,
+            _AUTHORIZED,
+            _STATUS,
+            ExceptionColumn("限度額（文言）"),
+            ExceptionColumn("見込額", "amount"),
+            ExceptionColumn("負担年度"),
+        ],
+    )
+    qs = Commitment.objects.filter(
+        organization=organization,
+        status__in=APPROVED_STATES,
+        limit_yen__isnull=True,
+        last_burden_fy__gte=fiscal.fiscal_year_of(today),
+    ).order_by(*_ORDER)
+    for c in qs:
+        section.rows.append(
+            ExceptionRow(
+                c.pk,
+                c.matter,
+                [
+                    *_head(c),
+                    c.limit_text,
+                    c.estimated_limit_yen,
+                    fiscal.format_span(c.first_burden_fy, c.last_burden_fy),
+                ],
+            )
+        )
+    return section
+
+
+def _stale(organization: Organization) -> ExceptionSection:
+    section = ExceptionSection(
+        key="stale",
+        title="推計が未更新のもの",
+        note="最新の変更がまだ年度別推計に反映されていないもの（通常は数分で反映。残る場合は夜間処理を確認）。",
+        columns=[_SEQ, _MATTER, _AUTHORIZED, _STATUS, ExceptionColumn("最終更新")],
+    )
+    qs = Commitment.objects.filter(
+        organization=organization, status__in=APPROVED_STATES, needs_projection=True
+    ).order_by(*_ORDER)
+    for c in qs:
+        section.rows.append(
+            ExceptionRow(c.pk, c.matter, [*_head(c), timezone.localtime(c.updated_at).strftime("%Y-%m-%d %H:%M")])
+        )
+    return section
+
+
+def exceptions_report(
+    *, organization: Organization, today: datetime.date, days: int = DEFAULT_DAYS, warn_percent: int | None = None
+) -> ExceptionsReport:
+    """Every exception section for an organization as of `today` (five queries)."""
+    if not 0 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 0 and {MAX_DAYS}")
+    percent = settings.COMMITMENT_WARN_PERCENT if warn_percent is None else warn_percent
+    return ExceptionsReport(
+        organization=organization,
+        today=today,
+        days=days,
+        warn_percent=percent,
+        sections=[
+            _near_limit(organization, today, percent),
+            _lapsing(organization, today, days),
+            _contracts_ending(organization, today, days),
+            _text_limits(organization, today),
+            _stale(organization),
+        ],
+    )

@@ -1,0 +1,168 @@
+"""Uploads through the admin: the officer uploads and checks a file, asks for approval; an approver starts the import.
+
+Small files import at once; large ones (more than SYNC_MAX_ROWS rows) run as a Celery task that reports its progress
+to the result backend, read by the upload's page until the outcome is stored on the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commitments import fiscal
+from commitments.models import ImportJob, ImportJobStatus, Organization, User
+from commitments.services.common import require
+from commitments.services.errors import InvalidTransitionError, PermissionDeniedError, SegregationOfDutiesError
+from commitments.services.imports.rows import Progress, RowError
+from commitments.services.imports.service import ImportOptions, ImportRefused, ImportResult, import_file
+
+logger = logging.getLogger(__name__)
+
+SYNC_MAX_ROWS = 300
+PREVIEW_ROWS = 200  # rows kept for the page; the counts cover all of them
+OPTION_KEYS = ("budget_year", "unit", "segment", "resolution")
+
+
+def _options(job: ImportJob) -> ImportOptions:
+    return ImportOptions.parse(job.file_name, **{key: str(job.options.get(key, "")) for key in OPTION_KEYS})
+
+
+def _errors(errors: list[RowError]) -> list[dict[str, Any]]:
+    return [{"row": e.row, "column": e.column, "text": e.text, "message": e.message} for e in errors]
+
+
+def _summary(result: ImportResult) -> dict[str, Any]:
+    """What the page shows of a result: counts, totals and the first rows."""
+    rows = [
+        {
+            "row": o.plan.row,
+            "seq": o.plan.seq,
+            "action": o.action,
+            "matter": o.plan.matter,
+            "limit_yen": o.plan.limit.yen,
+            "limit_text": o.plan.limit.text,
+            "span": fiscal.format_span(o.plan.first_fy, o.plan.last_fy),
+            "authorized": fiscal.format_fiscal_year(o.plan.authorized_fy),
+            "spent_yen": o.plan.spent_yen,
+            "planned_yen": o.plan.planned_yen,
+            "opening": o.plan.opening,
+            "flags": o.plan.flags,
+        }
+        for o in result.outcomes[:PREVIEW_ROWS]
+    ]
+    return {
+        "format_label": result.format_label,
+        "unit": result.unit,
+        "new": result.count("新規"),
+        "existing": result.count("既存"),
+        "enriched": result.count("追加"),
+        "contracts": result.contracts,
+        "totals": result.totals,
+        "rows": rows,
+        "seconds": round(result.seconds, 2),
+    }
+
+
+@transaction.atomic
+def import_job_upload(
+    *, actor: User, organization: Organization, file_name: str, data: bytes, options: dict[str, str]
+) -> ImportJob:
+    """Store an upload and check every row without writing any (a refused file keeps its errors for the page)."""
+    require(actor, "add_commitment", organization)
+    job = ImportJob.objects.create(
+        organization=organization,
+        file_name=file_name[:255],
+        content=data,
+        options={key: str(options.get(key) or "") for key in OPTION_KEYS},
+        uploaded_by=actor,
+    )
+    try:
+        result = import_file(actor=actor, organization=organization, data=data, options=_options(job), dry_run=True)
+    except ImportRefused as refused:
+        job.status, job.errors = ImportJobStatus.REFUSED, _errors(refused.errors)
+    except fiscal.FiscalParseError as exc:
+        job.status, job.errors = ImportJobStatus.REFUSED, _errors([RowError(0, "取込条件", "", str(exc))])
+    else:
+        job.format, job.budget_year, job.row_count = result.format, result.budget_year, len(result.outcomes)
+        job.preview, job.warnings = _summary(result), result.warnings
+    job.save()
+    return job
+
+
+def _move(job: ImportJob, allowed: set[str], to: str, **fields: Any) -> ImportJob:
+    """Conditional update: the job moves only from an allowed state (a double click or a race changes nothing)."""
+    updated = ImportJob.objects.filter(pk=job.pk, status__in=allowed).update(status=to, **fields)
+    if not updated:
+        raise InvalidTransitionError()
+    return ImportJob.objects.get(pk=job.pk)
+
+
+@transaction.atomic
+def import_job_submit(*, actor: User, job: ImportJob) -> ImportJob:
+    """The uploader asks an approver to import a checked file."""
+    require(actor, "submit_commitment", job.organization_id)
+    if job.uploaded_by_id != actor.pk:
+        raise PermissionDeniedError(_("承認を依頼できるのは取込担当者だけです。"))
+    return _move(job, {ImportJobStatus.PREVIEWED}, ImportJobStatus.SUBMITTED)
+
+
+@transaction.atomic
+def import_job_withdraw(*, actor: User, job: ImportJob) -> ImportJob:
+    """The uploader drops a file that was not imported."""
+    require(actor, "add_commitment", job.organization_id)
+    if job.uploaded_by_id != actor.pk:
+        raise PermissionDeniedError(_("取り下げできるのは取込担当者だけです。"))
+    return _move(job, {ImportJobStatus.PREVIEWED, ImportJobStatus.SUBMITTED}, ImportJobStatus.WITHDRAWN)
+
+
+def import_job_approve(*, actor: User, job: ImportJob) -> ImportJob:
+    """An approver (never the uploader) starts the import: at once for small files, as a Celery task for large ones."""
+    require(actor, "approve_commitment", job.organization_id)
+    if job.uploaded_by_id == actor.pk:
+        raise SegregationOfDutiesError(_("自分が取り込んだファイルは承認できません（職務分掌）。"))
+    with transaction.atomic():
+        job = _move(job, {ImportJobStatus.SUBMITTED}, ImportJobStatus.QUEUED, approver=actor)
+        if job.row_count > SYNC_MAX_ROWS:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+            return job
+    return import_job_run(job_id=job.pk)
+
+
+def _enqueue(job_id: int) -> None:
+    from commitments.tasks import import_commitments_job
+
+    try:
+        task = import_commitments_job.apply_async(args=[job_id], retry=True)
+    except Exception:  # broker down: the job stays queued; the page says so and an approver may run it again
+        logger.warning("could not queue import job %s", job_id, exc_info=True)
+        return
+    ImportJob.objects.filter(pk=job_id).update(task_id=task.id or "")
+
+
+def import_job_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
+    """Run an approved upload (idempotent: a finished job is returned as it is; a retry imports nothing twice)."""
+    job = ImportJob.objects.select_related("organization", "uploaded_by", "approver").get(pk=job_id)
+    if job.status not in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING) or job.approver is None:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, started_at=timezone.now())
+    try:
+        with transaction.atomic():
+            result = import_file(
+                actor=job.uploaded_by,
+                approver=job.approver,
+                organization=job.organization,
+                data=bytes(job.content),
+                options=_options(job),
+                progress=progress,
+            )
+            job.status, job.result, job.warnings = ImportJobStatus.DONE, _summary(result), result.warnings
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "result", "warnings", "finished_at"])
+    except ImportRefused as refused:
+        job.status, job.errors, job.finished_at = ImportJobStatus.REFUSED, _errors(refused.errors), timezone.now()
+        job.save(update_fields=["status", "errors", "finished_at"])
+    return job

@@ -1,0 +1,75 @@
+"""Report periods: a month (2026-04), an ISO week (2026-W15) or a day (2026-04-06), with their labels. No ORM."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from commitments import fiscal
+from commitments.services.errors import ServiceError
+
+MONTHLY, WEEKLY, DAILY = "monthly", "weekly", "daily"
+_EN_MONTHS = "January February March April May June July August September October November December".split()
+_PATTERNS = {
+    MONTHLY: re.compile(r"^(\d{4})-(\d{2})$"),
+    WEEKLY: re.compile(r"^(\d{4})-W(\d{2})$"),
+    DAILY: re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """One report period: its key (stored on the delivery), first and last day."""
+
+    cadence: str
+    key: str
+    start: datetime.date
+    end: datetime.date
+
+    def label(self, language: str = "ja") -> str:
+        """令和8年4月 / 令和8年4月6日の週 / 令和8年4月6日, or April 2026 / week of 6 April 2026 / 6 April 2026."""
+        d = self.start
+        if language == "en":
+            day = f"{d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
+            return {MONTHLY: f"{_EN_MONTHS[d.month - 1]} {d.year}", WEEKLY: f"week of {day}", DAILY: day}[self.cadence]
+        month = fiscal.format_month(d)
+        return {MONTHLY: month, WEEKLY: f"{month}{d.day}日の週", DAILY: f"{month}{d.day}日"}[self.cadence]
+
+    def previous(self) -> Period:
+        """The period just before this one."""
+        return period_of(self.cadence, self.start - datetime.timedelta(days=1))
+
+
+def period_of(cadence: str, day: datetime.date) -> Period:
+    """The period of a cadence that contains `day`."""
+    if cadence == MONTHLY:
+        start = day.replace(day=1)
+        end = (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        return Period(cadence, f"{start:%Y-%m}", start, end)
+    if cadence == WEEKLY:
+        start = day - datetime.timedelta(days=day.weekday())
+        year, week, _ = start.isocalendar()
+        return Period(cadence, f"{year}-W{week:02d}", start, start + datetime.timedelta(days=6))
+    if cadence == DAILY:
+        return Period(cadence, day.isoformat(), day, day)
+    raise ValueError(f"unknown cadence {cadence!r}")
+
+
+def period_parse(cadence: str, text: str) -> Period:
+    """Read a period key written by an operator (`2026-04`, `2026-W15`, `2026-04-06`) for a cadence."""
+    match = _PATTERNS[cadence].match(text.strip())
+    try:
+        if match is None:
+            raise ValueError(text)
+        numbers = [int(g) for g in match.groups()]
+        if cadence == MONTHLY:
+            day = datetime.date(numbers[0], numbers[1], 1)
+        elif cadence == WEEKLY:
+            day = datetime.date.fromisocalendar(numbers[0], numbers[1], 1)
+        else:
+            day = datetime.date(*numbers)
+    except ValueError as exc:
+        example = {MONTHLY: "2026-04", WEEKLY: "2026-W15", DAILY: "2026-04-06"}[cadence]
+        raise ServiceError(f"対象期間を読み取れません: {text!r}（例: {example}）") from exc
+    return period_of(cadence, day)

@@ -1,0 +1,237 @@
+"""Report pages: the statutory 調書 and the exceptions list, each with XLSX and CSV downloads (read-only)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.views.generic import TemplateView, View
+
+from commitments import exports, fiscal, selectors
+from commitments.filters import ERA_CHOICES, UNIT_CHOICES
+from commitments.models import Organization
+from commitments.selectors import chousho as chousho_selectors
+from commitments.selectors import exceptions as exceptions_selectors
+from commitments.views.base import ReaderRequiredMixin
+
+UNITS = [value for value, _label in UNIT_CHOICES]
+ERAS = [value for value, _label in ERA_CHOICES]
+
+
+class BadQuery(ValueError):
+    """A query parameter that cannot be read (a 400 for downloads, a message on pages)."""
+
+
+class ReportMixin(ReaderRequiredMixin):
+    """Who may read (auditors, management, staff), whose books (own organization; superusers pick), display options.
+
+    The pages are read-only: any method but GET/HEAD is refused with 403, whoever asks.
+    """
+
+    request: HttpRequest
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        raise PermissionDenied("read-only page")
+
+    @cached_property
+    def organizations(self) -> list[Organization]:
+        """The organizations a superuser may choose from (empty for everyone else)."""
+        return list(Organization.objects.order_by("name")) if self.request.user.is_superuser else []
+
+    @cached_property
+    def organization(self) -> Organization:
+        """The organization whose books are shown."""
+        user = self.request.user
+        if user.is_superuser:
+            wanted = self.request.GET.get("organization", "")
+            if wanted:
+                found = next((o for o in self.organizations if str(o.pk) == wanted), None)
+                if found is None:
+                    raise Http404("no such organization")
+                return found
+            if not self.organizations:
+                raise Http404("no organization")
+            return self.organizations[0]
+        if user.organization_id is None:
+            raise PermissionDenied("user belongs to no organization")
+        return user.organization
+
+    @cached_property
+    def unit(self) -> str:
+        """円, 千円 (default) or 百万円."""
+        unit = self.request.GET.get("unit", "")
+        return unit if unit in UNITS else "千円"
+
+    @cached_property
+    def era(self) -> str:
+        """wareki (default: `７年度`) or seireki (`2025年度`)."""
+        era = self.request.GET.get("era", "")
+        return era if era in ERAS else "wareki"
+
+    def option_links(self, name: str, values: list[tuple[str, str]], current: str) -> list[dict[str, Any]]:
+        """Links that change one query parameter and keep the others."""
+        links = []
+        for value, label in values:
+            query = self.request.GET.copy()
+            query[name] = value
+            links.append({"label": label, "url": "?" + query.urlencode(), "active": value == current})
+        return links
+
+    def report_context(self) -> dict[str, Any]:
+        return {
+            "organization": self.organization,
+            "organizations": self.organizations,
+            "unit": self.unit,
+            "era": self.era,
+            "query": self.request.GET.urlencode(),
+            "unit_links": self.option_links("unit", [(u, u) for u in UNITS], self.unit),
+        }
+
+
+class ChoushoMixin(ReportMixin):
+    """The budget year (`?fy=2026`, `令和8年度`, `R8`; default: the current fiscal year) and the report."""
+
+    @cached_property
+    def budget_year(self) -> int:
+        """The year asked for; BadQuery when it cannot be read."""
+        text = self.request.GET.get("fy", "").strip()
+        if not text:
+            return fiscal.fiscal_year_of(timezone.localdate())
+        try:
+            return fiscal.parse_fiscal_year(text)
+        except fiscal.FiscalParseError as exc:
+            raise BadQuery(str(exc)) from exc
+
+    def report(self, budget_year: int | None = None) -> selectors.ChoushoReport:
+        year = self.budget_year if budget_year is None else budget_year
+        return selectors.chousho_report(organization=self.organization, budget_year=year)
+
+    def filename(self, extension: str) -> str:
+        return f"chousho_{self.budget_year}_{self.unit}.{extension}"
+
+
+class ChoushoView(ChoushoMixin, TemplateView):
+    """The 調書 for one budget year, in the statutory layout, with a tie-out line (A4 landscape when printed)."""
+
+    template_name = "commitments/reports/chousho.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.report_context())
+        try:
+            year, error = self.budget_year, ""
+        except BadQuery as exc:  # shown above the current year's report
+            year, error = fiscal.fiscal_year_of(timezone.localdate()), str(exc)
+        report = self.report(year)
+        sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
+        totals = report.totals
+        context.update(
+            report=report,
+            error=error,
+            title=chousho_selectors.TITLE,
+            year_label=fiscal.format_fiscal_year(year, style="seireki" if self.era == "seireki" else "wareki"),
+            fy_input=self.request.GET.get("fy", "") if error else str(year),
+            header=exports.header_layout(sheet.header_rows(), len(sheet.columns)),
+            lines=[(row, exports.chousho_line(row, report, style=self.era)) for row in report.rows],
+            totals=totals,
+            funding_totals=[totals["funding_yen"][c.key] for c in report.columns],
+            trailer=sheet.trailer,
+            previous_query=self._year_query(year - 1),
+            next_query=self._year_query(year + 1),
+            previous_label=fiscal.format_fiscal_year(year - 1),
+            next_label=fiscal.format_fiscal_year(year + 1),
+            era_links=self.option_links("era", [("wareki", "和暦"), ("seireki", "西暦")], self.era),
+        )
+        return context
+
+    def _year_query(self, year: int) -> str:
+        query = self.request.GET.copy()
+        query["fy"] = str(year)
+        return "?" + query.urlencode()
+
+
+class ChoushoXlsxView(ChoushoMixin, View):
+    """The 調書 as XLSX (numbers as numbers in the chosen unit, statutory header, frozen, A4 landscape)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report = self.report()
+        except BadQuery as exc:
+            return HttpResponseBadRequest(str(exc))
+        return exports.xlsx_response(
+            [exports.chousho_sheet(report, unit=self.unit, style=self.era)], self.filename("xlsx")
+        )
+
+
+class ChoushoCsvView(ChoushoMixin, View):
+    """The 調書 as CSV (UTF-8 with BOM; headers joined like the Fuji CSVs: `８年度以降の支出予定額_金額`)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report = self.report()
+        except BadQuery as exc:
+            return HttpResponseBadRequest(str(exc))
+        return exports.csv_response(exports.chousho_sheet(report, unit=self.unit, style=self.era), self.filename("csv"))
+
+
+class ExceptionsMixin(ReportMixin):
+    """The window in days (`?days=`, default 60) and the report as of today."""
+
+    @cached_property
+    def days(self) -> int:
+        """The window asked for; BadQuery when it is not a whole number of days in range."""
+        text = self.request.GET.get("days", "").strip()
+        if not text:
+            return exceptions_selectors.DEFAULT_DAYS
+        if not text.isdigit() or int(text) > exceptions_selectors.MAX_DAYS:
+            raise BadQuery(f"日数は0〜{exceptions_selectors.MAX_DAYS}の整数で指定してください: {text!r}")
+        return int(text)
+
+    def report(self, days: int | None = None) -> selectors.ExceptionsReport:
+        return selectors.exceptions_report(
+            organization=self.organization, today=timezone.localdate(), days=self.days if days is None else days
+        )
+
+    def filename(self, extension: str) -> str:
+        return f"exceptions_{timezone.localdate():%Y%m%d}.{extension}"
+
+
+class ExceptionsView(ExceptionsMixin, TemplateView):
+    """Near the limit, lapsing authority, contracts ending soon, text-only limits, stale projections."""
+
+    template_name = "commitments/reports/exceptions.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.report_context())
+        try:
+            days, error = self.days, ""
+        except BadQuery as exc:  # shown above the default window's report
+            days, error = exceptions_selectors.DEFAULT_DAYS, str(exc)
+        context.update(report=self.report(days), error=error, days=days)
+        return context
+
+
+class ExceptionsXlsxView(ExceptionsMixin, View):
+    """The exceptions as XLSX, one sheet per section."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report = self.report()
+        except BadQuery as exc:
+            return HttpResponseBadRequest(str(exc))
+        return exports.xlsx_response(exports.exceptions_sheets(report, unit=self.unit), self.filename("xlsx"))
+
+
+class ExceptionsCsvView(ExceptionsMixin, View):
+    """The exceptions as one CSV table with a 区分 column."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report = self.report()
+        except BadQuery as exc:
+            return HttpResponseBadRequest(str(exc))
+        return exports.csv_response(exports.exceptions_flat_sheet(report, unit=self.unit), self.filename("csv"))
