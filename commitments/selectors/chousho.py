@@ -327,6 +327,10 @@ def chousho_report(*, organization: Organization, budget_year: int) -> ChoushoRe
         )
     )
     found = list(commitments)
+    numbers = [c["seq"] for c in found]
+    if found and None not in numbers and len(set(numbers)) == len(numbers):
+        # One numbering across the rows (a 調書 imported from a book keeps its 一連番号): the book's order.
+        found.sort(key=lambda c: c["seq"])
     stated: dict[int, dict[int, dict[int, int]]] = {}
     if found:
         funding = CommitmentFunding.objects.filter(

@@ -57,6 +57,8 @@ def test_chousho_json_equals_the_printed_total_row(fuji):
     assert data["budget_year"] == 2026
     assert data["totals"] == PRINTED
     assert len(data["rows"]) == 79
+    # In the book's order (its 一連番号), whatever 行為年度 each row was given.
+    assert [r["matter"] for r in data["rows"][:3]] == ["例規集データ更新業務", "文書配達業務", "コールセンター業務"]
     # the text-only limit, and 同上利子 whose every cell reads 同上 (no amount of its own), are listed, not added up
     assert [(t["matter"], t["limit_text"]) for t in data["text_limits"]] == [
         ("農林漁業資金特別融資金補給利子", "（限度額の記載なし）"),
