@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, badge, confirmation_page, run_each
+from commitments.admin.base import (
+    OrganizationScopedAdmin,
+    ReadOnlyHistoryMixin,
+    ServiceRefusalMixin,
+    badge,
+    confirmation_page,
+    run_each,
+)
 from commitments.forms import AmendmentForm, ApproveForm, RejectForm
 from commitments.models import Amendment, AmendmentStatus
 from commitments.services import amendments as services
-from commitments.services.errors import ServiceError
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = AmendmentForm
     list_display = ["__str__", "reason", "abolish", "status_badge", "submitted_by", "approved_by", "approved_at"]
     list_filter = ["status", "abolish"]
@@ -100,19 +106,6 @@ class AmendmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistor
 
     def delete_model(self, request: HttpRequest, obj: Amendment) -> None:
         services.amendment_delete_draft(actor=request.user, amendment=obj)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("選択した補正を提出"), permissions=["submit"])
     def submit_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -111,6 +111,23 @@ class ReadOnlyHistoryMixin:
             raise PermissionDenied
         self._history_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+
+
+class ServiceRefusalMixin:
+    """A refusal the form could not foresee (a race lost under the row lock): a message, back to the page."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+            return HttpResponseRedirect(request.get_full_path())
 
 
 def run_each(

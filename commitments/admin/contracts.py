@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, yen
+from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, ServiceRefusalMixin, yen
 from commitments.admin.inlines import ReadOnlyInline
 from commitments.forms import ContractForm, InstallmentForm, InstallmentFormSet, PaymentForm, PaymentUploadForm
 from commitments.models import Contract, Installment, Payment, PaymentTerms, Status
@@ -59,7 +59,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = ContractForm
     inlines = [InstallmentInline, PaymentInline]
     list_display = [
@@ -144,22 +144,9 @@ class ContractAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistory
         for warning in outcome.warnings:
             messages.warning(request, warning)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
-            return HttpResponseRedirect(request.get_full_path())
-
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = PaymentForm
     organization_field = "contract__organization"
     change_list_template = "admin/commitments/payment/change_list.html"
@@ -196,19 +183,6 @@ class PaymentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryA
             fiscal_year=data.get("fiscal_year"),
         )
         obj.pk = saved.pk
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self) -> list[Any]:
         upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="commitments_payment_upload")
