@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from commitments import exports, selectors
+from commitments import exports, fiscal, selectors
 from commitments.filters import BASIS_CHOICES, ExposureFilter, exposure_options
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope
@@ -73,17 +73,44 @@ class ExposureCsvView(ExposureView):
 
 
 class ExposureXlsxView(ExposureView):
-    """The exposure table as an Excel workbook, with exactly the rows and years the page shows."""
+    """The exposure table as an Excel workbook: the page's rows, years, unit and era, streamed row by row."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         filterset = self.get_filterset(self.get_filterset_class())
         commitments = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
-        table = selectors.exposure_table_of(commitments=commitments, fiscal_years=self.fiscal_years, basis=self.basis)
-        title = f"債務負担行為 年度別負担額（{dict(BASIS_CHOICES)[self.basis]}）"
-        response = HttpResponse(
-            exports.exposure_xlsx(table, title=title),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        options = self.options
+        years = self.fiscal_years
+        columns = [
+            exports.Column("番号", "integer", width=6),
+            exports.Column("事項", "text", width=48),
+            exports.Column("事業区分", "text", width=20),
+            exports.Column("限度額", "amount", width=14),
+            *(exports.Column(fiscal.format_fiscal_year(fy, style=options.year_style), "amount") for fy in years),
+            exports.Column("合計", "amount", width=14),
+        ]
+        totals = selectors.exposure_totals(commitments=commitments, fiscal_years=years, basis=self.basis)
+
+        def rows() -> Any:
+            for c in commitments.iterator(chunk_size=2000):
+                matter = c.matter if c.limit_yen is not None else f"{c.matter}（※文言：{c.limit_text}）"
+                yield [
+                    c.seq,
+                    matter,
+                    c.segment.name,
+                    c.limit_yen if c.limit_yen is not None else c.estimated_limit_yen,
+                    *(getattr(c, f"fy_{fy}") or 0 for fy in years),
+                    c.total_yen or 0,
+                ]
+
+        sheet = exports.Sheet(
+            title="年度別負担額",
+            heading=f"債務負担行為 年度別負担額（{dict(BASIS_CHOICES)[self.basis]}）",
+            columns=columns,
+            rows=rows(),
+            unit=options.unit,
+            footer=[
+                [None, "合計", None, totals["limit_yen"], *(totals[f"fy_{fy}"] for fy in years), totals["total_yen"]]
+            ],
         )
         stamp = timezone.localdate().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.xlsx"'
-        return response
+        return exports.xlsx_response([sheet], f"exposure_{stamp}.xlsx")

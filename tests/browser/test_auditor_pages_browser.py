@@ -49,9 +49,10 @@ def test_auditor_switches_units_and_eras_opens_detail_chart_chousho_and_xlsx(
     target = tmp_path / "exposure.xlsx"
     download_info.value.save_as(target)
     rows = list(load_workbook(target).active.iter_rows(values_only=True))
-    header = next(r for r in rows if r and r[0] == "事項")
-    assert "FY2026" in header or "令和8年度" in header
-    assert any(r and r[0] == "文書配達業務" for r in rows)
+    header = next(r for r in rows if r and r[1] == "事項")
+    assert "FY2026" in header  # the era chosen on the page
+    line = next(r for r in rows if r and r[1] == "文書配達業務")
+    assert line[3] == 10_074_000  # 限度額 in 円, the unit chosen on the page
 
     # A commitment's own page: its projection by year, contracts (the opening balance) and history.
     table.get_by_role("link", name="文書配達業務").click()

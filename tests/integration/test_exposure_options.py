@@ -137,13 +137,35 @@ def test_summary_as_of_a_snapshot(client, db):
 
 
 def test_xlsx_download_matches_the_page(auditor_client):
-    response = auditor_client.get("/exposure/export.xlsx", {"matter": "複合機"})
+    response = auditor_client.get("/exposure/export.xlsx", {"matter": "複合機", "unit": "円"})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    header = next(r for r in rows if r and r[0] == "事項")
-    assert header[1:4] == ["平成29年度", "平成30年度", "令和元年度"]
-    assert ["複合機リース(オペ室)", 116000, 115000, 115000, 115000, 115000, 0, 0, 576000] in rows
+    header = next(r for r in rows if r and r[0] == "番号")
+    assert header[1:4] == ["事項", "事業区分", "限度額"] and header[4:7] == ["平成29年度", "平成30年度", "令和元年度"]
+    assert [
+        18,
+        "複合機リース(オペ室)",
+        "一般事業",
+        576000,
+        116000,
+        115000,
+        115000,
+        115000,
+        115000,
+        0,
+        0,
+        576000,
+    ] in rows
+    assert rows[-1][1] == "合計" and rows[-1][-1] == 1_716_000
+    assert sheet.freeze_panes is not None
+    # In 千円 (the page's default) the same row reads 576 and 116.
+    response = auditor_client.get("/exposure/export.xlsx", {"matter": "複合機"})
+    rows = [
+        list(r)
+        for r in load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
+    ]
+    assert [18, "複合機リース(オペ室)", "一般事業", 576, 116, 115, 115, 115, 115, 0, 0, 576] in rows
 
 
 def test_auditor_cannot_write(auditor_client):
