@@ -170,8 +170,9 @@ COMMITMENT_WARN_PERCENT = env.env_int("COMMITMENT_WARN_PERCENT", 90)
 if not 1 <= COMMITMENT_WARN_PERCENT <= 100:
     raise ImproperlyConfigured("COMMITMENT_WARN_PERCENT must be between 1 and 100")
 
-# Memory for the nightly set-based projection's sorts and hash joins (PostgreSQL work_mem, this transaction only).
-PROJECTION_WORK_MEM = env.env_str("PROJECTION_WORK_MEM", "256MB")
+# Memory for each sort and hash of the nightly set-based projection (PostgreSQL work_mem, this transaction only).
+# Several are alive at once: 64MB keeps the run under 512 MB at 1 M commitments (docs/performance.md).
+PROJECTION_WORK_MEM = env.env_str("PROJECTION_WORK_MEM", "64MB")
 
 # History is a record: it is read, never reverted from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True

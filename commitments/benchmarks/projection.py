@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -187,7 +188,7 @@ def measure_projection(data: BenchData) -> list[Line]:
             met=None if worst.backend_peak is None else (worst.backend_peak <= MEMORY_LIMIT and growth <= MEMORY_LIMIT),
             note=(
                 f"PostgreSQL backend's private memory (RssAnon, sampled every 10 ms) at its peak, in the {worst.label}"
-                f"; this process's resident-set growth. Database work_mem for the run: PROJECTION_WORK_MEM"
+                f"; this process's resident-set growth. work_mem of the run: {settings.PROJECTION_WORK_MEM}"
             ),
             values={"backend_peak": worst.backend_peak, "process_growth": growth, "run": worst.label},
         ),

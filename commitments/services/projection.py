@@ -130,10 +130,11 @@ def projection_refresh(*, commitment_id: int, as_of: date | None = None) -> int:
 # settled by the contract's payments, earliest due first; uncontracted = limit − contracts, spread with the
 # equal rule (rounded down to 1,000 yen, remainder first) from the as-of year, while the authority is live.
 #
-# Installments and payments are first summed together per contract and fiscal year. A fiscal year's installments
-# are consecutive in due order, so what stays open of them is the part of the
-# contract's running total above everything paid: GREATEST(0, LEAST(due, running due − paid)), the per-installment
-# rule summed over the year, computed on a tenth of the rows. `fresh` is every projection row the books imply.
+# Installments and payments are summed together per contract and fiscal year first (cf). A year's installments are
+# consecutive in due order, so what stays open of them is the part of the contract's running total above all it
+# paid — GREATEST(0, LEAST(due, running due − paid)), the per-installment rule summed over the year, on a fifth of
+# the rows. `y` is every (commitment, year): the burden span, plus a year outside it that holds money. `fresh` is
+# every projection row the books imply, in (commitment, year) order for the merge joins below.
 _FRESH_SQL = """
 WITH c AS (
     SELECT id, organization_id, segment_id, first_burden_fy::int AS first_fy, last_burden_fy::int AS last_fy,
@@ -154,33 +155,32 @@ WITH c AS (
            GREATEST(0, LEAST(due, SUM(due) OVER (PARTITION BY contract_id ORDER BY fy)
                                   - SUM(paid) OVER (PARTITION BY contract_id))) AS contracted
       FROM cf
-), flows AS (
+), flows AS MATERIALIZED (
     SELECT ct.commitment_id AS id, o.fy, SUM(o.paid)::bigint AS paid, SUM(o.contracted)::bigint AS contracted
       FROM open o JOIN commitments_contract ct ON ct.id = o.contract_id
      GROUP BY 1, 2
-), s AS (
-    SELECT c.*, GREATEST(c.amount - COALESCE(k.total, 0), 0) AS remaining,
-           GREATEST(c.first_fy, LEAST(%(as_of_fy)s::int, c.last_fy)) AS rem_first
+), s2 AS MATERIALIZED (
+    SELECT c.id, c.organization_id, c.segment_id, c.first_fy, c.last_fy, c.live,
+           GREATEST(c.amount - COALESCE(k.total, 0), 0) AS remaining,
+           GREATEST(c.first_fy, LEAST(%(as_of_fy)s::int, c.last_fy)) AS rem_first,
+           c.last_fy - GREATEST(c.first_fy, LEAST(%(as_of_fy)s::int, c.last_fy)) + 1 AS rem_n
       FROM c LEFT JOIN k ON k.commitment_id = c.id
-), s2 AS (
-    SELECT s.*, (s.last_fy - s.rem_first + 1) AS rem_n FROM s
-), years AS (
-    SELECT s2.id, gs.fy FROM s2 CROSS JOIN LATERAL generate_series(s2.first_fy, s2.last_fy) AS gs(fy)
-), r AS (
+), y AS (
+    SELECT s2.*, gs.fy FROM s2 CROSS JOIN LATERAL generate_series(s2.first_fy, s2.last_fy) AS gs(fy)
+    UNION ALL
     -- Money outside the burden span (never lost, though the services refuse it) adds its year.
-    SELECT COALESCE(y.id, f.id) AS id, COALESCE(y.fy, f.fy) AS fy, f.paid, f.contracted
-      FROM years y FULL JOIN flows f ON f.id = y.id AND f.fy = y.fy
-     WHERE y.id IS NOT NULL OR f.paid <> 0 OR f.contracted <> 0
+    SELECT s2.*, f.fy FROM flows f JOIN s2 ON s2.id = f.id
+     WHERE (f.fy < s2.first_fy OR f.fy > s2.last_fy) AND (f.paid <> 0 OR f.contracted <> 0)
 ), fresh AS (
-    SELECT s2.id AS commitment_id, s2.organization_id, s2.segment_id, r.fy AS fiscal_year,
-           COALESCE(pa.amount_yen, 0) AS planned_yen, COALESCE(r.paid, 0) AS paid_yen,
-           COALESCE(r.contracted, 0) AS contracted_yen,
-           CASE WHEN NOT s2.live OR s2.remaining = 0 OR r.fy < s2.rem_first OR r.fy > s2.last_fy THEN 0
-                WHEN r.fy = s2.rem_first THEN s2.remaining - (s2.remaining / s2.rem_n / 1000 * 1000) * (s2.rem_n - 1)
-                ELSE s2.remaining / s2.rem_n / 1000 * 1000 END AS uncontracted_yen
-      FROM r
-      JOIN s2 ON s2.id = r.id
-      LEFT JOIN commitments_plannedamount pa ON pa.commitment_id = r.id AND pa.fiscal_year = r.fy
+    SELECT y.id AS commitment_id, y.organization_id, y.segment_id, y.fy AS fiscal_year,
+           COALESCE(pa.amount_yen, 0) AS planned_yen, COALESCE(f.paid, 0) AS paid_yen,
+           COALESCE(f.contracted, 0) AS contracted_yen,
+           CASE WHEN NOT y.live OR y.remaining = 0 OR y.fy < y.rem_first OR y.fy > y.last_fy THEN 0
+                WHEN y.fy = y.rem_first THEN y.remaining - (y.remaining / y.rem_n / 1000 * 1000) * (y.rem_n - 1)
+                ELSE y.remaining / y.rem_n / 1000 * 1000 END AS uncontracted_yen
+      FROM y
+      LEFT JOIN flows f ON f.id = y.id AND f.fy = y.fy
+      LEFT JOIN commitments_plannedamount pa ON pa.commitment_id = y.id AND pa.fiscal_year = y.fy
 )"""
 
 _COLUMNS = "organization_id, segment_id, planned_yen, paid_yen, contracted_yen, uncontracted_yen"
@@ -252,8 +252,7 @@ def projection_refresh_all(*, as_of: date | None = None) -> int:
         # Locked before the first query takes the snapshot: a single-commitment refresh either committed before
         # it (and is seen) or waits for this run.
         cursor.execute("LOCK TABLE commitments_projectionyear IN EXCLUSIVE MODE")
-        # The aggregations and hash joins over every payment and installment stay in memory (a spill to disk
-        # made the 1 M run several times slower); LOCAL ends with this transaction.
+        # Memory per sort and hash of this run (several are alive at once); LOCAL ends with this transaction.
         cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.PROJECTION_WORK_MEM])
         cursor.execute("SELECT EXISTS (SELECT 1 FROM commitments_projectionyear)")
         cursor.execute(_MERGE_SQL if cursor.fetchone()[0] else _INSERT_ALL_SQL, params)
