@@ -14,6 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from devtools.servers import UNPRIVILEGED_USER, EmbeddedPostgres, EmbeddedRedis, _is_root, _readable_by
@@ -100,6 +104,33 @@ def _manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def health(port: str) -> dict | None:
+    """The tracker's /healthz answer (also when it says 503), or None while nothing answers."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read() or b"{}")
+    except (OSError, ValueError):
+        return None
+
+
+def _announce_ready(port: str, stop: threading.Event, timeout: float = 120.0) -> None:
+    """Say when /healthz reports database, broker and a worker up, or what is still missing after `timeout`."""
+    deadline = time.monotonic() + timeout
+    body: dict | None = None
+    while not stop.is_set() and time.monotonic() < deadline:
+        body = health(port)
+        if body and body.get("ok") and body.get("workers", {}).get("ok"):
+            print(
+                f"\n  準備完了 (ready): web, database, broker and {body['workers'].get('count', 1)} worker(s) answer.\n"
+            )
+            return
+        stop.wait(0.5)
+    if not stop.is_set():
+        print(f"\n  warning: not ready after {timeout:.0f} s; /healthz says {body}\n")
+
+
 def run() -> int:
     """Everything in the foreground: servers, migrate, demo data, then web + worker + beat via honcho."""
     env = dict(os.environ)
@@ -115,11 +146,15 @@ def run() -> int:
         print(f"\n  債務負担行為 管理: http://127.0.0.1:{port}/exposure/   管理画面: http://127.0.0.1:{port}/admin/")
         print(f"  E-mail is written to {VAR / 'mail'} (unless EMAIL_URL is set). Ctrl-C stops everything.\n")
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=ROOT, env=env)
+        stop_watch = threading.Event()
+        threading.Thread(target=_announce_ready, args=(port, stop_watch), daemon=True).start()
         try:
             return honcho.wait()
         except KeyboardInterrupt:
             honcho.send_signal(signal.SIGTERM)  # honcho stops web, worker and beat
             return honcho.wait()
+        finally:
+            stop_watch.set()
     finally:
         if started:
             print("Stopping the embedded servers…")
