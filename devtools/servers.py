@@ -32,8 +32,13 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
-    """True when nothing listens on 127.0.0.1:port."""
+    """True when nothing listens on 127.0.0.1:port.
+
+    SO_REUSEADDR as the servers themselves bind: connections a stopped server left in TIME_WAIT do not keep it
+    from listening again on the same port, so they must not make the port look busy either.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
