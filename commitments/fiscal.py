@@ -67,7 +67,11 @@ _SPAN_START = "から"
 _PROVISO_RE = re.compile(r"ただし|但し|※|[(（]")
 _HEDGE_RE = re.compile(r"約|概ね|おおむね|およそ|程度|見込|以内|上限")
 _FORMULA_RE = re.compile(r"(?P<each>\d[\d,]*(?:\.\d+)?(?:百万円|千円|万円|円)?)[×xX*](?P<times>\d{1,3})")
+_SPACE_RUN_RE = re.compile(r"\s+")
+# 「委託料 24,382千円」: the label is every non-digit before the first digit, so the split is found in one pass.
+_LABELLED_RE = re.compile(r"(?P<label>\D+?)(?P<amount>\d[\d,.]*(?:億|万|千|百万)?円)")
 _AMOUNT_ONLY_RE = re.compile(r"[\d,.億万千百円△▲\-\u2212]+")
+QUOTED_MAX = 80  # characters of a cell quoted in an error message
 DITTO_MARKS = frozenset({"同上", "\u3003", "同"})  # U+3003 is the ditto mark 〃
 
 
@@ -76,6 +80,12 @@ class _YearToken(NamedTuple):
 
     number: int
     offset: int | None
+
+
+def _quoted(text: object) -> str:
+    """A cell as quoted in an error message: repr, cut short so that a 10 MB cell gives a readable message."""
+    shown = repr(text)
+    return shown if len(shown) <= QUOTED_MAX else f"{shown[: QUOTED_MAX - 1]}…"
 
 
 def normalize_text(text: str) -> str:
@@ -102,7 +112,7 @@ def fiscal_year_end(fy: int) -> datetime.date:
 def _check_fiscal_year(fy: int, text: object = None) -> int:
     """Return fy if it lies within MIN_FISCAL_YEAR..MAX_FISCAL_YEAR, else raise."""
     if not MIN_FISCAL_YEAR <= fy <= MAX_FISCAL_YEAR:
-        shown = fy if text is None else repr(text)
+        shown = fy if text is None else _quoted(text)
         raise FiscalParseError(f"年度が範囲外です ({MIN_FISCAL_YEAR}〜{MAX_FISCAL_YEAR}年度): {shown}")
     return fy
 
@@ -126,12 +136,12 @@ def _read_year(token: str, text: str) -> _YearToken:
     """Parse one normalised, upper-cased year token; text is the original for errors."""
     match = _YEAR_RE.fullmatch(token)
     if match is None:
-        raise FiscalParseError(f"年度を読み取れません: {text!r}")
+        raise FiscalParseError(f"年度を読み取れません: {_quoted(text)}")
     if match["western"] is not None:
         return _YearToken(int(match["western"]), 0)
     number = 1 if match["number"] == "元" else int(match["number"])
     if not 1 <= number <= MAX_ERA_YEAR:
-        raise FiscalParseError(f"年度の年数が不正です: {text!r}")
+        raise FiscalParseError(f"年度の年数が不正です: {_quoted(text)}")
     era = match["era"]
     return _YearToken(number, None if era is None else _ERA_OFFSETS[era])
 
@@ -140,7 +150,7 @@ def _resolve(token: _YearToken, fallback_offset: int | None, text: str) -> int:
     """Turn a token into a fiscal year, using fallback_offset if the era is omitted."""
     offset = token.offset if token.offset is not None else fallback_offset
     if offset is None:
-        raise FiscalParseError(f"元号のない年度には基準年度 (context_year) が必要です: {text!r}")
+        raise FiscalParseError(f"元号のない年度には基準年度 (context_year) が必要です: {_quoted(text)}")
     return _check_fiscal_year(offset + token.number, text)
 
 
@@ -149,7 +159,7 @@ def _context_offset(context_year: int | None, context_era: str | None = None) ->
     if context_era is not None:
         key = normalize_text(context_era).upper()
         if key not in _ERA_OFFSETS:
-            raise FiscalParseError(f"不明な元号です: {context_era!r}")
+            raise FiscalParseError(f"不明な元号です: {_quoted(context_era)}")
         return _ERA_OFFSETS[key]
     return None if context_year is None else _era_entry(context_year)[2]
 
@@ -185,7 +195,7 @@ def parse_span(text: str, *, context_year: int | None = None, context_era: str |
     normalized = normalized.removesuffix(_SPAN_END)
     parts = _SPAN_SEPARATOR_RE.split(normalized)
     if len(parts) > 2 or not all(parts):
-        raise FiscalParseError(f"年度の期間を読み取れません: {text!r}")
+        raise FiscalParseError(f"年度の期間を読み取れません: {_quoted(text)}")
     context = _context_offset(context_year, context_era)
     if len(parts) == 1:
         year = _resolve(_read_year(parts[0], text), context, text)
@@ -196,7 +206,7 @@ def parse_span(text: str, *, context_year: int | None = None, context_era: str |
     start = _resolve(first, last.offset or context, text)
     end = _resolve(last, first.offset or context, text)
     if start > end:
-        raise FiscalParseError(f"開始年度が終了年度より後です: {text!r}")
+        raise FiscalParseError(f"開始年度が終了年度より後です: {_quoted(text)}")
     return start, end
 
 
@@ -212,7 +222,7 @@ def parse_span_part(
     if normalized.endswith(_SPAN_START):
         body = normalized.removesuffix(_SPAN_START)
         if not body or _SPAN_SEPARATOR_RE.search(body):
-            raise FiscalParseError(f"年度の期間を読み取れません: {text!r}")
+            raise FiscalParseError(f"年度の期間を読み取れません: {_quoted(text)}")
         return _resolve(_read_year(body, text), context, text), None
     body = normalized.removesuffix(_SPAN_END)
     if normalized.endswith(_SPAN_END) and body and not _SPAN_SEPARATOR_RE.search(body):
@@ -238,9 +248,9 @@ def join_span(
     first = head_first if head_first is not None else tail_first
     last = tail_last if tail_last is not None else head_last
     if first is None or last is None:
-        raise FiscalParseError(f"期間の始まりまたは終わりがありません: {head!r} / {tail!r}")
+        raise FiscalParseError(f"期間の始まりまたは終わりがありません: {_quoted(head)} / {_quoted(tail)}")
     if first > last or (head_last is not None and tail_first is not None and head_last >= tail_first):
-        raise FiscalParseError(f"開始年度が終了年度より後です: {head!r} / {tail!r}")
+        raise FiscalParseError(f"開始年度が終了年度より後です: {_quoted(head)} / {_quoted(tail)}")
     return first, last
 
 
@@ -251,12 +261,12 @@ def _read_period_end(token: str, text: str) -> tuple[_YearToken, int | None]:
         return _read_year(token, text), None
     month = int(match["month"])
     if not 1 <= month <= 12:
-        raise FiscalParseError(f"月を読み取れません: {text!r}")
+        raise FiscalParseError(f"月を読み取れません: {_quoted(text)}")
     if match["western"] is not None:
         return _YearToken(int(match["western"]), 0), month
     number = 1 if match["number"] == "元" else int(match["number"])
     if not 1 <= number <= MAX_ERA_YEAR:
-        raise FiscalParseError(f"年の年数が不正です: {text!r}")
+        raise FiscalParseError(f"年の年数が不正です: {_quoted(text)}")
     era = match["era"]
     return _YearToken(number, None if era is None else _ERA_OFFSETS[era]), month
 
@@ -274,7 +284,7 @@ def parse_period(
         normalized = normalized[: duration.start()]
     parts = _SPAN_SEPARATOR_RE.split(normalized.removesuffix(_SPAN_END))
     if len(parts) > 2 or not all(parts):
-        raise FiscalParseError(f"期間を読み取れません: {text!r}")
+        raise FiscalParseError(f"期間を読み取れません: {_quoted(text)}")
     (first, first_month), (last, last_month) = _read_period_end(parts[0], text), _read_period_end(parts[-1], text)
     context = _context_offset(context_year, context_era)
     start_year = _resolve(first, last.offset or context, text)
@@ -288,11 +298,11 @@ def parse_period(
     else:
         end = datetime.date(end_year, last_month, calendar.monthrange(end_year, last_month)[1])
     if start > end:
-        raise FiscalParseError(f"期間の始まりが終わりより後です: {text!r}")
+        raise FiscalParseError(f"期間の始まりが終わりより後です: {_quoted(text)}")
     if duration is not None:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         if months != 12 * int(duration["years"]):
-            raise FiscalParseError(f"期間と年数の注記が一致しません: {text!r}")
+            raise FiscalParseError(f"期間と年数の注記が一致しません: {_quoted(text)}")
     return start, end
 
 
@@ -343,7 +353,7 @@ def _split_amount(body: str, text: str) -> list[re.Match[str]]:
         parts.append(part)
         position = part.end()
     if not parts or position != len(body):
-        raise FiscalParseError(f"金額を読み取れません: {text!r}")
+        raise FiscalParseError(f"金額を読み取れません: {_quoted(text)}")
     return parts
 
 
@@ -371,21 +381,21 @@ def parse_amount(text: str | int, *, unit: str = "千円") -> int:
         elif is_last:
             multiplier = 1  # "4,101万6,000": the remainder after 万/億 is in yen.
         else:
-            raise FiscalParseError(f"金額を読み取れません: {text!r}")
+            raise FiscalParseError(f"金額を読み取れません: {_quoted(text)}")
         if suffix is not None and suffix.endswith("円") and not is_last:
-            raise FiscalParseError(f"金額の「円」の位置が不正です: {text!r}")
+            raise FiscalParseError(f"金額の「円」の位置が不正です: {_quoted(text)}")
         whole, _, fraction = part["number"].replace(",", "").partition(".")
         if fraction and len(parts) > 1:
-            raise FiscalParseError(f"金額の小数の位置が不正です: {text!r}")
+            raise FiscalParseError(f"金額の小数の位置が不正です: {_quoted(text)}")
         try:  # Exact integer arithmetic: value = whole.fraction * multiplier.
             numerator = int(whole + fraction) * multiplier
         except ValueError:  # more digits than int() accepts
-            raise FiscalParseError(f"金額を読み取れません: {text!r}") from None
+            raise FiscalParseError(f"金額を読み取れません: {_quoted(text)}") from None
         value, remainder = divmod(numerator, 10 ** len(fraction))
         if remainder:
-            raise FiscalParseError(f"金額が1円単位の整数になりません: {text!r}")
+            raise FiscalParseError(f"金額が1円単位の整数になりません: {_quoted(text)}")
         if previous_unit is not None and value >= previous_unit:
-            raise FiscalParseError(f"金額の位取りが不正です: {text!r}")
+            raise FiscalParseError(f"金額の位取りが不正です: {_quoted(text)}")
         total += value
         previous_unit = multiplier
     return sign * total
@@ -406,14 +416,15 @@ class Limit(NamedTuple):
 
 def _flatten(text: str) -> str:
     """The printed cell on one line: line breaks (and the spaces around them) removed."""
-    return re.sub(r"\s*\n\s*", "", text.translate(_INVISIBLE)).strip()
+    # Each whitespace run that holds a line break goes (one match per run: linear, unlike \s*\n\s* on long runs).
+    return _SPACE_RUN_RE.sub(lambda run: "" if "\n" in run[0] else run[0], text.translate(_INVISIBLE)).strip()
 
 
 def _positive_limit(yen: int, text: str) -> int:
     if yen < 0:
-        raise FiscalParseError(f"限度額に負の金額は指定できません: {text!r}")
+        raise FiscalParseError(f"限度額に負の金額は指定できません: {_quoted(text)}")
     if yen == 0:
-        raise FiscalParseError(f"限度額は正の金額でなければなりません: {text!r}")
+        raise FiscalParseError(f"限度額は正の金額でなければなりません: {_quoted(text)}")
     return yen
 
 
@@ -421,7 +432,7 @@ def _check_formula(yen: int, note: str, unit: str, text: str) -> None:
     """A bracketed formula (12,191千円×2年) must give the amount it explains."""
     match = _FORMULA_RE.search(normalize_text(note))
     if match is not None and parse_amount(match["each"], unit=unit) * int(match["times"]) != yen:
-        raise FiscalParseError(f"限度額と内訳の計算が一致しません: {text!r}")
+        raise FiscalParseError(f"限度額と内訳の計算が一致しません: {_quoted(text)}")
 
 
 def parse_limit(text: str, *, unit: str = "千円") -> Limit:
@@ -449,13 +460,13 @@ def parse_limit(text: str, *, unit: str = "千円") -> Limit:
         yen = _positive_limit(parse_amount(head_body, unit=unit), text)
         _check_formula(yen, note, unit, text)
         return Limit(yen, "", note)
-    labelled = re.fullmatch(r"(?P<label>\D+?)(?P<amount>[\d,.]+(?:億|万|千|百万)?円)", head_body)
+    labelled = _LABELLED_RE.fullmatch(head_body)
     if labelled is not None and not _HEDGE_RE.search(labelled["label"]):
         yen = _positive_limit(parse_amount(labelled["amount"], unit=unit), text)
         _check_formula(yen, note, unit, text)
         return Limit(yen, "", f"{labelled['label']}{note}")
     if re.match(r"[△▲\-\u2212]?\d", body):  # starts as a figure but does not read as one: a typo, not words
-        raise FiscalParseError(f"金額を読み取れません: {text!r}")
+        raise FiscalParseError(f"金額を読み取れません: {_quoted(text)}")
     return Limit(None, flat, "")
 
 
