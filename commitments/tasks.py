@@ -23,6 +23,12 @@ def project_all() -> int:
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def projections_sweep() -> int:
+    """Project the commitments whose own task was lost (broker down when queued, dead worker); every 5 minutes."""
+    return projection_services.projection_sweep()
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def rollover_fiscal_year() -> dict[str, int]:
     """1 April: authority of the year just ended lapses where uncontracted; fully paid ones complete."""
     result = lifecycle_services.commitments_rollover()

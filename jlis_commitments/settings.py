@@ -141,6 +141,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.project_all",
         "schedule": crontab(hour=2, minute=0),
     },
+    # A commitment saved while the broker was down (or whose task died with its worker) stays flagged stale: the
+    # auditor pages promise it is reflected within minutes, so the sweep does not wait for the nightly run.
+    "projections-sweep": {
+        "task": "commitments.tasks.projections_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     # The fiscal year ends on 31 March: unexercised authority lapses (Asia/Tokyo, CELERY_TIMEZONE).
     "fiscal-year-rollover": {
         "task": "commitments.tasks.rollover_fiscal_year",

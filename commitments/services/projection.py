@@ -125,6 +125,28 @@ def projection_refresh(*, commitment_id: int, as_of: date | None = None) -> int:
     return len(rows)
 
 
+# Past this many stale commitments one set-based run is cheaper than refreshing them one by one.
+SWEEP_BATCH = 500
+
+
+def projection_sweep() -> int:
+    """Bring up to date the commitments still flagged stale: their own task was lost (broker down, dead worker).
+
+    Returns how many were stale. Each one is refreshed on its own (row lock, idempotent); a backlog larger than
+    SWEEP_BATCH (a bulk load) takes the set-based run instead.
+    """
+    stale = list(
+        Commitment.objects.filter(needs_projection=True).order_by("pk").values_list("pk", flat=True)[: SWEEP_BATCH + 1]
+    )
+    if len(stale) > SWEEP_BATCH:
+        count = Commitment.objects.filter(needs_projection=True).count()
+        projection_refresh_all()
+        return count
+    for commitment_id in stale:
+        projection_refresh(commitment_id=commitment_id)
+    return len(stale)
+
+
 # projection.project_outflow in SQL, for every commitment at once (the tests hold both to the same numbers):
 # planned from the 年割額 rows; paid by the payments' fiscal year; contracted = each installment's part not
 # settled by the contract's payments, earliest due first; uncontracted = limit − contracts, spread with the
