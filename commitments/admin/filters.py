@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.models import Segment
+from commitments.models import Organization, Segment
 
 # The distinct 行為年度 of one organization, one index probe per year (commitment_org_fy_seq_id) instead of a scan
 # of all its commitments.
@@ -41,6 +41,16 @@ class OrganizationSegmentFilter(admin.RelatedFieldListFilter):
         if not request.user.is_superuser:
             segments = segments.filter(organization_id=request.user.organization_id)
         return [(s.pk, str(s)) for s in segments]
+
+
+class OwnOrganizationFilter(admin.RelatedFieldListFilter):
+    """団体: all organizations for superusers; a user of one organization sees no choice (none of the others' names)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        organizations = Organization.objects.order_by("name")
+        if not request.user.is_superuser:
+            organizations = organizations.filter(pk=request.user.organization_id)
+        return [(o.pk, str(o)) for o in organizations]
 
 
 class AuthorizedYearFilter(admin.SimpleListFilter):

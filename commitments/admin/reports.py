@@ -18,6 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import OrganizationScopedAdmin, confirmation_page, run_each
+from commitments.admin.filters import OwnOrganizationFilter
 from commitments.models import ReportDelivery, ReportSubscription, User
 from commitments.services import reports as report_services
 from commitments.services.errors import ServiceError
@@ -90,7 +91,7 @@ class ReportSubscriptionAdmin(SendPermissionMixin, OrganizationScopedAdmin):
         "last_delivery",
         "preview",
     ]
-    list_filter = ["active", "kind", "organization"]
+    list_filter = ["active", "kind", ("organization", OwnOrganizationFilter)]
     search_fields = ["name"]
     actions = ["send_now_selected"]
     readonly_fields = ["schedule_info", "periodic_task_link", "preview"]
@@ -221,7 +222,7 @@ class ReportDeliveryAdmin(SendPermissionMixin, OrganizationScopedAdmin):
         "recipients",
         "sent_at",
     ]
-    list_filter = ["status", "trigger", "kind", "organization"]
+    list_filter = ["status", "trigger", "kind", ("organization", OwnOrganizationFilter)]
     search_fields = ["subscription_name", "recipients", "subject"]
     list_select_related = ["organization"]
     actions = ["resend_selected"]

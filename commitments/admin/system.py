@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import OrganizationScopedAdmin
+from commitments.admin.filters import OrganizationSegmentFilter, OwnOrganizationFilter
 from commitments.models import Organization, ProjectionYear, Segment, User
 
 admin.site.site_header = _("債務負担行為 管理")
@@ -34,7 +35,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Segment)
 class SegmentAdmin(OrganizationScopedAdmin):
     list_display = ["name", "code", "organization", "sort_order"]
-    list_filter = ["organization"]
+    list_filter = [("organization", OwnOrganizationFilter)]
 
 
 @admin.register(ProjectionYear)
@@ -49,7 +50,7 @@ class ProjectionYearAdmin(OrganizationScopedAdmin):
         "uncontracted_yen",
         "computed_at",
     ]
-    list_filter = ["fiscal_year", "segment"]
+    list_filter = ["fiscal_year", ("segment", OrganizationSegmentFilter)]
     list_select_related = ["commitment", "segment"]
     show_full_result_count = False
 
