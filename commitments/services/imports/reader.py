@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from commitments import fiscal
 
 XLSX_MAGIC = b"PK\x03\x04"
 ENCODINGS = ("utf-8-sig", "cp932")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MAX_COLUMNS = 500  # a budget table has about 15 columns; a line with more is not a table
+MAX_ROWS = 200_000  # far above any budget book; bounds the memory one upload may take
 
 
 class ReadError(Exception):
@@ -36,14 +39,32 @@ class SourceRow:
         """True when every cell is empty or whitespace."""
         return not any(cell.strip() for cell in self.cells)
 
+    @property
+    def width(self) -> int:
+        """Columns up to the last filled cell."""
+        return next((i + 1 for i in range(len(self.cells) - 1, -1, -1) if self.cells[i].strip()), 0)
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """A BOM, or NUL bytes in every other place (ASCII text in UTF-16 without a BOM)."""
+    head = data[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return data.startswith(UTF16_BOMS) or max(even, odd) > max(len(head) // 16, 4 * min(even, odd), 2)
+
 
 def decode(data: bytes) -> str:
-    """Text of a CSV: UTF-8 (with or without BOM), else CP932 (Excel's Japanese default)."""
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """Text of a CSV: UTF-8 (with or without BOM), else CP932 (Excel's Japanese default); UTF-16 is named as such."""
+    if _looks_utf16(data):
+        raise ReadError(
+            "UTF-16（Excel の「Unicode テキスト」）のファイルは読めません。UTF-8 または Shift_JIS（CP932）の CSV で"
+            "保存し直してください。"
+        )
+    if b"\x00" not in data:
+        for encoding in ENCODINGS:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
     raise ReadError("文字コードを判別できません（UTF-8 または Shift_JIS（CP932）で保存してください）。")
 
 
@@ -65,16 +86,31 @@ def _read_xlsx(data: bytes) -> list[SourceRow]:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ReadError(f"Excel ファイルを読めません: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = [
-            SourceRow(number, tuple(_cell_text(value) for value in values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        workbook.close()
+        try:
+            return _sheet_rows(workbook.worksheets[0])
+        finally:
+            workbook.close()
+    except ReadError:
+        raise
+    except Exception as exc:  # zip, zlib, XML and openpyxl's own errors: a broken file raises any of them
+        raise ReadError(
+            "Excel ファイルを読めません（ファイルが壊れているか、途中までしか保存されていません）。"
+            "Excel で開けることを確かめてから .xlsx で保存し直してください。"
+        ) from exc
+
+
+def _sheet_rows(sheet: Any) -> list[SourceRow]:
+    """The sheet's rows as text, trailing empty cells dropped; too many rows or columns are refused as they come."""
+    rows: list[SourceRow] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > MAX_ROWS:
+            raise ReadError(f"行が多すぎます（{MAX_ROWS:,}行まで）。ファイルを分けて取り込んでください。")
+        width = len(values)
+        while width and values[width - 1] in (None, ""):
+            width -= 1
+        if width > MAX_COLUMNS:
+            raise ReadError(f"{number}行目の列が多すぎます（{width:,}列、{MAX_COLUMNS}列まで）。")
+        rows.append(SourceRow(number, tuple(_cell_text(value) for value in values[:width])))
     return rows
 
 
@@ -84,12 +120,41 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in head and head.count("\t") > head.count(",") else ","
 
 
+def _check_size(text: str, delimiter: str) -> None:
+    """Refuse a text with too many lines, or a line with too many delimiters, before the CSV parser builds its cells."""
+    if text.count("\n") > MAX_ROWS:
+        raise ReadError(f"行が多すぎます（{MAX_ROWS:,}行まで）。ファイルを分けて取り込んでください。")
+    for number, line in enumerate(text.split("\n"), start=1):
+        count = line.count(delimiter)
+        if count >= MAX_COLUMNS:
+            raise ReadError(f"{number}行目の列が多すぎます（{count + 1:,}列、{MAX_COLUMNS}列まで）。")
+
+
+def csv_records(text: str, delimiter: str = ",") -> list[list[str]]:
+    """Every record of a CSV text; too many rows or columns, a cell past the parser's limit or a broken quote raise
+    ReadError naming the row (the record's number, as a spreadsheet shows it)."""
+    _check_size(text, delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            if len(record) > MAX_COLUMNS:
+                raise ReadError(f"{len(records) + 1}行目の列が多すぎます（{len(record):,}列、{MAX_COLUMNS}列まで）。")
+            records.append(record)
+    except csv.Error as exc:
+        start = len(records) + 1
+        if "field larger than field limit" in str(exc):
+            raise ReadError(
+                f"{start}行目から始まるセルが長すぎます（{csv.field_size_limit():,}字まで）。"
+                '引用符「"」の閉じ忘れがないかも確かめてください。'
+            ) from exc
+        raise ReadError(f'{start}行目を CSV として読めません（引用符「"」の使い方を確かめてください）。') from exc
+    return records
+
+
 def _read_csv(data: bytes) -> list[SourceRow]:
     text = decode(data)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
-    except csv.Error as exc:
-        raise ReadError(f"CSV を読めません: {exc}") from exc
+    records = csv_records(text, _delimiter(text))
     return [SourceRow(number, tuple(record)) for number, record in enumerate(records, start=1)]
 
 
