@@ -25,6 +25,7 @@ from commitments.services.imports.totals import check_total
 
 MAX_SPAN_YEARS = 50
 MATTER_MAX_LENGTH = 500
+QUOTED_MAX = 80
 TOTAL_NAMES = frozenset({"合計", "総計", "計", "合計額", "総合計"})
 SAME_AS_LIMIT = frozenset({"限度額に同じ", "限度額と同じ", "同限度額", "限度額同額"})
 NO_LIMIT_TEXT = "（限度額の記載なし）"
@@ -42,6 +43,10 @@ class RowError:
     column: str
     text: str
     message: str
+
+    def __post_init__(self) -> None:
+        if len(self.text) > QUOTED_MAX:  # a cell may hold 100,000 characters: the message quotes its start
+            object.__setattr__(self, "text", f"{self.text[:QUOTED_MAX]}…（{len(self.text):,}字）")
 
     def __str__(self) -> str:
         shown = f"「{self.text}」" if self.text else "（空欄）"
@@ -337,6 +342,19 @@ class _Reader:
             raise _RowRefused(column, text, f"負担年度の期間は{MAX_SPAN_YEARS}年以内です。")
 
 
+def _wider_than_header(row: SourceRow, width: int) -> RowError | None:
+    """A row filled past the header's last column: mostly an unquoted 「1,000」 that split a cell in two."""
+    if row.width <= width:
+        return None
+    return RowError(
+        row.number,
+        "列数",
+        next(cell.strip() for cell in row.cells[width:] if cell.strip()),
+        f"見出しより列が多くあります（見出し{width}列、この行{row.width}列）。"
+        "「1,000」のようにカンマを含む金額は引用符で囲むか、カンマなしで入力してください。",
+    )
+
+
 def _is_caption(row: SourceRow) -> bool:
     """A page-break artefact: a repeated 「（単位：千円）」 caption line."""
     filled = [cell for cell in row.cells if cell.strip()]
@@ -358,6 +376,7 @@ def plan_rows(
     matter_index = layout.columns["matter"]
     seen: dict[tuple[object, ...], int] = {}
     body = [row for row in rows if row.number > layout.header_rows[-1]]
+    width = max(row.width for row in rows if row.number in layout.header_rows)
     total: SourceRow | None = None
     for done, row in enumerate(body, start=1):
         if progress is not None and done % 500 == 0:
@@ -367,6 +386,9 @@ def plan_rows(
             continue
         if name in TOTAL_NAMES:
             total = row
+            continue
+        if (wide := _wider_than_header(row, width)) is not None:
+            plan.errors.append(wide)
             continue
         try:
             row_plan = reader.read(row)
