@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 
 from django.db import transaction
@@ -17,9 +15,18 @@ from commitments.models import Commitment, Contract, Organization, Payment, Stat
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.errors import RowErrors, ServiceError
+from commitments.services.imports.reader import XLSX_MAGIC, ReadError, csv_records, decode
 
 # 出納整理期間: payments made in April and May may still be charged to the fiscal year just ended.
 CLOSING_PERIOD_MONTHS = frozenset({4, 5})
+
+
+REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length or 100
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A cell quoted in a message, cut short (a CSV cell may hold 100,000 characters)."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def _yen(amount: int) -> str:
@@ -137,23 +144,24 @@ _HEADERS = {
     "reference": ("支出命令番号", "reference", "参照番号"),
     "fiscal_year": ("会計年度", "fiscal_year"),
 }
+_REQUIRED = ("paid_on", "contract_no", "amount")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 def decode_upload(data: bytes) -> str:
     """Text of an uploaded CSV: UTF-8 (with or without BOM) or Shift_JIS (cp932), as Excel writes it."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ServiceError(_("CSV の文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。"))
+    if data.startswith(XLSX_MAGIC):
+        raise ServiceError(_("Excel（.xlsx）のファイルは読めません。CSV（UTF-8 または Shift_JIS）で保存してください。"))
+    try:
+        return decode(data)
+    except ReadError as exc:
+        raise ServiceError(str(exc)) from exc
 
 
 def _parse_date(text: str) -> datetime.date:
     match = _DATE.match(fiscal.normalize_text(text).strip())
     if not match:
-        raise ServiceError(_("日付「%(text)s」を読めません（例：2026-04-30、2026/4/30）。") % {"text": text})
+        raise ServiceError(_("日付「%(text)s」を読めません（例：2026-04-30、2026/4/30）。") % {"text": _short(text)})
     try:
         return datetime.date(*(int(part) for part in match.groups()))
     except ValueError as exc:
@@ -168,7 +176,7 @@ def _columns(header: list[str]) -> dict[str, int]:
             if alias.lower() in names:
                 found[key] = names.index(alias.lower())
                 break
-    missing = [_HEADERS[key][0] for key in ("paid_on", "contract_no", "amount") if key not in found]
+    missing = [_HEADERS[key][0] for key in _REQUIRED if key not in found]
     if missing:
         raise ServiceError(_("CSV の見出しに %(cols)s がありません。") % {"cols": "、".join(missing)})
     return found
@@ -178,7 +186,10 @@ def _columns(header: list[str]) -> dict[str, int]:
 def payments_import_csv(*, actor: User, organization: Organization, text: str) -> list[Payment]:
     """Record every row (支出日, 契約番号, 支出額[, 支出命令番号, 会計年度]) or none, listing every bad row."""
     require(actor, "add_payment", organization)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = csv_records(text)
+    except ReadError as exc:
+        raise ServiceError(str(exc)) from exc
     if not rows:
         raise ServiceError(_("CSV が空です。"))
     cols = _columns(rows[0])
@@ -189,10 +200,30 @@ def payments_import_csv(*, actor: User, organization: Organization, text: str) -
         if not any(cell.strip() for cell in row):
             continue
         try:
+            extra = [cell for cell in row[len(rows[0]) :] if cell.strip()]
+            if extra:
+                raise ServiceError(
+                    _(
+                        "見出しより列が多くあります（見出し %(head)d 列、この行 %(row)d 列）。"
+                        "「1,000」のようにカンマを含む金額は引用符で囲むか、カンマなしで入力してください。"
+                    )
+                    % {"head": len(rows[0]), "row": len(row)}
+                )
+            missing = [_HEADERS[key][0] for key in _REQUIRED if cols[key] >= len(row)]
+            if missing:
+                raise ServiceError(
+                    _("列が足りません（この行は %(row)d 列で、%(names)s の列がありません）。")
+                    % {"row": len(row), "names": "、".join(missing)}
+                )
             cell = {key: (row[index].strip() if index < len(row) else "") for key, index in cols.items()}
             contract = contracts.get(fiscal.normalize_text(cell["contract_no"]).strip())
             if contract is None:
-                raise ServiceError(_("契約番号「%(no)s」が見つかりません。") % {"no": cell["contract_no"]})
+                raise ServiceError(_("契約番号「%(no)s」が見つかりません。") % {"no": _short(cell["contract_no"])})
+            if len(cell.get("reference", "")) > REFERENCE_MAX_LENGTH:
+                raise ServiceError(
+                    _("支出命令番号は %(n)d 字以内です（%(len)d 字）。")
+                    % {"n": REFERENCE_MAX_LENGTH, "len": len(cell["reference"])}
+                )
             try:
                 amount = fiscal.parse_amount(cell["amount"], unit="円")
                 fy = fiscal.parse_fiscal_year(cell["fiscal_year"]) if cell.get("fiscal_year") else None
