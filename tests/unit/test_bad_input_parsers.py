@@ -9,11 +9,13 @@ the ones officers and files really produce: control characters, 全角 digits, h
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -295,6 +297,57 @@ def test_chousho_rows_become_valid_plans_or_errors(rows: list[tuple[str, ...]]) 
 @given(st.binary(max_size=300), st.sampled_from(["t.csv", "t.xlsx", "t.tsv", "t.xls", ""]))
 def test_arbitrary_bytes_are_read_or_refused_with_a_read_error(data: bytes, name: str) -> None:
     _check_plan(data, name)
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_xlsx_damaged_anywhere_is_read_or_refused_with_a_read_error() -> None:
+    """Every 61st byte overwritten in turn: zip, zlib, XML and openpyxl errors all become one Japanese ReadError."""
+    data = _xlsx([SEED_HEADER, ["清掃", "1,000", "令和8年度", "令和8年度から令和10年度まで"]])
+    for offset in range(0, len(data), 61):
+        damaged = data[:offset] + b"\xff" * 8 + data[offset + 8 :]
+        try:
+            read_rows(damaged, "t.xlsx")
+        except ReadError as exc:
+            assert JAPANESE.search(str(exc))
+    for size in range(0, len(data), len(data) // 10):
+        with pytest.raises(ReadError, match="Excel"):
+            read_rows(data[:size] or b"PK\x03\x04", "t.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("事項,限度額\n".encode("utf-16"), "UTF-16"),
+        ("事項,限度額,行為年度,負担年度\n".encode("utf-16-le"), "UTF-16"),
+        (b"a,b\x00c\n", "文字コード"),
+        (b"a," * 600 + b"\n", "1行目の列が多すぎます"),
+        ("事項,限度額\n".encode() + b"," * 10_000_000, "2行目の列が多すぎます"),
+        (b"x\n" * 200_001, "行が多すぎます"),
+        ('事項,限度額\n"'.encode() + b"x" * 200_000, "2行目から始まるセルが長すぎます"),
+    ],
+)
+def test_files_that_are_not_tables_are_refused_before_they_take_memory(data: bytes, message: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ReadError, match=message):
+        read_rows(data, "t.csv")
+    assert time.monotonic() - started < 2
+
+
+def test_a_row_wider_than_its_header_is_refused_naming_the_row() -> None:
+    """An unquoted 「2,000」 splits the limit in two: refused, not read as 2 千円 with 行為年度 「000」."""
+    data = _csv([SEED_HEADER, ["清掃", "1000", "令和8年度", "令和8年度"]]) + "\n警備,2,000,令和8年度,令和8年度".encode()
+    rows = read_rows(data)
+    plan = plan_rows(rows, detect(rows), budget_year=2026, era="令和", unit="千円")
+    assert [(e.row, e.column, e.text) for e in plan.errors] == [(3, "列数", "令和8年度")]
+    assert "見出し4列、この行5列" in plan.errors[0].message
 
 
 @pytest.mark.parametrize(
