@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
 from commitments.admin.base import OrganizationScopedAdmin, badge
+from commitments.forms.uploads import MB, check_table
 from commitments.models import ImportJob, ImportJobStatus, Organization
 from commitments.services.errors import ServiceError
 from commitments.services.imports import jobs
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * MB
 WATCHED = (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
 
 
@@ -49,10 +50,7 @@ class ImportUploadForm(forms.Form):
             del self.fields["organization"]
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("ファイルが大きすぎます（20MB まで）。"))
-        return upload
+        return check_table(self.cleaned_data["file"], max_bytes=MAX_UPLOAD_BYTES)
 
     def clean_budget_year(self) -> str:
         text = self.cleaned_data["budget_year"].strip()

@@ -9,6 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField
+from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
 from commitments.services.contracts import contract_check, schedule_check
 from commitments.services.errors import ServiceError
@@ -123,6 +124,9 @@ class PaymentForm(forms.ModelForm):
         return data
 
 
+PAYMENT_CSV_MAX_BYTES = 10 * MB  # about 100,000 rows; a year's payments of a large body fit well within it
+
+
 class PaymentUploadForm(forms.Form):
     """A CSV of payments: 支出日, 契約番号, 支出額[, 支出命令番号, 会計年度]; the organization is the user's own
     (a system administrator, who belongs to none, chooses it)."""
@@ -138,6 +142,9 @@ class PaymentUploadForm(forms.Form):
             del self.fields["organization"]
         else:
             self.fields["organization"].required = True
+
+    def clean_file(self) -> Any:
+        return check_csv(self.cleaned_data["file"], max_bytes=PAYMENT_CSV_MAX_BYTES)
 
     def organization_for(self, user: Any) -> Organization:
         """The organization the payments belong to."""
