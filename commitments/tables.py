@@ -49,7 +49,7 @@ class ExposureTable(tables.Table):
         url = reverse("commitment-detail", args=[record.pk])
         if record.limit_yen is None:
             return format_html(
-                '<a href="{}">{}</a> <span class="flag" title="{}">※文言</span>', url, value, record.limit_text
+                '<a href="{}">{}</a> <span class="flag" title="{}">{}</span>', url, value, record.limit_text, _("※文言")
             )
         return format_html('<a href="{}">{}</a>', url, value)
 
@@ -57,7 +57,11 @@ class ExposureTable(tables.Table):
         if record.limit_yen is None:
             estimate = record.estimated_limit_yen
             shown = fiscal.format_amount(estimate, unit=column.unit) if estimate else "—"
-            return format_html('<span class="flag" title="{}">（見込 {}）</span>', record.limit_text, shown)
+            return format_html(
+                '<span class="flag" title="{}">{}</span>',
+                record.limit_text,
+                _("（見込 %(amount)s）") % {"amount": shown},
+            )
         return fiscal.format_amount(record.limit_yen, unit=column.unit)
 
     def value_limit_yen(self, record: Any) -> int | None:

@@ -103,7 +103,11 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
     @admin.display(description=_("限度額（千円）"), ordering="limit_yen")
     def limit_display(self, obj: Commitment) -> str:
         if obj.limit_yen is None:
-            estimate = f"（{_('見込')} {yen(obj.estimated_limit_yen, '千円')}）" if obj.estimated_limit_yen else ""
+            estimate = (
+                _("（見込 %(amount)s）") % {"amount": yen(obj.estimated_limit_yen, "千円")}
+                if obj.estimated_limit_yen
+                else ""
+            )
             return format_html('<span title="{}">※{}{}</span>', obj.limit_text, _("文言"), estimate)
         return fiscal.format_amount(obj.limit_yen)
 
@@ -135,7 +139,8 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
             return "—"
         total = obj.planned_amounts.aggregate(total=Sum("amount_yen"))["total"] or 0
         target = obj.exposure_limit_yen
-        mark = "" if total == target else f"　※{_('限度額との差')} {fiscal.format_amount(total - target, unit='円')}"
+        difference = fiscal.format_amount(total - target, unit="円")
+        mark = "" if total == target else _("　※限度額との差 %(difference)s") % {"difference": difference}
         return f"{fiscal.format_amount(total, unit='円')}{mark}"
 
     def has_change_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:

@@ -132,7 +132,7 @@ class AmendmentSummaryInline(ReadOnlyInline):
         if obj.abolish:
             parts.append(str(_("廃止")))
         if obj.new_limit_yen is not None:
-            parts.append(f"{_('限度額')} {fiscal.format_amount(obj.new_limit_yen)}{_('千円')}")
+            parts.append(_("限度額 %(amount)s千円") % {"amount": fiscal.format_amount(obj.new_limit_yen)})
         if obj.new_first_burden_fy or obj.new_last_burden_fy:
             parts.append(f"{_('期間')} {obj.new_first_burden_fy or '…'}–{obj.new_last_burden_fy or '…'}")
         if obj.new_contract_until_fy:

@@ -112,4 +112,4 @@ class Amendment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commitment} 補正第{self.number}号"
+        return _("%(commitment)s 補正第%(number)s号") % {"commitment": self.commitment, "number": self.number}

@@ -13,6 +13,9 @@ from django.conf import settings
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commitments import fiscal
 from commitments.models import APPROVED_STATES, Commitment, Contract, Organization, Status
@@ -90,11 +93,11 @@ class ExceptionsReport:
         return next(s for s in self.sections if s.key == key)
 
 
-_SEQ = ExceptionColumn("番号", "integer")
-_MATTER = ExceptionColumn("事項")
-_AUTHORIZED = ExceptionColumn("行為年度")
-_STATUS = ExceptionColumn("状態")
-_LIMIT = ExceptionColumn("限度額", "amount")
+_SEQ = ExceptionColumn(gettext_noop("番号"), "integer")
+_MATTER = ExceptionColumn(gettext_noop("事項"))
+_AUTHORIZED = ExceptionColumn(gettext_noop("行為年度"))
+_STATUS = ExceptionColumn(gettext_noop("状態"))
+_LIMIT = ExceptionColumn(gettext_noop("限度額"), "amount")
 
 
 def _limit_cell(c: Commitment) -> Any:
@@ -122,18 +125,18 @@ def _open_for_contracts(fy: int) -> Q:
 def _near_limit(organization: Organization, today: datetime.date, percent: int) -> ExceptionSection:
     section = ExceptionSection(
         key="near_limit",
-        title=f"契約額が限度額の{percent}%以上",
-        note="契約締結期限が過ぎていない債務負担行為で、契約額の合計が限度額に近いもの（残りの契約余地が少ない）。",
+        title=_("契約額が限度額の%(percent)s%%以上") % {"percent": percent},
+        note=_("契約締結期限が過ぎていない債務負担行為で、契約額の合計が限度額に近いもの（残りの契約余地が少ない）。"),
         columns=[
             _SEQ,
             _MATTER,
             _AUTHORIZED,
             _STATUS,
             _LIMIT,
-            ExceptionColumn("契約額", "amount"),
-            ExceptionColumn("割合（%）", "percent"),
-            ExceptionColumn("残額", "amount"),
-            ExceptionColumn("契約締結期限"),
+            ExceptionColumn(gettext_noop("契約額"), "amount"),
+            ExceptionColumn(gettext_noop("割合（%）"), "percent"),
+            ExceptionColumn(gettext_noop("残額"), "amount"),
+            ExceptionColumn(gettext_noop("契約締結期限")),
         ],
     )
     qs = (
@@ -172,21 +175,25 @@ def _lapsing(organization: Organization, today: datetime.date, days: int) -> Exc
     left = (lapses_on - today).days
     section = ExceptionSection(
         key="lapsing",
-        title=f"{days}日以内に失効する未契約の権限",
-        note=(
-            f"契約締結期限が{fiscal.format_fiscal_year(fy)}で、未契約または一部のみ契約のもの。"
-            f"{lapses_on.year}年{lapses_on.month}月{lapses_on.day}日（あと{left}日）で未契約分は失効します。"
-        ),
+        title=_("%(days)s日以内に失効する未契約の権限") % {"days": days},
+        note=_(
+            "契約締結期限が%(fy)sで、未契約または一部のみ契約のもの。%(date)s（あと%(left)s日）で未契約分は失効します。"
+        )
+        % {
+            "fy": fiscal.format_fiscal_year(fy),
+            "date": date_format(lapses_on),
+            "left": left,
+        },
         columns=[
             _SEQ,
             _MATTER,
             _AUTHORIZED,
             _STATUS,
             _LIMIT,
-            ExceptionColumn("契約額", "amount"),
-            ExceptionColumn("未契約残額", "amount"),
-            ExceptionColumn("失効日", "date"),
-            ExceptionColumn("残日数", "integer"),
+            ExceptionColumn(gettext_noop("契約額"), "amount"),
+            ExceptionColumn(gettext_noop("未契約残額"), "amount"),
+            ExceptionColumn(gettext_noop("失効日"), "date"),
+            ExceptionColumn(gettext_noop("残日数"), "integer"),
         ],
     )
     if left > days:
@@ -214,15 +221,16 @@ def _contracts_ending(organization: Organization, today: datetime.date, days: in
     until = today + datetime.timedelta(days=days)
     section = ExceptionSection(
         key="contracts_ending",
-        title=f"{days}日以内に契約期間が終わる契約",
-        note=f"契約期間の終了日が{today.isoformat()}から{until.isoformat()}までの契約（更新・後継契約の確認）。",
+        title=_("%(days)s日以内に契約期間が終わる契約") % {"days": days},
+        note=_("契約期間の終了日が%(start)sから%(end)sまでの契約（更新・後継契約の確認）。")
+        % {"start": today.isoformat(), "end": until.isoformat()},
         columns=[
-            ExceptionColumn("契約番号"),
-            ExceptionColumn("契約相手方"),
+            ExceptionColumn(gettext_noop("契約番号")),
+            ExceptionColumn(gettext_noop("契約相手方")),
             _MATTER,
-            ExceptionColumn("契約期間（終了）", "date"),
-            ExceptionColumn("残日数", "integer"),
-            ExceptionColumn("契約金額", "amount"),
+            ExceptionColumn(gettext_noop("契約期間（終了）"), "date"),
+            ExceptionColumn(gettext_noop("残日数"), "integer"),
+            ExceptionColumn(gettext_noop("契約金額"), "amount"),
         ],
     )
     qs = (
@@ -249,16 +257,16 @@ def _contracts_ending(organization: Organization, today: datetime.date, days: in
 def _text_limits(organization: Organization, today: datetime.date) -> ExceptionSection:
     section = ExceptionSection(
         key="text_limits",
-        title="限度額が文言のもの",
-        note="金額で定めていない限度額。見込額があれば負担額の集計に含め、調書の合計には含めません。",
+        title=_("限度額が文言のもの"),
+        note=_("金額で定めていない限度額。見込額があれば負担額の集計に含め、調書の合計には含めません。"),
         columns=[
             _SEQ,
             _MATTER,
             _AUTHORIZED,
             _STATUS,
-            ExceptionColumn("限度額（文言）"),
-            ExceptionColumn("見込額", "amount"),
-            ExceptionColumn("負担年度"),
+            ExceptionColumn(gettext_noop("限度額（文言）")),
+            ExceptionColumn(gettext_noop("見込額"), "amount"),
+            ExceptionColumn(gettext_noop("負担年度")),
         ],
     )
     qs = Commitment.objects.filter(
@@ -286,9 +294,9 @@ def _text_limits(organization: Organization, today: datetime.date) -> ExceptionS
 def _stale(organization: Organization) -> ExceptionSection:
     section = ExceptionSection(
         key="stale",
-        title="推計が未更新のもの",
-        note="最新の変更がまだ年度別推計に反映されていないもの（通常は数分で反映。残る場合は夜間処理を確認）。",
-        columns=[_SEQ, _MATTER, _AUTHORIZED, _STATUS, ExceptionColumn("最終更新")],
+        title=_("推計が未更新のもの"),
+        note=_("最新の変更がまだ年度別推計に反映されていないもの（通常は数分で反映。残る場合は夜間処理を確認）。"),
+        columns=[_SEQ, _MATTER, _AUTHORIZED, _STATUS, ExceptionColumn(gettext_noop("最終更新"))],
     )
     qs = Commitment.objects.filter(
         organization=organization, status__in=APPROVED_STATES, needs_projection=True

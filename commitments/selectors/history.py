@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Model, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from commitments import fiscal
 from commitments.models import (
@@ -39,7 +41,7 @@ _IGNORED = {
     "history_user",
     "history_user_id",
 }
-_TYPES = {"+": "作成", "~": "変更", "-": "削除"}
+_TYPES = {"+": gettext_noop("作成"), "~": gettext_noop("変更"), "-": gettext_noop("削除")}
 
 
 @dataclass
@@ -81,11 +83,11 @@ def _display(model: type[Model], name: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "はい" if value else "いいえ"
+        return _("はい") if value else _("いいえ")
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if name.endswith("_yen") and isinstance(value, int):
-        return fiscal.format_amount(value, unit="円") + "円"
+        return _("%(amount)s円") % {"amount": fiscal.format_amount(value, unit="円")}
     if name.endswith("_fy") or name == "fiscal_year":
         return f"{fiscal.format_fiscal_year(int(value))}（{value}）"
     try:
@@ -148,7 +150,7 @@ def _entries(history: QuerySet[Any], model: type[Model], what: str) -> list[Hist
                 user=str(version.history_user or "—"),
                 what=what,
                 record=str(version.instance) if version.history_type != "-" else f"#{version.id}",
-                kind=_TYPES.get(version.history_type, version.history_type),
+                kind=_(_TYPES.get(version.history_type, version.history_type)),
                 changes=changes,
                 reason=version.history_change_reason or "",
             )
@@ -173,13 +175,13 @@ def _schedule_entries(history: QuerySet[Any]) -> list[HistoryEntry]:
             HistoryEntry(
                 at=first.history_date,
                 user=str(first.history_user or "—"),
-                what="支払予定",
+                what=_("支払予定"),
                 record=contracts.get(first.contract_id, f"#{first.contract_id}"),
-                kind=_TYPES.get(first.history_type, first.history_type),
+                kind=_(_TYPES.get(first.history_type, first.history_type)),
                 changes=[
-                    Change("件数", "", f"{len(batch)}件"),
-                    Change("合計", "", fiscal.format_amount(total, unit="円") + "円"),
-                    Change("年度", "", fiscal.format_span(years[0], years[-1])),
+                    Change(_("件数"), "", ngettext("%(n)d件", "%(n)d件", len(batch)) % {"n": len(batch)}),
+                    Change(_("合計"), "", _("%(amount)s円") % {"amount": fiscal.format_amount(total, unit="円")}),
+                    Change(_("年度"), "", fiscal.format_span(years[0], years[-1])),
                 ],
             )
         )
@@ -201,11 +203,11 @@ def commitment_history(commitment: Commitment) -> list[HistoryEntry]:
     """Every saved version of the commitment and of its 年割額, contracts, schedules, payments and amendments."""
     contract_ids = list(Contract.objects.filter(commitment=commitment).values_list("pk", flat=True))
     sources: list[tuple[QuerySet[Any], type[Model], str]] = [
-        (Commitment.history.filter(id=commitment.pk), Commitment, "債務負担行為"),
-        (PlannedAmount.history.filter(commitment_id=commitment.pk), PlannedAmount, "年割額"),
-        (Contract.history.filter(commitment_id=commitment.pk), Contract, "契約"),
-        (Payment.history.filter(contract_id__in=contract_ids), Payment, "支出実績"),
-        (Amendment.history.filter(commitment_id=commitment.pk), Amendment, "補正"),
+        (Commitment.history.filter(id=commitment.pk), Commitment, _("債務負担行為")),
+        (PlannedAmount.history.filter(commitment_id=commitment.pk), PlannedAmount, _("年割額")),
+        (Contract.history.filter(commitment_id=commitment.pk), Contract, _("契約")),
+        (Payment.history.filter(contract_id__in=contract_ids), Payment, _("支出実績")),
+        (Amendment.history.filter(commitment_id=commitment.pk), Amendment, _("補正")),
     ]
     entries = [entry for qs, model, what in sources for entry in _entries(qs, model, what)]
     entries += _schedule_entries(Installment.history.filter(contract_id__in=contract_ids))

@@ -23,6 +23,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from commitments.models import ReportDelivery, ReportSubscription, User
 from commitments.services.errors import PermissionDeniedError, ServiceError
@@ -215,11 +216,11 @@ def _check_sender(actor: User, subscription: ReportSubscription | None) -> None:
     if not actor.has_perm("commitments.send_reportsubscription"):
         raise PermissionDeniedError()
     if subscription is None:
-        raise ServiceError("定期報告が削除されているため送信できません。")
+        raise ServiceError(gettext("定期報告が削除されているため送信できません。"))
     if not actor.is_superuser and subscription.organization_id != actor.organization_id:
         raise PermissionDeniedError()
     if not subscription.active:
-        raise ServiceError("無効な定期報告は送信できません（有効にしてから送信してください）。")
+        raise ServiceError(gettext("無効な定期報告は送信できません（有効にしてから送信してください）。"))
 
 
 @transaction.atomic
@@ -249,10 +250,10 @@ def delivery_resend(*, delivery: ReportDelivery, actor: User, reason: str) -> Re
     """An explicit resend: a new logged delivery of the same period that names the original, who asked and why."""
     reason = reason.strip()
     if not reason:
-        raise ServiceError("再送の理由を入力してください。")
+        raise ServiceError(gettext("再送の理由を入力してください。"))
     _check_sender(actor, delivery.subscription)
     if delivery.status in (Status.PENDING, Status.SENDING, Status.RETRYING):
-        raise ServiceError("送信処理中の記録は再送できません（終了してから再送してください）。")
+        raise ServiceError(gettext("送信処理中の記録は再送できません（終了してから再送してください）。"))
     subscription = delivery.subscription
     assert subscription is not None  # checked above
     resend = ReportDelivery.objects.create(

@@ -6,6 +6,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from commitments import fiscal
 from commitments.services.errors import ServiceError
 
@@ -71,5 +73,7 @@ def period_parse(cadence: str, text: str) -> Period:
             day = datetime.date(*numbers)
     except ValueError as exc:
         example = {MONTHLY: "2026-04", WEEKLY: "2026-W15", DAILY: "2026-04-06"}[cadence]
-        raise ServiceError(f"対象期間を読み取れません: {text!r}（例: {example}）") from exc
+        raise ServiceError(
+            gettext("対象期間を読み取れません: %(text)s（例: %(example)s）") % {"text": repr(text), "example": example}
+        ) from exc
     return period_of(cadence, day)

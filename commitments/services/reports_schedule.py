@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from commitments.models import ReportSubscription, User
@@ -34,7 +35,12 @@ def schedule_validate(*, minute: str, hour: str, day_of_month: str, month_of_yea
         try:
             crontab(**{name: value.strip()})
         except (ValueError, TypeError) as exc:
-            raise ValidationError({name: f"crontab の書式が正しくありません: {value!r}（{exc}）"}) from exc
+            raise ValidationError(
+                {
+                    name: gettext("crontab の書式が正しくありません: %(value)s（%(error)s）")
+                    % {"value": repr(value), "error": exc}
+                }
+            ) from exc
 
 
 def _task_name(subscription: ReportSubscription) -> str:

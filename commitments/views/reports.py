@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from commitments import exports, fiscal, selectors
@@ -143,7 +144,7 @@ class ChoushoView(ChoushoMixin, TemplateView):
             next_query=self._year_query(year + 1),
             previous_label=fiscal.format_fiscal_year(year - 1),
             next_label=fiscal.format_fiscal_year(year + 1),
-            era_links=self.option_links("era", [("wareki", "和暦"), ("seireki", "西暦")], self.era),
+            era_links=self.option_links("era", [("wareki", _("和暦")), ("seireki", _("西暦"))], self.era),
         )
         return context
 
@@ -187,7 +188,10 @@ class ExceptionsMixin(ReportMixin):
         if not text:
             return exceptions_selectors.DEFAULT_DAYS
         if not text.isdigit() or int(text) > exceptions_selectors.MAX_DAYS:
-            raise BadQuery(f"日数は0〜{exceptions_selectors.MAX_DAYS}の整数で指定してください: {text!r}")
+            raise BadQuery(
+                _("日数は0〜%(max)sの整数で指定してください: %(text)s")
+                % {"max": exceptions_selectors.MAX_DAYS, "text": repr(text)}
+            )
         return int(text)
 
     def report(self, days: int | None = None) -> selectors.ExceptionsReport:
