@@ -88,6 +88,12 @@ def projection_refresh(*, commitment_id: int, as_of: date | None = None) -> int:
     """Rebuild one commitment's rows; idempotent, serialised by a row lock. Returns rows written."""
     as_of = as_of or timezone.localdate()
     as_of_fy = fiscal.fiscal_year_of(as_of)
+    # The table before the row, in project_all's order. The other way round a refresh holding the commitment's row
+    # lock waited for project_all's table lock while project_all waited for that row (its foreign-key check or the
+    # stale-flag update): a deadlock PostgreSQL broke after a second by aborting one of them, possibly the whole run.
+    # ROW EXCLUSIVE is what the DELETE and INSERT below take anyway: refreshes of other commitments still run together.
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE commitments_projectionyear IN ROW EXCLUSIVE MODE")
     commitment = Commitment.objects.select_for_update().filter(pk=commitment_id).first()
     if commitment is None:
         return 0
