@@ -311,6 +311,15 @@ def stack(fault_stack: FaultStack) -> Iterator[FaultStack]:
         fault_stack.reset()
 
 
+# Every projection row in (commitment, year) order: one fingerprint of the whole table, without ids and times.
+CHECKSUM = """
+SELECT count(*), md5(string_agg(concat_ws(',', commitment_id, fiscal_year, organization_id, segment_id, planned_yen,
+                                          paid_yen, contracted_yen, uncontracted_yen), ';'
+                                ORDER BY commitment_id, fiscal_year))
+  FROM commitments_projectionyear
+"""
+DUPLICATES = "SELECT count(*) FROM (SELECT 1 FROM commitments_projectionyear GROUP BY commitment_id, fiscal_year"
+DUPLICATES += " HAVING count(*) > 1) AS d"
 # Data made through the services in a subprocess against one database: an organization, its users, commitments.
 SETUP_ORG = """
 import json

@@ -13,20 +13,11 @@ import time
 import psycopg
 import redis
 
-from tests.faults_support import FaultStack, fault_stack, stack, wait_for
+from tests.faults_support import CHECKSUM, DUPLICATES, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 
 VISIBILITY = 5
-# Every projection row in (commitment, year) order: one fingerprint of the whole table, without ids and times.
-CHECKSUM = """
-SELECT count(*), md5(string_agg(concat_ws(',', commitment_id, fiscal_year, organization_id, segment_id, planned_yen,
-                                          paid_yen, contracted_yen, uncontracted_yen), ';'
-                                ORDER BY commitment_id, fiscal_year))
-  FROM commitments_projectionyear
-"""
-DUPLICATES = "SELECT count(*) FROM (SELECT 1 FROM commitments_projectionyear GROUP BY commitment_id, fiscal_year"
-DUPLICATES += " HAVING count(*) > 1) AS d"
 # The run's last statement: clearing the stale flags, after the merge and the snapshot were written.
 FLAG_UPDATE = 'UPDATE "commitments_commitment" SET "needs_projection" = false%'
 
