@@ -277,3 +277,20 @@ def test_post_without_csrf_token_is_refused(world: World, url: str) -> None:
     assert response.status_code == 403, _describe(response)
     assert "django_language" not in response.cookies
     assert client.get("/exposure/").status_code == 200, "still signed in"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# No open redirect: a `next` pointing off the site is ignored by the login and language forms.
+
+EVIL_NEXT = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", EVIL_NEXT)
+def test_next_off_the_site_is_ignored(client: Client, world: World, target: str) -> None:
+    user = world.org.auditor
+    credentials = {"username": user.username, "password": f"pw-{user.username}"}  # tests.factories.make_user
+    response = client.post(f"/accounts/login/?next={target}", credentials)
+    assert response.status_code == 302 and response["Location"] == "/exposure/", _describe(response)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": target})
+    assert response.status_code == 302 and response["Location"] == "/", _describe(response)
