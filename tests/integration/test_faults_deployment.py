@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import redis
 from aiosmtpd.controller import Controller
 
 from devtools.servers import free_port
@@ -86,10 +87,14 @@ def test_two_workers_share_duplicated_tasks_without_duplicates(stack: FaultStack
         }
         [delivery] = {v for task, v in values if task == "report_due"}
 
+        broker = redis.Redis.from_url(stack.redis.url)
+
         def sends_done() -> bool:
+            """Every message taken and acknowledged (acks late: after the task), each report_send received done."""
             logs = "".join(w.text() for w in workers)
             received = _count(logs, "report_send", "received")
-            return received >= 1 and received == _count(logs, "report_send", "succeeded")
+            idle = broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+            return idle and received >= 1 and received == _count(logs, "report_send", "succeeded")
 
         wait_for(sends_done, timeout=60, what="every report_send task done")
         logs = [w.text() for w in workers]
