@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as stored
 
 from commitments import fiscal
 from commitments.models import (
@@ -175,7 +176,7 @@ def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) ->
     )
     amendment._history_user = actor  # type: ignore[attr-defined]
     amendment.save()
-    record_event(locked, actor, "amendment_create", locked.status, note=_("補正第%(n)d号") % {"n": number})
+    record_event(locked, actor, "amendment_create", locked.status, note=stored("補正第%(n)d号") % {"n": number})
     return amendment
 
 
@@ -225,7 +226,7 @@ def _transition(
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
-    label = _("補正第%(n)d号") % {"n": locked.number}
+    label = stored("補正第%(n)d号") % {"n": locked.number}
     record_event(commitment, actor, f"amendment_{action}", commitment.status, note=f"{label} {note}".strip())
     return locked, commitment
 
@@ -311,12 +312,12 @@ def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = ""
     commitment.version += 1
     commitment.needs_projection = True
     commitment._history_user = actor  # type: ignore[attr-defined]
-    commitment._change_reason = _("補正第%(n)d号") % {"n": approved.number}  # type: ignore[attr-defined]
+    commitment._change_reason = stored("補正第%(n)d号") % {"n": approved.number}  # type: ignore[attr-defined]
     commitment.save()
     approved.before = before
     approved.after = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
     approved.save(update_fields=["before", "after"])
-    record_event(commitment, actor, "amend", before["status"], note=_("補正第%(n)d号") % {"n": approved.number})
+    record_event(commitment, actor, "amend", before["status"], note=stored("補正第%(n)d号") % {"n": approved.number})
     projection_services.projection_request(commitment_id=commitment.pk)
     return approved
 
@@ -330,7 +331,7 @@ def amendment_delete_draft(*, actor: User, amendment: Amendment) -> None:
         raise InvalidTransitionError(_("起案中（差戻し・取下げ後を含む）の補正だけを削除できます。"))
     commitment = lock_commitment(locked.commitment_id)
     record_event(
-        commitment, actor, "amendment_delete", commitment.status, note=_("補正第%(n)d号") % {"n": locked.number}
+        commitment, actor, "amendment_delete", commitment.status, note=stored("補正第%(n)d号") % {"n": locked.number}
     )
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.delete()

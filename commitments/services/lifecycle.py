@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as stored
 
 from commitments import fiscal
 from commitments.models import Commitment, CommitmentEvent, Contract, Payment, Status, User
@@ -56,14 +56,14 @@ def commitment_lapse(*, actor: User, commitment_id: int, as_of: date) -> bool:
     locked.version += 1
     locked.needs_projection = True
     locked._history_user = actor  # type: ignore[attr-defined]
-    locked._change_reason = _("行為年度の終了による失効")  # type: ignore[attr-defined]
+    locked._change_reason = stored("行為年度の終了による失効")  # type: ignore[attr-defined]
     locked.save()
     record_event(
         locked,
         actor,
         "lapse",
         Status.APPROVED,
-        note=_("%(fy)s末までに契約がなく失効") % {"fy": fiscal.format_fiscal_year(locked.contract_deadline_fy)},
+        note=stored("%(fy)s末までに契約がなく失効") % {"fy": fiscal.format_fiscal_year(locked.contract_deadline_fy)},
     )
     projection_services.projection_request(commitment_id=locked.pk)
     return True
@@ -97,7 +97,7 @@ def commitment_close_authority(*, actor: User, commitment_id: int, as_of: date) 
         actor,
         "lapse_remainder",
         locked.status,
-        note=_("未契約の限度額 %(yen)s円 は失効（契約済 %(contracted)s円 のみ存続）")
+        note=stored("未契約の限度額 %(yen)s円 は失効（契約済 %(contracted)s円 のみ存続）")
         % {
             "yen": fiscal.format_amount(remainder, unit="円"),
             "contracted": fiscal.format_amount(contracted, unit="円"),

@@ -14,7 +14,7 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from commitments import exports, fiscal, selectors
 from commitments.filters import BASIS_CHOICES
@@ -324,7 +324,7 @@ def _exceptions_context(report: selectors.ExceptionsReport, *, limit: int, langu
                     continue
                 text = _format_cell(column.kind, value, language)
                 if text is not None:
-                    details.append(f"{column.label} {text}")
+                    details.append(f"{translation.gettext(column.label)} {text}")
             rows.append({"matter": row.matter, "details": " ／ ".join(details)})
         sections.append(
             {
@@ -351,7 +351,22 @@ def report_build(
     resend: bool = False,
     exclude_id: int | None = None,
 ) -> BuiltReport:
-    """The e-mail of a subscription for a period, from the same selectors as the pages (nothing is written)."""
+    """The e-mail of a subscription for a period, from the same selectors as the pages (nothing is written), in the
+    subscription's language whatever language the caller (a worker, an English-speaking admin) has active."""
+    with translation.override(subscription.language):
+        return _report_build(
+            subscription=subscription, period=period, today=today, resend=resend, exclude_id=exclude_id
+        )
+
+
+def _report_build(
+    *,
+    subscription: ReportSubscription,
+    period: Period,
+    today: datetime.date | None,
+    resend: bool,
+    exclude_id: int | None,
+) -> BuiltReport:
     today = today or timezone.localdate()
     language = subscription.language
     organization = subscription.organization
