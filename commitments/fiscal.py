@@ -23,6 +23,7 @@ MAX_FISCAL_YEAR = 2200
 MAX_ERA_YEAR = 99  # 平成31..35年度 etc. never existed but appear in old budget books.
 
 UNITS: dict[str, int] = {"円": 1, "千円": 1_000, "百万円": 1_000_000}
+MAX_YEN = 10**15  # 1,000兆円, ten times a national budget: anything larger is a typo (bigint holds 9.2×10^18)
 
 STYLES: tuple[str, ...] = ("wareki", "wareki_short", "seireki", "fy")
 

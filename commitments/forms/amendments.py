@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionCheckMixin, YenField
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionCheckMixin, YenField, check_yen
 from commitments.models import Amendment, Commitment
 from commitments.services.amendments import PROPOSAL_FIELDS, amendment_check
 from commitments.services.errors import ServiceError
@@ -25,9 +25,11 @@ def parse_planned_lines(text: str, unit: str) -> dict[int, int]:
         if len(parts) != 2:
             raise forms.ValidationError(_("%(n)d 行目：「年度 金額」の形で入力してください。") % {"n": number})
         try:
-            planned[fiscal.parse_fiscal_year(parts[0])] = fiscal.parse_amount(parts[1], unit=unit)
+            planned[fiscal.parse_fiscal_year(parts[0])] = check_yen(fiscal.parse_amount(parts[1], unit=unit))
         except fiscal.FiscalParseError as exc:
             raise forms.ValidationError(f"{number}: {exc}") from exc
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(f"{number} 行目：{exc.messages[0]}") from exc
     return planned
 
 
@@ -107,9 +109,12 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
         data["new_limit_yen"] = None
         if raw:
             try:
-                data["new_limit_yen"] = fiscal.parse_amount(raw, unit=unit)
+                data["new_limit_yen"] = check_yen(fiscal.parse_amount(raw, unit=unit))
             except fiscal.FiscalParseError as exc:
                 self.add_error("new_limit_amount", str(exc))
+                return data
+            except forms.ValidationError as exc:
+                self.add_error("new_limit_amount", exc)
                 return data
         try:
             data["new_planned"] = {

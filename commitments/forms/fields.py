@@ -14,6 +14,24 @@ from commitments import fiscal
 UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
 
 
+def check_yen(amount: int) -> int:
+    """An amount in yen no larger than fiscal.MAX_YEN (a typo, or past what the database stores)."""
+    if abs(amount) > fiscal.MAX_YEN:
+        raise forms.ValidationError(
+            _("金額が大きすぎます（%(max)s円まで）。") % {"max": fiscal.format_amount(fiscal.MAX_YEN, unit="円")}
+        )
+    return amount
+
+
+def validate_fiscal_date(value: datetime.date | None) -> None:
+    """A date in a fiscal year the tracker can name (1926〜2200年度); 0001-01-01 or 2999-12-31 is a typo."""
+    if value is not None and not fiscal.MIN_FISCAL_YEAR <= fiscal.fiscal_year_of(value) <= fiscal.MAX_FISCAL_YEAR:
+        raise forms.ValidationError(
+            _("%(min)d〜%(max)d年度の日付を入力してください。")
+            % {"min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR}
+        )
+
+
 class FiscalYearField(forms.CharField):
     """A fiscal year typed as 平成29年度, H29, 令和5年度 or 2017; cleaned to the int year."""
 
@@ -61,7 +79,7 @@ class YenField(forms.CharField):
             raise forms.ValidationError(str(exc)) from exc
         if amount < 0 or (amount == 0 and not self.allow_zero):
             raise forms.ValidationError(_("正の金額を入力してください（△・▲は負数です）。"))
-        return amount
+        return check_yen(amount)
 
 
 _MONTH = re.compile(r"^(?P<year>.+?)\s*[-/.年]\s*(?P<month>\d{1,2})\s*月?(?:\s*[-/.]?\s*1\s*日?)?$")
@@ -92,9 +110,16 @@ class MonthField(forms.CharField):
         year_text = match["year"]
         try:
             # An era year names a calendar year; read it as the 年度 of the same number (April of that year).
-            year = int(year_text) if year_text.isdigit() else fiscal.parse_fiscal_year(year_text + "年度")
+            year = int(year_text) if year_text.isdecimal() else fiscal.parse_fiscal_year(year_text + "年度")
         except fiscal.FiscalParseError as exc:
             raise forms.ValidationError(str(exc)) from exc
+        except ValueError:  # a digit int() does not read
+            year = 0
+        if not fiscal.MIN_FISCAL_YEAR <= year <= fiscal.MAX_FISCAL_YEAR + 1:
+            raise forms.ValidationError(
+                _("「%(text)s」の年は%(min)d〜%(max)d年の範囲で入力してください。")
+                % {"text": text, "min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR + 1}
+            )
         return datetime.date(year, int(match["month"]), 1)
 
 
