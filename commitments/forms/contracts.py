@@ -8,7 +8,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField
+from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, validate_fiscal_date
 from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
 from commitments.services.contracts import contract_check, schedule_check
@@ -40,6 +40,9 @@ class ContractForm(VersionCheckMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = []
+        for name in ("signed_on", "start_on", "end_on"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_fiscal_date)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
@@ -71,6 +74,11 @@ class InstallmentForm(forms.ModelForm):
     class Meta:
         model = Installment
         fields = ["due_on", "amount_yen"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "due_on" in self.fields:  # absent on a read-only page
+            self.fields["due_on"].validators.append(validate_fiscal_date)
 
 
 class InstallmentFormSet(BaseInlineFormSet):
@@ -105,6 +113,11 @@ class PaymentForm(forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["contract", "paid_on", "fiscal_year", "amount_yen", "reference"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "paid_on" in self.fields:  # absent on a read-only page
+            self.fields["paid_on"].validators.append(validate_fiscal_date)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -36,7 +36,8 @@ def _yen(amount: int) -> str:
 def payment_fiscal_years(paid_on: datetime.date) -> list[int]:
     """Fiscal years a payment on this date may be charged to: its own, or the previous one in April–May."""
     own = fiscal.fiscal_year_of(paid_on)
-    return [own, own - 1] if paid_on.month in CLOSING_PERIOD_MONTHS else [own]
+    closing = paid_on.month in CLOSING_PERIOD_MONTHS and own - 1 >= fiscal.MIN_FISCAL_YEAR
+    return [own, own - 1] if closing else [own]
 
 
 def _maybe_complete(commitment: Commitment, actor: User) -> None:
@@ -70,6 +71,11 @@ def payment_check(
     """Every rule a payment must meet, without writing; returns the fiscal year it is charged to."""
     if amount_yen is None or amount_yen <= 0:
         raise ServiceError(_("支出額は正の金額でなければなりません。"))
+    if not fiscal.MIN_FISCAL_YEAR <= fiscal.fiscal_year_of(paid_on) <= fiscal.MAX_FISCAL_YEAR:
+        raise ServiceError(
+            _("支出日 %(date)s は取り扱える年度（%(min)d〜%(max)d年度）の外です。")
+            % {"date": paid_on.isoformat(), "min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR}
+        )
     allowed = payment_fiscal_years(paid_on)
     fy = allowed[0] if fiscal_year is None else fiscal_year
     if fy not in allowed:
