@@ -34,7 +34,12 @@ class AmountColumn(tables.Column):
 class ExposureTable(tables.Table):
     """One row per commitment, one column per fiscal year, totals in the footer."""
 
-    seq = tables.Column(verbose_name=_("番号"), attrs={"td": {"class": "num"}})
+    # 番号 is numbered per organization and 行為年度: book order, which is also the index the page's LIMIT walks.
+    seq = tables.Column(
+        verbose_name=_("番号"),
+        attrs={"td": {"class": "num"}},
+        order_by=("organization_id", "authorized_fy", "seq", "id"),
+    )
     matter = tables.Column(verbose_name=_("事項"), footer=_("合計"))
     segment = tables.Column(verbose_name=_("事業区分"), accessor="segment__name", order_by=("segment__sort_order",))
     limit_yen = AmountColumn(verbose_name=_("限度額"), empty_values=())

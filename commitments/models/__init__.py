@@ -19,7 +19,7 @@ from commitments.models.core import (
 )
 from commitments.models.funding import CommitmentFunding, FundingSource
 from commitments.models.imports import ImportJob, ImportJobStatus
-from commitments.models.outflow import ProjectionSnapshot, ProjectionYear
+from commitments.models.outflow import ProjectionSnapshot, ProjectionTotal, ProjectionYear
 from commitments.models.reports import ReportCadence, ReportDelivery, ReportKind, ReportLanguage, ReportSubscription
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "PaymentTerms",
     "PlannedAmount",
     "ProjectionSnapshot",
+    "ProjectionTotal",
     "ProjectionYear",
     "ReportCadence",
     "ReportDelivery",

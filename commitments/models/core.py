@@ -193,7 +193,8 @@ class Commitment(models.Model):
             ("view_exposure", _("負担額の推計を閲覧できる")),
         ]
         indexes = [
-            models.Index(fields=["organization", "status"], name="commitment_org_status"),
+            # Covers the count and the 限度額 total of the exposure page (an index-only scan, no heap visit).
+            models.Index(fields=["organization", "status"], include=["limit_yen"], name="commitment_org_status_limit"),
             # The lists' order: a page of one organization's commitments without sorting all of them.
             models.Index(fields=["organization", "authorized_fy", "seq", "id"], name="commitment_org_fy_seq_id"),
         ]

@@ -45,6 +45,36 @@ class ProjectionYear(models.Model):
         return f"{self.commitment_id} FY{self.fiscal_year}"
 
 
+class ProjectionTotal(models.Model):
+    """Sum of the projection rows of one organization × segment × fiscal year, kept by PostgreSQL triggers.
+
+    Statement-level triggers on commitments_projectionyear (migration 0014) add each statement's inserted rows and
+    subtract its deleted ones, in the writing transaction: the totals are always the GROUP BY of the rows that
+    transaction sees, whichever path wrote them (a commitment's refresh, the nightly run, a cascade delete). Pages
+    read a few dozen of these instead of summing millions of rows. Never written by the application.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    segment = models.ForeignKey(Segment, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    planned_yen = models.BigIntegerField(_("年割額"), default=0)
+    paid_yen = models.BigIntegerField(_("支出済"), default=0)
+    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
+    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
+    commitments = models.BigIntegerField(_("件数"), default=0)
+
+    class Meta:
+        verbose_name = _("年度別推計の合計")
+        verbose_name_plural = _("年度別推計の合計")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "fiscal_year", "segment"], name="projection_total_cell"),
+        ]
+        indexes = [models.Index(fields=["commitments"], condition=Q(commitments=0), name="projection_total_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} FY{self.fiscal_year} {self.segment_id}"
+
+
 class ProjectionSnapshot(models.Model):
     """Totals of one nightly projection run: organization × fiscal year × segment, kept to compare as-of dates."""
 

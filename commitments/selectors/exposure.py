@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from commitments.models import (
     APPROVED_STATES,
     Commitment,
     Organization,
     ProjectionSnapshot,
+    ProjectionTotal,
     ProjectionYear,
     Segment,
     User,
@@ -53,6 +55,21 @@ def _projection_rows(
     organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None = None
 ) -> QuerySet[ProjectionYear]:
     qs = ProjectionYear.objects.all()
+    if from_fy is not None:
+        qs = qs.filter(fiscal_year__gte=from_fy)
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=organization_ids)
+    if segment_ids:
+        qs = qs.filter(segment_id__in=segment_ids)
+    return qs
+
+
+def _total_cells(
+    organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None = None
+) -> QuerySet[ProjectionTotal]:
+    """The sums of the projection rows per organization × segment × fiscal year (ProjectionTotal, kept by triggers
+    in the same transaction as the rows): what `_projection_rows` would give grouped by those three."""
+    qs = ProjectionTotal.objects.all()
     if from_fy is not None:
         qs = qs.filter(fiscal_year__gte=from_fy)
     if organization_ids is not None:
@@ -125,8 +142,10 @@ def exposure_table(
     if by not in BY_CHOICES:
         raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
     key_field = "commitment_id" if by == "commitment" else "segment_id"
+    # By segment: the trigger-kept cells (organization × segment × year), a few hundred rows instead of millions.
+    source = _projection_rows if by == "commitment" else _total_cells
     grouped = (
-        _projection_rows(organization_ids, segment_ids, from_fy)
+        source(organization_ids, segment_ids, from_fy)
         .values(key_field, "fiscal_year")
         .annotate(amount=_amount(basis))
         .order_by()
@@ -201,15 +220,51 @@ def exposure_commitments(
     return qs.annotate(**annotations).order_by("organization_id", "authorized_fy", "seq", "id")
 
 
-def fiscal_years_with_projection(*, organization_ids: list[int] | None) -> list[int]:
-    """The fiscal years that have any projection row."""
-    qs = (
-        _projection_rows(organization_ids, None)
-        .values_list("fiscal_year", flat=True)
-        .distinct()
-        .order_by("fiscal_year")
+def _row_amount(basis: str) -> Any:
+    """The basis's amount of one projection row (paid + contracted + uncontracted for `total`)."""
+    columns = BASES[basis]
+    expr: Any = F(columns[0])
+    for name in columns[1:]:
+        expr = expr + F(name)
+    return expr
+
+
+def exposure_page_commitments(
+    *,
+    organization_ids: list[int] | None,
+    fiscal_years: list[int],
+    basis: str = "planned",
+) -> QuerySet[Commitment]:
+    """The rows of the exposure page: the same columns as `exposure_commitments`, each amount a correlated subquery
+    on the projection's (commitment, fiscal year) key. PostgreSQL evaluates them only for the rows a page fetches
+    (LIMIT after an index scan in the default order) and `count()` leaves them out, so a page of 50 costs the same
+    at 1 M commitments as at 100. Exports read every row and use the grouped `exposure_commitments` instead."""
+    _amount(basis)  # refuses an unknown basis
+    rows = ProjectionYear.objects.filter(commitment_id=OuterRef("pk"))
+    annotations: dict[str, Any] = {}
+    for fy in fiscal_years:
+        one = rows.filter(fiscal_year=fy).annotate(amount=_row_amount(basis)).values("amount")[:1]
+        annotations[f"fy_{fy}"] = Coalesce(Subquery(one), Value(0))
+    summed = (
+        rows.filter(fiscal_year__in=fiscal_years)
+        .order_by()
+        .values("commitment_id")
+        .annotate(amount=Sum(_row_amount(basis)))
+        .values("amount")
     )
-    return list(qs)
+    annotations["total_yen"] = Coalesce(Subquery(summed), Value(0))
+    qs = Commitment.objects.filter(status__in=APPROVED_STATES).select_related("segment", "organization")
+    if organization_ids is not None:
+        qs = qs.filter(organization_id__in=organization_ids)
+    return qs.annotate(**annotations).order_by("organization_id", "authorized_fy", "seq", "id")
+
+
+def fiscal_years_with_projection(*, organization_ids: list[int] | None) -> list[int]:
+    """The fiscal years from the first to the last that has a projection row (from the per-cell totals)."""
+    bounds = _total_cells(organization_ids, None).aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    if bounds["first"] is None:
+        return []
+    return list(range(bounds["first"], bounds["last"] + 1))
 
 
 def report_recipients(*, organization: Organization, group_name: str = "management") -> list[str]:
@@ -243,6 +298,30 @@ def exposure_totals(
             totals[f"fy_{item['fiscal_year']}"] = amount
     totals["total_yen"] = grand
     totals["limit_yen"] = int(Commitment.objects.filter(pk__in=ids).aggregate(s=Sum("limit_yen"))["s"] or 0)
+    return totals
+
+
+def exposure_totals_of_scope(
+    *, organization_ids: list[int] | None, fiscal_years: list[int], basis: str = "planned"
+) -> dict[str, int]:
+    """`exposure_totals` of every approved commitment of the organizations (the page with no filter): projection rows
+    exist exactly for approved commitments, so their trigger-kept sums per organization × segment × year are the
+    footer (two small queries instead of a join over every row)."""
+    per_year = (
+        _total_cells(organization_ids, None)
+        .filter(fiscal_year__in=fiscal_years)
+        .values("fiscal_year")
+        .annotate(amount=_amount(basis))
+        .order_by()
+    )
+    totals: dict[str, int] = {f"fy_{fy}": 0 for fy in fiscal_years}
+    for item in per_year:
+        totals[f"fy_{item['fiscal_year']}"] = int(item["amount"] or 0)
+    totals["total_yen"] = sum(totals.values())
+    commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
+    if organization_ids is not None:
+        commitments = commitments.filter(organization_id__in=organization_ids)
+    totals["limit_yen"] = int(commitments.aggregate(s=Sum("limit_yen"))["s"] or 0)
     return totals
 
 

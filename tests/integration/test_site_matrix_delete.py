@@ -323,13 +323,16 @@ def test_nothing_financial_is_deleted(client: Any, world: World, role: str, op_n
 # they hang on PROTECT; only derived rows (projections, snapshots) follow their commitment, and a delivery log
 # outlives the subscription it came from. A new foreign key must be added here, with its rule.
 
-P, CASCADE, SET_NULL = models.PROTECT, models.CASCADE, models.SET_NULL
+P, CASCADE, SET_NULL, DO_NOTHING = models.PROTECT, models.CASCADE, models.SET_NULL, models.DO_NOTHING
 ON_DELETE: dict[str, Any] = {
     "projectionyear.commitment": CASCADE,  # derived: recomputed from the commitment
     "projectionyear.organization": CASCADE,
     "projectionyear.segment": CASCADE,
     "projectionsnapshot.organization": CASCADE,  # derived: nightly totals
     "projectionsnapshot.segment": CASCADE,
+    # derived, written only by the database's triggers as projection rows come and go (no constraint, see the model)
+    "projectiontotal.organization": DO_NOTHING,
+    "projectiontotal.segment": DO_NOTHING,
     "reportsubscription.periodic_task": SET_NULL,  # the beat entry is re-created on save
     "reportdelivery.subscription": SET_NULL,  # the log of what was sent outlives the subscription
     "user.organization": P,
