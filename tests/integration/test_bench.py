@@ -26,21 +26,22 @@ VERDICTS = {"met", "NOT MET", "skipped", "—"}
 
 @pytest.mark.django_db
 def test_bench_reports_every_line(tmp_path):
-    """`bench --size 2000 --json FILE` in its own process, on a scratch database of the test server."""
+    """`bench --size 100000 --json FILE` as a smoke test, in its own process, on a scratch database of the test
+    server (no timing is asserted)."""
     out = tmp_path / "bench.json"
     env = {**os.environ, "DJANGO_DEBUG": "0"}
     done = subprocess.run(
-        [sys.executable, "manage.py", "bench", "--size", "2000", "--json", str(out)],
+        [sys.executable, "manage.py", "bench", "--size", "100000", "--json", str(out)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["size"] == 2000 and report["cpus"] >= 1 and report["server"].startswith("PostgreSQL")
+    assert report["size"] == 100_000 and report["cpus"] >= 1 and report["server"].startswith("PostgreSQL")
     lines = {line["key"]: line for line in report["lines"]}
     assert tuple(lines) == LINE_KEYS
     for line in lines.values():
@@ -55,7 +56,7 @@ def test_bench_reports_every_line(tmp_path):
     # The floors and ratios are there where the design compares with one.
     for key in ("1a", "1b", "1c", "1d", "2"):
         assert lines[key]["ratio"] is not None and lines[key]["ratio"] > 0, lines[key]
-    assert lines["0"]["values"]["commitment"] == 2000
+    assert lines["0"]["values"]["commitment"] == 100_000
     # The suite runs a Redis broker, so the bench measures line 5 with its own worker thread.
     assert not lines["5"]["skipped"], lines["5"]["note"]
     assert lines["6a"]["values"]["created"] == 10_000 and lines["6a"]["values"]["refused_broken"] is True
