@@ -133,21 +133,29 @@ def projection_refresh(*, commitment_id: int, as_of: date | None = None) -> int:
 
 # Past this many stale commitments one set-based run is cheaper than refreshing them one by one.
 SWEEP_BATCH = 500
+# Up to this many commitments are refreshed set-based by id (their own inputs only); beyond, the nightly run.
+MANY_MAX = 100_000
 
 
 def projection_sweep() -> int:
     """Bring up to date the commitments still flagged stale: their own task was lost (broker down, dead worker).
 
     Returns how many were stale. Each one is refreshed on its own (row lock, idempotent); a backlog larger than
-    SWEEP_BATCH (a bulk load) takes the set-based run instead.
+    SWEEP_BATCH is refreshed set-based by id, and one larger than MANY_MAX (a bulk load) takes the nightly run.
     """
     stale = list(
         Commitment.objects.filter(needs_projection=True).order_by("pk").values_list("pk", flat=True)[: SWEEP_BATCH + 1]
     )
     if len(stale) > SWEEP_BATCH:
-        count = Commitment.objects.filter(needs_projection=True).count()
-        projection_refresh_all()
-        return count
+        backlog = list(
+            Commitment.objects.filter(needs_projection=True).order_by("pk").values_list("pk", flat=True)[: MANY_MAX + 1]
+        )
+        if len(backlog) > MANY_MAX:
+            count = Commitment.objects.filter(needs_projection=True).count()
+            projection_refresh_all()
+            return count
+        projection_refresh_many(commitment_ids=backlog)
+        return len(backlog)
     for commitment_id in stale:
         projection_refresh(commitment_id=commitment_id)
     return len(stale)
@@ -241,20 +249,72 @@ INSERT INTO commitments_projectionyear (commitment_id, fiscal_year, {_COLUMNS}, 
 SELECT commitment_id, fiscal_year, {_COLUMNS}, %(now)s FROM diff WHERE row_id IS NULL
 """
 
-# Each commitment has one row per fiscal year, so COUNT(*) of a cell is the number of its commitments.
+# The day's cells are the trigger-kept totals (ProjectionTotal: the GROUP BY of the rows this transaction sees, one
+# row per organization × fiscal year × segment). Each commitment has one row per year, so a cell's count of rows is
+# the number of its commitments.
 _SNAPSHOT_SQL = """
 WITH cells AS (
     INSERT INTO commitments_projectionsnapshot
         (organization_id, as_of, fiscal_year, segment_id, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
          commitments, computed_at)
-    SELECT organization_id, %(as_of)s, fiscal_year, segment_id, SUM(planned_yen), SUM(paid_yen),
-           SUM(contracted_yen), SUM(uncontracted_yen), COUNT(*), %(now)s
-      FROM commitments_projectionyear
-     GROUP BY organization_id, fiscal_year, segment_id
+    SELECT organization_id, %(as_of)s, fiscal_year, segment_id, planned_yen, paid_yen, contracted_yen,
+           uncontracted_yen, commitments, %(now)s
+      FROM commitments_projectiontotal
     RETURNING commitments
 )
 SELECT COALESCE(SUM(commitments), 0) FROM cells
 """
+
+# The same computation and merge restricted to some commitments (a bulk import, a backlog of stale ones): every
+# input read through the commitment ids, the table's side of the merge too, so the rest is neither read nor touched.
+_IDS = "%(ids)s::bigint[]"
+_MANY_SQL = (
+    _MERGE_SQL.replace("WHERE status = ANY(%(projected)s)", f"WHERE status = ANY(%(projected)s) AND id = ANY({_IDS})")
+    .replace(
+        "FROM commitments_contract GROUP BY commitment_id",
+        f"FROM commitments_contract WHERE commitment_id = ANY({_IDS}) GROUP BY commitment_id",
+    )
+    .replace(
+        "FROM commitments_installment",
+        f"FROM commitments_installment WHERE contract_id IN "
+        f"(SELECT id FROM commitments_contract WHERE commitment_id = ANY({_IDS}))",
+    )
+    .replace(
+        "FROM commitments_payment",
+        f"FROM commitments_payment WHERE contract_id IN "
+        f"(SELECT id FROM commitments_contract WHERE commitment_id = ANY({_IDS}))",
+    )
+    .replace(
+        "FULL JOIN commitments_projectionyear t",
+        f"FULL JOIN (SELECT * FROM commitments_projectionyear WHERE commitment_id = ANY({_IDS})) t",
+    )
+)
+assert _MANY_SQL.count(_IDS) == 5, "the restricted merge must filter every input and the table's side"
+
+
+def projection_refresh_many(*, commitment_ids: list[int], as_of: date | None = None) -> int:
+    """Rebuild the rows of these commitments set-based (what projection_refresh does to each, in one statement).
+
+    The commitments are row-locked in id order, as a refresh of each would; other commitments' rows are not read or
+    written, so this costs what the commitments have, not what the table has. Returns the rows the commitments
+    have afterwards.
+    """
+    as_of = as_of or timezone.localdate()
+    ids = sorted(set(commitment_ids))
+    params = {
+        "ids": ids,
+        "as_of_fy": fiscal.fiscal_year_of(as_of),
+        "live": LIVE_STATES,
+        "projected": PROJECTED_STATES,
+        "now": timezone.now(),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE commitments_projectionyear IN ROW EXCLUSIVE MODE")  # projection_refresh's order
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.PROJECTION_WORK_MEM])
+        locked = list(Commitment.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        cursor.execute(_MANY_SQL, params)
+        Commitment.objects.filter(pk__in=[pk for (pk,) in locked], needs_projection=True).update(needs_projection=False)
+        return ProjectionYear.objects.filter(commitment_id__in=ids).count()
 
 
 def projection_refresh_all(*, as_of: date | None = None) -> int:

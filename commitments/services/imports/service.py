@@ -313,7 +313,7 @@ def _write(
     if progress is not None:
         progress("project", 0, len(touched))
     if len(touched) > PROJECT_EACH_MAX:
-        projection_services.projection_refresh_all()
+        projection_services.projection_refresh_many(commitment_ids=touched)
     else:
         for pk in touched:
             projection_services.projection_refresh(commitment_id=pk)
