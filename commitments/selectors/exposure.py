@@ -306,7 +306,7 @@ def exposure_totals_of_scope(
 ) -> dict[str, int]:
     """`exposure_totals` of every approved commitment of the organizations (the page with no filter): projection rows
     exist exactly for approved commitments, so their trigger-kept sums per organization × segment × year are the
-    footer (two small queries instead of a join over every row)."""
+    footer (two small queries instead of a join over every row). `commitments` is their number."""
     per_year = (
         _total_cells(organization_ids, None)
         .filter(fiscal_year__in=fiscal_years)
@@ -321,7 +321,10 @@ def exposure_totals_of_scope(
     commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
     if organization_ids is not None:
         commitments = commitments.filter(organization_id__in=organization_ids)
-    totals["limit_yen"] = int(commitments.aggregate(s=Sum("limit_yen"))["s"] or 0)
+    # One index-only scan of commitment_org_status_limit gives both; the page's paginator takes the count from here.
+    stats = commitments.aggregate(n=Count("id"), s=Sum("limit_yen"))
+    totals["limit_yen"] = int(stats["s"] or 0)
+    totals["commitments"] = int(stats["n"])
     return totals
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_filters.views import FilterView
@@ -13,6 +14,14 @@ from commitments import exports, fiscal, selectors
 from commitments.filters import BASIS_CHOICES, ExposureFilter, exposure_options
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from the footer's scan of the same commitments) instead of counting again."""
+
+    def __init__(self, object_list: Any, per_page: int, *args: Any, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
@@ -43,18 +52,31 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
     def get_table_class(self) -> Any:
         return exposure_table_class(self.fiscal_years, year_style=self.options.year_style, unit=self.options.unit)
 
+    def get_table_pagination(self, table: Any) -> Any:
+        paginate = super().get_table_pagination(table)
+        totals = self.footer_totals(self.object_list)
+        if paginate is not False and "commitments" in totals:
+            paginate = {**paginate, "paginator_class": CountedPaginator, "count": totals["commitments"]}
+        return paginate
+
     def get_table(self, **kwargs: Any) -> Any:
         table = super().get_table(**kwargs)
         table.footer_totals = self.footer_totals(self.object_list)
         return table
 
     def footer_totals(self, commitments: Any) -> dict[str, int]:
-        """The 合計 row: straight from the projection rows when no filter narrows the organization's commitments."""
-        if not any(self.request.GET.get(name) for name in self.get_filterset_class().base_filters):
-            return selectors.exposure_totals_of_scope(
-                organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
-            )
-        return selectors.exposure_totals(commitments=commitments, fiscal_years=self.fiscal_years, basis=self.basis)
+        """The 合計 row (once per request): from the per-cell totals when no filter narrows the organization's
+        commitments — with their number, which then spares the paginator its count — otherwise summed."""
+        if getattr(self, "_footer_totals", None) is None:
+            if not any(self.request.GET.get(name) for name in self.get_filterset_class().base_filters):
+                self._footer_totals = selectors.exposure_totals_of_scope(
+                    organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
+                )
+            else:
+                self._footer_totals = selectors.exposure_totals(
+                    commitments=commitments, fiscal_years=self.fiscal_years, basis=self.basis
+                )
+        return self._footer_totals
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -95,3 +95,28 @@ def test_commitment_page_does_not_query_per_contract_or_payment(client, books):
         > Payment.objects.filter(contract__commitment=small).count()
     )
     assert len(_queries(client, f"/commitments/{large.pk}/")) == len(_queries(client, f"/commitments/{small.pk}/"))
+
+
+def test_unfiltered_page_counts_from_the_footer_scan_and_pages_right(client, books):
+    """Without a filter the paginator takes the number of approved commitments from the footer's query: the same
+    number a count gives, and the last page holds the remainder."""
+    from commitments.models import APPROVED_STATES
+
+    client.force_login(books["auditor"])
+    _generate(150, seed=12)
+    approved = Commitment.objects.filter(organization__name=NAME, status__in=APPROVED_STATES).count()
+    assert approved > 100  # more than two pages of 50
+    first = client.get("/exposure/")
+    table = first.context["table"]
+    assert table.paginator.count == approved
+    assert table.paginator.num_pages == -(-approved // 50)
+    last = client.get("/exposure/", {"page": table.paginator.num_pages})
+    assert len(last.context["table"].page.object_list) == approved - 50 * (table.paginator.num_pages - 1)
+    # With a filter the page counts what the filter selects.
+    filtered = client.get("/exposure/", {"matter": "保守"}).context["table"].paginator.count
+    assert (
+        filtered
+        == Commitment.objects.filter(
+            organization__name=NAME, status__in=APPROVED_STATES, matter__contains="保守"
+        ).count()
+    )
