@@ -7,42 +7,13 @@ from django.db import migrations, models
 # triggers with transition tables: one grouped upsert per statement, whatever its size (the nightly run writes
 # millions of rows in three statements; a commitment's refresh a handful in two). Keys are upserted in sorted
 # order so concurrent refreshes lock the cells in one order. Cells left without a row are removed.
-TRIGGER_SQL = """
-CREATE FUNCTION commitments_projection_totals() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO commitments_projectiontotal AS t (organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen, uncontracted_yen, commitments)
-        SELECT organization_id, segment_id, fiscal_year, SUM(planned_yen), SUM(paid_yen), SUM(contracted_yen),
-               SUM(uncontracted_yen), COUNT(*)
-          FROM new_rows GROUP BY 1, 2, 3
-         ORDER BY 1, 3, 2
-        ON CONFLICT (organization_id, fiscal_year, segment_id) DO UPDATE
-           SET planned_yen = t.planned_yen + EXCLUDED.planned_yen,
-               paid_yen = t.paid_yen + EXCLUDED.paid_yen,
-               contracted_yen = t.contracted_yen + EXCLUDED.contracted_yen,
-               uncontracted_yen = t.uncontracted_yen + EXCLUDED.uncontracted_yen,
-               commitments = t.commitments + EXCLUDED.commitments;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO commitments_projectiontotal AS t (organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen, uncontracted_yen, commitments)
-        SELECT organization_id, segment_id, fiscal_year, -SUM(planned_yen), -SUM(paid_yen), -SUM(contracted_yen),
-               -SUM(uncontracted_yen), -COUNT(*)
-          FROM old_rows GROUP BY 1, 2, 3
-         ORDER BY 1, 3, 2
-        ON CONFLICT (organization_id, fiscal_year, segment_id) DO UPDATE
-           SET planned_yen = t.planned_yen + EXCLUDED.planned_yen,
-               paid_yen = t.paid_yen + EXCLUDED.paid_yen,
-               contracted_yen = t.contracted_yen + EXCLUDED.contracted_yen,
-               uncontracted_yen = t.uncontracted_yen + EXCLUDED.uncontracted_yen,
-               commitments = t.commitments + EXCLUDED.commitments;
-    ELSE
-        INSERT INTO commitments_projectiontotal AS t (organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen, uncontracted_yen, commitments)
-        SELECT organization_id, segment_id, fiscal_year, SUM(planned_yen), SUM(paid_yen), SUM(contracted_yen),
-               SUM(uncontracted_yen), SUM(n)
-          FROM (SELECT organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen,
-                       uncontracted_yen, 1 AS n FROM new_rows
-                UNION ALL
-                SELECT organization_id, segment_id, fiscal_year, -planned_yen, -paid_yen, -contracted_yen,
-                       -uncontracted_yen, -1 FROM old_rows) AS d
+_UPSERT = """
+        INSERT INTO commitments_projectiontotal AS t
+               (organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
+                commitments)
+        SELECT organization_id, segment_id, fiscal_year, {sign}SUM(planned_yen), {sign}SUM(paid_yen),
+               {sign}SUM(contracted_yen), {sign}SUM(uncontracted_yen), {count}
+          FROM {rows}
          GROUP BY 1, 2, 3
          ORDER BY 1, 3, 2
         ON CONFLICT (organization_id, fiscal_year, segment_id) DO UPDATE
@@ -50,7 +21,20 @@ BEGIN
                paid_yen = t.paid_yen + EXCLUDED.paid_yen,
                contracted_yen = t.contracted_yen + EXCLUDED.contracted_yen,
                uncontracted_yen = t.uncontracted_yen + EXCLUDED.uncontracted_yen,
-               commitments = t.commitments + EXCLUDED.commitments;
+               commitments = t.commitments + EXCLUDED.commitments;"""
+
+_BOTH = """(SELECT organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
+                  1 AS n FROM new_rows
+           UNION ALL
+           SELECT organization_id, segment_id, fiscal_year, -planned_yen, -paid_yen, -contracted_yen,
+                  -uncontracted_yen, -1 FROM old_rows) AS d"""
+
+TRIGGER_SQL = f"""
+CREATE FUNCTION commitments_projection_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN{_UPSERT.format(sign="", count="COUNT(*)", rows="new_rows")}
+    ELSIF TG_OP = 'DELETE' THEN{_UPSERT.format(sign="-", count="-COUNT(*)", rows="old_rows")}
+    ELSE{_UPSERT.format(sign="", count="SUM(n)", rows=_BOTH)}
     END IF;
     -- Cells with no row left (partial index projection_total_empty).
     DELETE FROM commitments_projectiontotal WHERE commitments = 0;

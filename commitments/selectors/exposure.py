@@ -51,10 +51,10 @@ def segments_of(organization_ids: list[int] | None) -> QuerySet[Segment]:
     return qs if organization_ids is None else qs.filter(organization_id__in=organization_ids)
 
 
-def _projection_rows(
-    organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None = None
-) -> QuerySet[ProjectionYear]:
-    qs = ProjectionYear.objects.all()
+def _scoped(
+    qs: QuerySet[Any], organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None
+) -> QuerySet[Any]:
+    """Rows of organization × segment × fiscal year keyed tables, narrowed to the scope asked for."""
     if from_fy is not None:
         qs = qs.filter(fiscal_year__gte=from_fy)
     if organization_ids is not None:
@@ -62,6 +62,12 @@ def _projection_rows(
     if segment_ids:
         qs = qs.filter(segment_id__in=segment_ids)
     return qs
+
+
+def _projection_rows(
+    organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None = None
+) -> QuerySet[ProjectionYear]:
+    return _scoped(ProjectionYear.objects.all(), organization_ids, segment_ids, from_fy)
 
 
 def _total_cells(
@@ -69,14 +75,7 @@ def _total_cells(
 ) -> QuerySet[ProjectionTotal]:
     """The sums of the projection rows per organization × segment × fiscal year (ProjectionTotal, kept by triggers
     in the same transaction as the rows): what `_projection_rows` would give grouped by those three."""
-    qs = ProjectionTotal.objects.all()
-    if from_fy is not None:
-        qs = qs.filter(fiscal_year__gte=from_fy)
-    if organization_ids is not None:
-        qs = qs.filter(organization_id__in=organization_ids)
-    if segment_ids:
-        qs = qs.filter(segment_id__in=segment_ids)
-    return qs
+    return _scoped(ProjectionTotal.objects.all(), organization_ids, segment_ids, from_fy)
 
 
 def _amount(basis: str) -> Any:
