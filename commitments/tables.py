@@ -49,6 +49,39 @@ class ExposureTable(tables.Table):
         attrs = {"class": "exposure", "id": "exposure-table"}
         order_by = ("seq",)
         per_page = 50
+        template_name = "commitments/exposure_table.html"
+
+    def body_rows(self) -> list[dict[str, Any]]:
+        """The page's rows as ready cells: the HTML of django-tables2's generic path (which inspects each render
+        method's signature and resolves attributes cell by cell, ≈2 ms a row) from direct calls of the same render
+        methods. Columns it does not know fall back to that path."""
+        columns = [(bc.name, bc, bc.attrs["td"].as_html()) for bc in self.columns]
+        rows = []
+        for index, row in enumerate(self.paginated_rows):
+            record = row.record
+            cells = []
+            for name, bound, attrs in columns:
+                html = self._cell(name, bound.column, record)
+                if html is None:
+                    html = row.get_cell(name)
+                cells.append(format_html("<td {}>{}</td>", attrs, html))
+            rows.append({"parity": "odd" if index % 2 else "even", "cells": cells})
+        return rows
+
+    def _cell(self, name: str, column: Any, record: Any) -> Any:
+        if name.startswith("fy_") or name == "total_yen":
+            return column.render(getattr(record, name))
+        if name == "seq":
+            return "—" if record.seq is None else record.seq
+        if name == "matter":
+            return self.render_matter(record.matter, record)
+        if name == "segment":
+            return record.segment.name
+        if name == "limit_yen":
+            return self.render_limit_yen(record.limit_yen, record, column)
+        if name == "span":
+            return self.render_span(record)
+        return None
 
     def render_matter(self, value: str, record: Any) -> Any:
         url = reverse("commitment-detail", args=[record.pk])

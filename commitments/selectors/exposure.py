@@ -321,7 +321,7 @@ def exposure_totals_of_scope(
     if organization_ids is not None:
         commitments = commitments.filter(organization_id__in=organization_ids)
     # One index-only scan of commitment_org_status_limit gives both; the page's paginator takes the count from here.
-    stats = commitments.aggregate(n=Count("id"), s=Sum("limit_yen"))
+    stats = commitments.aggregate(n=Count("*"), s=Sum("limit_yen"))
     totals["limit_yen"] = int(stats["s"] or 0)
     totals["commitments"] = int(stats["n"])
     return totals
