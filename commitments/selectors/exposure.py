@@ -277,25 +277,23 @@ def report_recipients(*, organization: Organization, group_name: str = "manageme
     )
 
 
+def _year_totals(rows: QuerySet[Any], fiscal_years: list[int], basis: str) -> dict[str, int]:
+    """`fy_<year>` sums of the basis over projection rows or cell totals in the given years, and `total_yen`."""
+    per_year = rows.filter(fiscal_year__in=fiscal_years).values("fiscal_year").annotate(amount=_amount(basis))
+    totals: dict[str, int] = {f"fy_{fy}": 0 for fy in fiscal_years}
+    for item in per_year.order_by():
+        totals[f"fy_{item['fiscal_year']}"] = int(item["amount"] or 0)
+    totals["total_yen"] = sum(totals.values())
+    return totals
+
+
 def exposure_totals(
     *, commitments: QuerySet[Commitment], fiscal_years: list[int], basis: str = "planned"
 ) -> dict[str, int]:
     """Footer totals of an annotated commitment queryset: `fy_<year>`, `total_yen` and `limit_yen` (two queries)."""
     ids = commitments.order_by().values("pk")
-    per_year = (
-        ProjectionYear.objects.filter(commitment_id__in=ids, fiscal_year__in=fiscal_years)
-        .values("fiscal_year")
-        .annotate(amount=_amount(basis))
-        .order_by()
-    )
-    totals: dict[str, int] = {f"fy_{fy}": 0 for fy in fiscal_years}
-    grand = 0
-    for item in per_year:
-        amount = int(item["amount"] or 0)
-        grand += amount
-        if f"fy_{item['fiscal_year']}" in totals:
-            totals[f"fy_{item['fiscal_year']}"] = amount
-    totals["total_yen"] = grand
+    rows = ProjectionYear.objects.filter(commitment_id__in=ids)
+    totals = _year_totals(rows, fiscal_years, basis)
     totals["limit_yen"] = int(Commitment.objects.filter(pk__in=ids).aggregate(s=Sum("limit_yen"))["s"] or 0)
     return totals
 
@@ -306,17 +304,7 @@ def exposure_totals_of_scope(
     """`exposure_totals` of every approved commitment of the organizations (the page with no filter): projection rows
     exist exactly for approved commitments, so their trigger-kept sums per organization × segment × year are the
     footer (two small queries instead of a join over every row). `commitments` is their number."""
-    per_year = (
-        _total_cells(organization_ids, None)
-        .filter(fiscal_year__in=fiscal_years)
-        .values("fiscal_year")
-        .annotate(amount=_amount(basis))
-        .order_by()
-    )
-    totals: dict[str, int] = {f"fy_{fy}": 0 for fy in fiscal_years}
-    for item in per_year:
-        totals[f"fy_{item['fiscal_year']}"] = int(item["amount"] or 0)
-    totals["total_yen"] = sum(totals.values())
+    totals = _year_totals(_total_cells(organization_ids, None), fiscal_years, basis)
     commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
     if organization_ids is not None:
         commitments = commitments.filter(organization_id__in=organization_ids)
