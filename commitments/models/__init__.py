@@ -1,7 +1,15 @@
 """Data model: organizations, commitments (債務負担行為), contracts, amendments, projections, deliveries."""
 
 from commitments.models.amendments import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
-from commitments.models.contracts import Contract, Installment, Payment, PaymentTerms
+from commitments.models.contracts import (
+    Contract,
+    ContractChange,
+    ContractChangeKind,
+    ContractStatus,
+    Installment,
+    Payment,
+    PaymentTerms,
+)
 from commitments.models.core import (
     APPROVED_STATES,
     MAX_FY,
@@ -21,6 +29,7 @@ from commitments.models.funding import CommitmentFunding, FundingSource
 from commitments.models.imports import ImportJob, ImportJobStatus
 from commitments.models.outflow import ProjectionSnapshot, ProjectionTotal, ProjectionYear
 from commitments.models.reports import ReportCadence, ReportDelivery, ReportKind, ReportLanguage, ReportSubscription
+from commitments.models.workflow import Authorship, WorkflowItemKind
 
 __all__ = [
     "APPROVED_STATES",
@@ -30,11 +39,15 @@ __all__ = [
     "OPEN_AMENDMENT_STATES",
     "Amendment",
     "AmendmentStatus",
+    "Authorship",
     "Commitment",
     "CommitmentEvent",
     "CommitmentFunding",
     "CommitmentKind",
     "Contract",
+    "ContractChange",
+    "ContractChangeKind",
+    "ContractStatus",
     "FundingSource",
     "ImportJob",
     "ImportJobStatus",
@@ -55,4 +68,5 @@ __all__ = [
     "SpreadRule",
     "Status",
     "User",
+    "WorkflowItemKind",
 ]

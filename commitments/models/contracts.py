@@ -22,6 +22,13 @@ class PaymentTerms(models.TextChoices):
     EXPLICIT = "explicit", _("個別指定")
 
 
+class ContractStatus(models.TextChoices):
+    """Whether a contract still binds: 契約中, or 解除 (cancelled: its amount cut to what was paid)."""
+
+    ACTIVE = "active", _("契約中")
+    CANCELLED = "cancelled", _("解除")
+
+
 class Contract(models.Model):
     """A contract signed under a commitment's authority; its amount counts against the limit."""
 
@@ -47,6 +54,14 @@ class Contract(models.Model):
         db_default=False,
         help_text=_("予算書・調書から取り込んだ、契約済として扱う既存の負担"),
     )
+    status = models.CharField(
+        _("契約の状態"),
+        max_length=10,
+        choices=ContractStatus.choices,
+        default=ContractStatus.ACTIVE,
+        db_default=ContractStatus.ACTIVE,
+    )
+    cancelled_on = models.DateField(_("解除日"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版"), default=1)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
@@ -61,12 +76,55 @@ class Contract(models.Model):
         ordering = ["commitment_id", "signed_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "contract_no"], name="contract_unique_number"),
-            models.CheckConstraint(condition=Q(amount_yen__gt=0), name="contract_amount_positive"),
+            # A cancelled contract keeps only what was paid under it, which may be nothing.
+            models.CheckConstraint(
+                condition=Q(amount_yen__gt=0) | Q(status=ContractStatus.CANCELLED, amount_yen__gte=0),
+                name="contract_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ContractStatus.ACTIVE, cancelled_on__isnull=True)
+                | Q(status=ContractStatus.CANCELLED, cancelled_on__isnull=False),
+                name="contract_cancelled_has_date",
+            ),
             models.CheckConstraint(condition=Q(end_on__gte=F("start_on")), name="contract_period_ordered"),
         ]
 
     def __str__(self) -> str:
         return f"{self.contract_no} {self.counterparty}"
+
+
+class ContractChangeKind(models.TextChoices):
+    """What a contract change entry records."""
+
+    CHANGE = "change", _("変更契約")
+    CANCEL = "cancel", _("契約解除")
+
+
+class ContractChange(models.Model):
+    """A 変更契約 or 契約解除 entry: the contract's terms before and after, with the reason; never edited."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="changes", verbose_name=_("契約"))
+    kind = models.CharField(_("種類"), max_length=10, choices=ContractChangeKind.choices)
+    reason = models.TextField(_("理由"))
+    before = models.JSONField(_("変更前"), default=dict)
+    after = models.JSONField(_("変更後"), default=dict)
+    amount_delta_yen = models.BigIntegerField(_("増減額（円）"), default=0)
+    changed_on = models.DateField(_("変更日"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("契約の変更・解除")
+        verbose_name_plural = _("契約の変更・解除")
+        ordering = ["contract_id", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="contract_change_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.changed_on:%Y-%m-%d}"
 
 
 class Installment(models.Model):
@@ -96,9 +154,25 @@ class Installment(models.Model):
 
 
 class Payment(models.Model):
-    """A payment made under a contract (支出実績), charged to a fiscal year (April–May may close the prior year)."""
+    """A payment made under a contract (支出実績), charged to a fiscal year (April–May may close the prior year).
 
+    A payment is never edited or deleted: it is corrected by a reversal (戻入・取消), a row of negative amount that
+    references it, carries a reason and is charged to the same fiscal year. Sums of `amount_yen` are net.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="payments", verbose_name=_("団体")
+    )
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments", verbose_name=_("契約"))
+    reverses = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        verbose_name=_("取消対象の支出"),
+    )
+    reason = models.TextField(_("戻入・取消の理由"), blank=True)
     paid_on = models.DateField(_("支出日"))
     fiscal_year = models.PositiveSmallIntegerField(_("会計年度"), help_text=_("出納整理期間（4・5月）は前年度も可"))
     amount_yen = models.BigIntegerField(_("支出額（円）"))
@@ -121,7 +195,19 @@ class Payment(models.Model):
         verbose_name_plural = _("支出実績")
         ordering = ["contract_id", "paid_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_yen__gt=0), name="payment_amount_positive"),
+            # A payment is positive; a reversal is negative, names the payment it reverses and says why.
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, amount_yen__gt=0)
+                | (Q(reverses__isnull=False, amount_yen__lt=0) & ~Q(reason="")),
+                name="payment_amount_positive",
+            ),
+            # 支出命令番号 identifies one payment per organization and 会計年度: a feed sent twice records it once.
+            # Opening balances carried from a printed 調書 have no order number of their own.
+            models.UniqueConstraint(
+                fields=["organization", "fiscal_year", "reference"],
+                condition=Q(reverses__isnull=True, is_opening=False) & ~Q(reference=""),
+                name="payment_unique_reference",
+            ),
         ]
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="payment_contract_fy")]
 

@@ -19,6 +19,7 @@ class ImportJobStatus(models.TextChoices):
     RUNNING = "running", _("取込中")
     DONE = "done", _("取込済")
     REFUSED = "refused", _("誤りあり（未登録）")
+    FAILED = "failed", _("失敗")
     WITHDRAWN = "withdrawn", _("取下げ")
 
 

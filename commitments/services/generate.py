@@ -67,7 +67,9 @@ CONTRACT_COLUMNS = (
     "note version registered_by_id created_at"
 ).split()
 INSTALLMENT_COLUMNS = "contract_id due_on fiscal_year amount_yen".split()
-PAYMENT_COLUMNS = "contract_id paid_on fiscal_year amount_yen reference recorded_by_id created_at".split()
+PAYMENT_COLUMNS = (
+    "organization_id contract_id paid_on fiscal_year amount_yen reference recorded_by_id created_at".split()
+)
 
 
 @dataclass
@@ -152,7 +154,9 @@ class _Batch:
                 self.installments.write(f"{contract_id}\t{due.due_on}\t{due.fiscal_year}\t{due.amount_yen}\n".encode())
             for paid_on, fy, amount in k.payments:
                 stamp = datetime.combine(paid_on, clock(16), ctx.tz)
-                self.payments.write(f"{contract_id}\t{paid_on}\t{fy}\t{amount}\t\t{ctx.officer_id}\t{stamp}\n".encode())
+                self.payments.write(
+                    f"{ctx.organization_id}\t{contract_id}\t{paid_on}\t{fy}\t{amount}\t\t{ctx.officer_id}\t{stamp}\n".encode()
+                )
             result.installments += len(k.installments)
             result.payments += len(k.payments)
         result.commitments += 1

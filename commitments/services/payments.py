@@ -127,6 +127,7 @@ def payment_record(
         commitment=commitment, contract=contract, paid_on=paid_on, amount_yen=amount_yen, fiscal_year=fiscal_year
     )
     payment = Payment(
+        organization_id=contract.organization_id,
         contract=contract,
         paid_on=paid_on,
         fiscal_year=fy,

@@ -253,6 +253,7 @@ def _add_opening(batch: _Batch, plan: RowPlan, commitment_id: int) -> None:
     if plan.spent_yen:
         batch.payments.add(
             reason,
+            organization_id=ctx.organization.pk,
             contract_id=contract_id,
             paid_on=fiscal.fiscal_year_end(year - 1),
             fiscal_year=year - 1,
