@@ -497,3 +497,12 @@ def format_month(d: datetime.date) -> str:
     else:
         name, year = "昭和", d.year - 1925
     return f"{name}{'元' if year == 1 else year}年{d.month}月"
+
+
+def contract_number_key(text: str) -> str:
+    """The form a 契約番号 is matched by: 全角 folded to 半角, every space removed, letters upper-cased.
+
+    `第１２３号` and `第123号`, `R8 委託 7` and `R8委託7` name one contract: stored numbers and feed cells are compared
+    through this key, never as typed.
+    """
+    return _SPACE_RUN_RE.sub("", normalize_text(text)).upper()
