@@ -82,6 +82,9 @@ def _default_language() -> Iterator[None]:
     in the thread, which would otherwise carry over into the next test."""
     from django.utils import translation
 
+    from commitments.services import enqueue
+
     translation.deactivate()
     yield
     translation.deactivate()
+    enqueue._reset()  # a test that made the broker unreachable leaves no open circuit to the next one

@@ -169,6 +169,15 @@ if REPORT_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("REPORT_MAX_ATTEMPTS must be at least 1")
 # Publishing a task must not hang a web request when Redis is down: give up fast, sweep later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Nor on the result backend: services send with ignore_result (no result subscription), and any client that does wait
+# (a command's .get()) gives up reconnecting after about a second instead of Celery's default 20 tries (≈19 s).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = env.env_int("REDIS_CONNECT_TIMEOUT", 2)
+CELERY_BROKER_CONNECTION_TIMEOUT = env.env_int("REDIS_CONNECT_TIMEOUT", 2)
+# After a failed publish, further sends of the same process give up at once for this many seconds (enqueue.py).
+BROKER_DOWN_SECONDS = env.env_int("BROKER_DOWN_SECONDS", 10)
 
 # Domain settings
 # Contracts reaching this share of a commitment's limit are registered with a warning; above 100 % refused.

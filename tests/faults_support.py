@@ -116,6 +116,32 @@ class Browser:
     def get(self, path: str, timeout: float = 30) -> Response:
         return self.request("GET", path, timeout=timeout)
 
+    def upload(
+        self, path: str, data: dict[str, str], files: dict[str, tuple[str, bytes]], timeout: float = 30
+    ) -> Response:
+        """POST a multipart form with files (name -> (file name, bytes)), as a browser submits an upload."""
+        boundary = "----fault-test-boundary-7d3a"
+        fields = {**data, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+        parts: list[bytes] = []
+        for name, value in fields.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (file_name, content) in files.items():
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+            parts.append((head + "Content-Type: application/octet-stream\r\n\r\n").encode() + content + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        }
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            raw = conn.getresponse()
+            text = raw.read().decode("utf-8", errors="replace")
+        finally:
+            conn.close()
+        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
+
     def post(self, path: str, data: dict[str, Any], timeout: float = 30) -> Response:
         return self.request("POST", path, data, timeout=timeout)
 

@@ -25,6 +25,7 @@ from commitments.models import (
     Installment as InstallmentRow,
 )
 from commitments.projection import ContractFlows, Installment, project_outflow
+from commitments.services.enqueue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -34,19 +35,8 @@ LIVE_STATES = [Status.APPROVED.value, Status.ACTIVE.value]
 
 
 def projection_request(*, commitment_id: int) -> None:
-    """Queue the commitment's projection once the current transaction commits."""
-
-    def enqueue() -> None:
-        from commitments.tasks import project_commitment as task
-
-        try:
-            task.apply_async(args=[commitment_id], retry=True)
-        except Exception:  # broker down: the flag stays set and the sweep catches up
-            logger.warning(
-                "could not queue projection of commitment %s; left for the sweep", commitment_id, exc_info=True
-            )
-
-    transaction.on_commit(enqueue)
+    """Queue the commitment's projection once the current transaction commits (its stale flag covers a lost send)."""
+    enqueue("commitments.tasks.project_commitment", commitment_id)
 
 
 def _inputs(commitment: Commitment) -> tuple[dict[int, int], list[ContractFlows], dict[int, int]]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from commitments.models import ReportDelivery, ReportSubscription, User
+from commitments.services.enqueue import enqueue
 from commitments.services.errors import PermissionDeniedError, ServiceError
 from commitments.services.reports_calendar import is_first_business_day
 from commitments.services.reports_message import report_build
@@ -73,16 +74,7 @@ def subscription_period(subscription: ReportSubscription, text: str | None = Non
 
 def _enqueue(delivery_id: int) -> None:
     """Queue the send once the current transaction commits; a broker outage leaves the row for the sweep."""
-
-    def enqueue() -> None:
-        from commitments.tasks import report_send as task
-
-        try:
-            task.apply_async(args=[delivery_id], retry=True)
-        except Exception:
-            logger.warning("could not queue report delivery %s; left for the sweep", delivery_id, exc_info=True)
-
-    transaction.on_commit(enqueue)
+    enqueue("commitments.tasks.report_send", delivery_id)
 
 
 def delivery_claim(

@@ -74,7 +74,7 @@ def test_redis_stopped_while_an_approver_approves_then_the_sweep_catches_up(stac
     assert listing.status == 200
     assert "1 件を承認しました。" in listing.text
     assert _state(stack, db, second) == ("approved", True, [])  # committed, flagged stale, not projected
-    assert f"could not queue projection of commitment {second}; left for the sweep" in web.text()
+    assert f"could not queue project_commitment({second}); left for the sweep" in web.text()
     print(f"approval with Redis stopped answered in {seconds:.2f} s")
 
     auditor = Browser(port)

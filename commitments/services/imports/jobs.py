@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from commitments import fiscal
 from commitments.models import ImportJob, ImportJobStatus, Organization, User
 from commitments.services.common import require
+from commitments.services.enqueue import send_now
 from commitments.services.errors import InvalidTransitionError, PermissionDeniedError, SegregationOfDutiesError
 from commitments.services.imports.rows import Progress, RowError
 from commitments.services.imports.service import ImportOptions, ImportRefused, ImportResult, import_file
@@ -133,14 +134,10 @@ def import_job_approve(*, actor: User, job: ImportJob) -> ImportJob:
 
 
 def _enqueue(job_id: int) -> None:
-    from commitments.tasks import import_commitments_job
-
-    try:
-        task = import_commitments_job.apply_async(args=[job_id], retry=True)
-    except Exception:  # broker down: the job stays queued; the page says so and an approver may run it again
-        logger.warning("could not queue import job %s", job_id, exc_info=True)
-        return
-    ImportJob.objects.filter(pk=job_id).update(task_id=task.id or "")
+    """Send the job to a worker now; a broker outage leaves it queued (the page says so; the sweep ends it)."""
+    task_id = send_now("commitments.tasks.import_commitments_job", [job_id])
+    if task_id is not None:
+        ImportJob.objects.filter(pk=job_id).update(task_id=task_id)
 
 
 def import_job_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
