@@ -1,5 +1,6 @@
 """Every read shared by pages, commands, exports and e-mails, so every surface shows the same numbers."""
 
+from commitments.selectors.as_of import commitment_state_counts, commitment_stats_as_of
 from commitments.selectors.chousho import ChoushoReport, ChoushoRow, FundingColumn, chousho_report
 from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport, exceptions_report
 from commitments.selectors.exposure import (
@@ -38,6 +39,8 @@ __all__ = [
     "chousho_report",
     "commitment_history",
     "commitment_record",
+    "commitment_state_counts",
+    "commitment_stats_as_of",
     "commitments_visible_to",
     "exceptions_report",
     "exposure_commitments",

@@ -19,6 +19,7 @@ from commitments.models import (
     Segment,
     User,
 )
+from commitments.selectors.as_of import commitment_stats_as_of
 
 BASES: dict[str, tuple[str, ...]] = {
     "planned": ("planned_yen",),
@@ -361,6 +362,9 @@ def exposure_snapshot_table(
         grouped.setdefault(cell["segment_id"], {})[cell["fiscal_year"]] = amount
         counts[cell["segment_id"]] = max(counts.get(cell["segment_id"], 0), cell["commitments"])
     table.fiscal_years = sorted({fy for years in grouped.values() for fy in years})
+    table.commitments, table.limit_total, table.text_limit_count = commitment_stats_as_of(
+        organization_ids=organization_ids, as_of=taken
+    )
     for segment in Segment.objects.filter(pk__in=grouped).order_by("organization_id", "sort_order", "code"):
         years = grouped[segment.pk]
         table.rows.append({"key": segment.pk, "label": segment.name, "years": years, "total": sum(years.values())})

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from commitments import exports, fiscal, selectors
 from commitments.filters import BASIS_CHOICES
-from commitments.models import ReportDelivery, ReportKind, ReportSubscription, User
+from commitments.models import ReportDelivery, ReportKind, ReportSubscription, Status, User
 from commitments.models.reports import split_addresses
 from commitments.services.reports_chart import ChartSeries, color_of, stacked_bar_png
 from commitments.services.reports_period import Period
@@ -288,6 +288,11 @@ def _table_context(table: selectors.ExposureTable, baseline: Baseline | None, la
     }
 
 
+def _state_counts(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The counted commitments by state, labelled in the active language (承認済 1 件、失効 32 件)."""
+    return [{"label": str(Status(state).label), "count": n} for state, n in counts]
+
+
 def _chart(table: selectors.ExposureTable, language: str) -> tuple[bytes | None, str]:
     """The stacked bar PNG (百万円 when the largest year reaches 1,000 百万円, else 千円) and its unit."""
     if not table.rows or not table.fiscal_years:
@@ -391,7 +396,8 @@ def _report_build(
         if language == "en"
         else dict(BASIS_CHOICES)[subscription.basis],
         "unit": UNIT,
-        "table": _table_context(table, baseline, language),
+        "table": _table_context(table, baseline, language)
+        | {"states": _state_counts(selectors.commitment_state_counts(organization_ids=scope))},
         "baseline": baseline,
         "exceptions": _exceptions_context(
             exceptions, limit=EXCEPTION_ROWS_FULL if full_exceptions else EXCEPTION_ROWS, language=language

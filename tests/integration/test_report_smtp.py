@@ -36,7 +36,7 @@ def test_monthly_report_through_worker_and_smtp(celery_worker, smtp_server):
     assert subject.endswith("月次報告（地方公共団体情報システム機構）")
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "承認済の債務負担行為: 32 件" in text
+    assert "集計対象の債務負担行為: 32 件（失効 32 件）" in text
     assert "限度額の合計: 25,395,623 千円" in text
     # FY2017 planned total 5,465,241,000 yen = 5,465,241 千円; the individual-number-card segment 3,921,192 千円.
     assert "■ 平成29年度  合計 5,465,241" in text
