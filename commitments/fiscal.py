@@ -6,6 +6,9 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from commitments.rules import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
+from commitments.rules import MAX_YEN as MAX_YEN  # re-exported: the bounds are kept in rules
+
 
 class FiscalParseError(ValueError):
     """A fiscal year, span or amount could not be read (message in Japanese)."""
@@ -18,12 +21,9 @@ ERAS: tuple[tuple[str, str, int], ...] = (
     ("昭和", "S", 1925),
 )
 
-MIN_FISCAL_YEAR = 1926
-MAX_FISCAL_YEAR = 2200
 MAX_ERA_YEAR = 99  # 平成31..35年度 etc. never existed but appear in old budget books.
 
 UNITS: dict[str, int] = {"円": 1, "千円": 1_000, "百万円": 1_000_000}
-MAX_YEN = 10**15  # 1,000兆円, ten times a national budget: anything larger is a typo (bigint holds 9.2×10^18)
 
 STYLES: tuple[str, ...] = ("wareki", "wareki_short", "seireki", "fy")
 

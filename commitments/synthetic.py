@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as clock
 from itertools import pairwise
 
-from commitments import fiscal
+from commitments import fiscal, rules
 from commitments.projection import Installment as Due
 from commitments.projection import PaymentTerms, equal_split, installment_schedule, monthly_split
 
@@ -158,6 +158,32 @@ class DrawnCommitment:
     def deadline_fy(self) -> int:
         """Last fiscal year in which contracts may be signed."""
         return self.contract_until_fy or self.authorized_fy
+
+
+RULE_FIELDS = (
+    "matter",
+    "limit_yen",
+    "limit_text",
+    "estimated_limit_yen",
+    "authorized_fy",
+    "first_burden_fy",
+    "last_burden_fy",
+    "contract_until_fy",
+    "spread_rule",
+    "spread_start_month",
+    "spread_months",
+)
+
+
+def problems(c: DrawnCommitment) -> list[rules.Problem]:
+    """The rules of commitments.rules a drawn commitment breaks: none, unless drawing has a bug."""
+    found = rules.commitment_problems({name: getattr(c, name) for name in RULE_FIELDS})
+    found += rules.planned_problems(c.planned)
+    amounts = [k.amount_yen for k in c.contracts]
+    amounts += [due.amount_yen for k in c.contracts for due in k.installments]
+    amounts += [amount for k in c.contracts for _paid_on, _fy, amount in k.payments]
+    found += [rules.Problem("amount_yen", error) for amount in amounts if (error := rules.amount_error(amount))]
+    return found
 
 
 def round_down(amount: float) -> int:

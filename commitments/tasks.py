@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import Task, shared_task
 from django.db import DatabaseError
 
 from commitments.services import lifecycle as lifecycle_services
 from commitments.services import projection as projection_services
 from commitments.services import reports as report_services
+
+logger = logging.getLogger(__name__)
 
 # A database outage (restart, failover) is waited out rather than lost: back-off 2, 4, 8 … s capped at 5 minutes,
 # fully jittered; 12 retries wait up to 28 minutes (half that on average). With 5 retries of 1, 2 … 16 s a task gave up
@@ -68,13 +73,35 @@ def reports_sweep() -> int:
     return report_services.deliveries_sweep()
 
 
-@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+class ImportJobTask(Task):
+    """An import task that fails for good (retries spent, or an error the run let through) ends its job 失敗."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        from commitments.services.imports import failures
+
+        job_id = kwargs.get("job_id", args[0] if args else None)
+        if job_id is not None:
+            failures.import_job_failed(job_id=job_id, error=exc)
+
+
+@shared_task(base=ImportJobTask, bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def import_commitments_job(self, job_id: int) -> dict[str, object]:
     """Import an approved upload of a budget table, reporting progress for the admin page."""
     from commitments.services.imports import jobs
 
     def progress(stage: str, done: int, total: int) -> None:
-        self.update_state(state="PROGRESS", meta={"stage": stage, "done": done, "total": total})
+        try:
+            self.update_state(state="PROGRESS", meta={"stage": stage, "done": done, "total": total})
+        except Exception:  # the result backend only feeds the progress bar: its outage never stops an import
+            logger.warning("could not report the progress of import job %s", job_id, exc_info=True)
 
     job = jobs.import_job_run(job_id=job_id, progress=progress)
     return {"status": job.status, "new": job.result.get("new", 0), "errors": len(job.errors)}
+
+
+@shared_task(**DB_RETRY)
+def import_jobs_sweep() -> int:
+    """End as 失敗 the import jobs left queued or running past IMPORT_JOB_TIMEOUT (worker gone); every 10 minutes."""
+    from commitments.services.imports import failures
+
+    return failures.import_jobs_sweep()

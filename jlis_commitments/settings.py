@@ -158,7 +158,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.reports_sweep",
         "schedule": crontab(minute="*/10"),
     },
+    # An import job queued or running longer than IMPORT_JOB_TIMEOUT lost its worker (or its task was never sent):
+    # it ends 失敗 with a message, and an approver may run it again.
+    "import-jobs-sweep": {
+        "task": "commitments.tasks.import_jobs_sweep",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+# Seconds an import job may stay queued or running before the sweep declares its worker gone (失敗).
+IMPORT_JOB_TIMEOUT = env.env_int("IMPORT_JOB_TIMEOUT", 3600)
+if IMPORT_JOB_TIMEOUT < 60:
+    raise ImproperlyConfigured("IMPORT_JOB_TIMEOUT must be at least 60 seconds")
 # Report e-mails: tries per delivery before it ends FAILED; back-off base and cap in seconds (base × 2^retry,
 # jittered); a delivery left `sending` longer than the timeout (dead worker) may be taken over.
 REPORT_MAX_ATTEMPTS = env.env_int("REPORT_MAX_ATTEMPTS", 5)

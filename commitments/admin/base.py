@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
 from commitments.models import AmendmentStatus, Status
+from commitments.models.scoping import organization_ids_for, organization_path, scoped
 from commitments.services.errors import ServiceError
 
 STATUS_COLORS = {
@@ -48,15 +49,10 @@ def yen(amount: int | None, unit: str = "円") -> str:
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
-    """Shows a user only their own organization's rows (superusers see all)."""
-
-    organization_field = "organization"
+    """Rows, and every choice of an organization's rows in its forms, scoped by models.scoping (superusers: all)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.organization_field}_id": request.user.organization_id})
+        return scoped(super().get_queryset(request), request.user)
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -67,14 +63,29 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
             widget.can_view_related = False
         return formfield
 
-    def scope_foreign_key(self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any], **filters: Any) -> None:
-        """Limit a foreign-key choice to the user's organization (and any extra filters)."""
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _scope_choices(self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
+        """Any choice of rows that belong to organizations (users included) lists only those the user may see."""
         model = db_field.related_model
-        qs = model._default_manager.filter(**filters)
-        if not request.user.is_superuser:
-            org_field = "pk" if model.__name__ == "Organization" else "organization_id"
-            qs = qs.filter(**{org_field: request.user.organization_id})
-        kwargs["queryset"] = qs
+        if organization_path(model) is None:
+            return
+        queryset = kwargs.get("queryset")
+        if queryset is None:
+            queryset = self.get_field_queryset(None, db_field, request)
+        if queryset is None:
+            queryset = model._default_manager.all()
+        kwargs["queryset"] = scoped(queryset, request.user)
+
+    def scope_foreign_key(self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any], **filters: Any) -> None:
+        """Limit a foreign-key choice to the user's organizations and any extra filters."""
+        kwargs["queryset"] = scoped(db_field.related_model._default_manager.filter(**filters), request.user)
 
 
 class ReadOnlyHistoryMixin:
@@ -85,19 +96,21 @@ class ReadOnlyHistoryMixin:
     """
 
     def _history_visible(self, request: HttpRequest, object_id: str) -> None:
-        if request.user.is_superuser:
+        ids = organization_ids_for(request.user)
+        if ids is None:
             return
+        if not str(object_id).isdigit():
+            raise Http404
         model = self.model  # type: ignore[attr-defined]
         live = self.get_queryset(request).filter(pk=object_id).exists()  # type: ignore[attr-defined]
         if live:
             return
-        # A deleted row: visible only if its last version belonged to the user's organization.
-        field = getattr(self, "organization_field", "organization")
+        # A deleted row: visible only if its last version belonged to one of the user's organizations.
         last = model.history.filter(id=object_id).order_by("-history_date").first()
         owner = last
-        for part in field.split("__"):
+        for part in (organization_path(model) or "organization").split("__"):
             owner = getattr(owner, part, None) if owner is not None else None
-        if last is None or getattr(owner, "pk", owner) != request.user.organization_id:
+        if last is None or getattr(owner, "pk", owner) not in ids:
             raise Http404
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:

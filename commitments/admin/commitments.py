@@ -171,11 +171,6 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
             return self.get_fields(request, obj)  # shown, never edited (also on the history version page)
         return list(self.readonly_fields)
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name in {"organization", "segment"}:
-            self.scope_foreign_key(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def save_model(self, request: HttpRequest, obj: Commitment, form: Any, change: bool) -> None:
         data = form.cleaned_data
         fields = {name: data.get(name) for name in approval.EDITABLE_FIELDS if name in data or name == "limit_yen"}

@@ -1,26 +1,36 @@
-"""Contracts, their schedules and payments in the admin; every save goes through the contract/payment services."""
+"""Contracts and their schedules in the admin (payments: admin.payments); every save goes through the services."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, ServiceRefusalMixin, yen
-from commitments.admin.inlines import ReadOnlyInline
-from commitments.forms import ContractForm, InstallmentForm, InstallmentFormSet, PaymentForm, PaymentUploadForm
-from commitments.models import Contract, Installment, Payment, PaymentTerms, Status
+from commitments.admin.base import (
+    OrganizationScopedAdmin,
+    ReadOnlyHistoryMixin,
+    ServiceRefusalMixin,
+    confirmation_page,
+    run_each,
+    yen,
+)
+from commitments.admin.inlines import contract_changes_table, contract_state
+from commitments.admin.payments import PaymentInline  # also registers the payment admin
+from commitments.forms import ContractForm, InstallmentForm, InstallmentFormSet
+from commitments.forms.contracts import ContractCancelForm
+from commitments.models import Contract, ContractStatus, Installment, PaymentTerms, Status
 from commitments.services import contracts as contract_services
-from commitments.services import payments as payment_services
-from commitments.services.contracts import CONTRACTABLE_STATES
-from commitments.services.errors import RowErrors, ServiceError
+from commitments.services.contracts import CONTRACTABLE_STATES, ContractFieldError
+from commitments.services.errors import ServiceError
 
 
 class InstallmentInline(admin.TabularInline):
@@ -51,16 +61,10 @@ class InstallmentInline(admin.TabularInline):
         return self._editable(request, obj)
 
 
-class PaymentInline(ReadOnlyInline):
-    model = Payment
-    fields = ["paid_on", "fiscal_year", "amount_yen", "reference", "recorded_by"]
-    readonly_fields = fields
-    verbose_name_plural = _("支出実績")
-
-
 @admin.register(Contract)
 class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = ContractForm
+    change_form_template = "admin/commitments/contract/change_form.html"
     inlines = [InstallmentInline, PaymentInline]
     list_display = [
         "contract_no",
@@ -71,13 +75,15 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
         "amount_display",
         "paid_display",
         "payment_terms",
+        "state_display",
     ]
     list_display_links = ["contract_no"]
-    list_filter = ["payment_terms", ("commitment__segment", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["status", "payment_terms", ("commitment__segment", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["contract_no", "counterparty", "commitment__matter"]
     list_select_related = ["commitment"]
     show_full_result_count = False
-    readonly_fields = ["version", "registered_by", "created_at"]
+    actions = ["cancel_selected"]
+    readonly_fields = ["status", "cancelled_on", "version", "registered_by", "created_at", "changes_display"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contract]:
         return super().get_queryset(request).annotate(paid_total=Coalesce(Sum("payments__amount_yen"), 0))
@@ -90,12 +96,23 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
     def paid_display(self, obj: Contract) -> str:
         return yen(getattr(obj, "paid_total", 0))
 
+    @admin.display(description=_("契約の状態"), ordering="status")
+    def state_display(self, obj: Contract) -> str:
+        return contract_state(obj)
+
+    @admin.display(description=_("変更契約・契約解除の記録"))
+    def changes_display(self, obj: Contract) -> SafeString:
+        return contract_changes_table(obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Contract | None = None) -> list[str]:
         return [*self.readonly_fields, "commitment"] if obj else list(self.readonly_fields)
 
     def get_fields(self, request: HttpRequest, obj: Contract | None = None) -> list[str]:
         fields = [name for name in ContractForm.Meta.fields]
-        return [*fields, *self.readonly_fields] if obj else fields
+        if obj is None:
+            return fields
+        reason = ["change_reason"] if self.has_change_permission(request, obj) else []
+        return [*fields, *reason, *self.readonly_fields]
 
     def get_inlines(self, request: HttpRequest, obj: Contract | None) -> list[Any]:
         return [InstallmentInline, PaymentInline] if obj else [InstallmentInline]
@@ -107,10 +124,18 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
 
     def has_change_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.commitment.status not in {Status.COMPLETED})
+        # A cancelled contract is closed: what a reversal changes afterwards, the services record.
+        return allowed and (
+            obj is None or (obj.commitment.status != Status.COMPLETED and obj.status == ContractStatus.ACTIVE)
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a registered contract is changed (変更契約), never deleted
+        return False  # a registered contract is changed (変更契約) or cancelled (契約解除), never deleted
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
         """Saved in save_related, once the explicit schedule (an inline) is known."""
@@ -133,6 +158,7 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
                 actor=request.user,
                 contract=form.instance,
                 expected_version=data.get("expected_version") or form.instance.version,
+                reason=data.get("change_reason") or "",
                 installments=installments,
                 **fields,
             )
@@ -141,77 +167,85 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
                 actor=request.user, commitment=data["commitment"], installments=installments, **fields
             )
         form.instance.pk = outcome.contract.pk
+        if outcome.existing:
+            request._contract_existing = outcome.contract  # type: ignore[attr-defined]
         for warning in outcome.warnings:
             messages.warning(request, warning)
 
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(request, "_contract_existing", None) is None:
+            return super().log_addition(request, obj, message)
+        return None
 
-@admin.register(Payment)
-class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
-    form = PaymentForm
-    organization_field = "contract__organization"
-    change_list_template = "admin/commitments/payment/change_list.html"
-    list_display = ["paid_on", "fiscal_year", "contract", "amount_display", "reference", "recorded_by"]
-    list_filter = ["fiscal_year"]
-    search_fields = ["contract__contract_no", "reference", "contract__commitment__matter"]
-    list_select_related = ["contract", "recorded_by"]
-    show_full_result_count = False
-    date_hierarchy = "paid_on"
-
-    @admin.display(description=_("支出額（円）"), ordering="amount_yen")
-    def amount_display(self, obj: Payment) -> str:
-        return yen(obj.amount_yen)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "contract":
-            self.scope_foreign_key(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a recorded payment is a fact; corrections are new records
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
-        data = form.cleaned_data
-        saved = payment_services.payment_record(
-            actor=request.user,
-            contract=data["contract"],
-            paid_on=data["paid_on"],
-            amount_yen=data["amount_yen"],
-            reference=data.get("reference") or "",
-            fiscal_year=data.get("fiscal_year"),
+    def response_add(self, request: HttpRequest, obj: Contract, post_url_continue: str | None = None) -> HttpResponse:
+        existing = getattr(request, "_contract_existing", None)
+        if existing is None:
+            return super().response_add(request, obj, post_url_continue)
+        messages.info(
+            request,
+            _("契約番号 %(no)s は同じ内容で登録済です。新たには登録していません。") % {"no": existing.contract_no},
         )
-        obj.pk = saved.pk
+        return HttpResponseRedirect(reverse("admin:commitments_contract_change", args=[existing.pk]))
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        if object_id:
+            obj = self.get_object(request, object_id)
+            if obj is not None and self.has_change_permission(request, obj):
+                extra_context["cancel_url"] = reverse("admin:commitments_contract_cancel", args=[obj.pk])
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list[Any]:
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="commitments_payment_upload")
-        return [upload, *super().get_urls()]
+        cancel = path(
+            "<int:object_id>/cancel/", self.admin_site.admin_view(self.cancel_view), name="commitments_contract_cancel"
+        )
+        return [cancel, *super().get_urls()]
 
-    def upload_view(self, request: HttpRequest) -> HttpResponse:
-        """A CSV of payments, recorded all or nothing; every bad row is listed with its line number."""
-        if not self.has_add_permission(request):
-            return HttpResponse(status=403)
-        form = PaymentUploadForm(request.POST or None, request.FILES or None, user=request.user)
-        row_errors: list[tuple[int, str]] = []
+    def _cancel(self, request: HttpRequest, contract: Contract, form: ContractCancelForm) -> None:
+        contract_services.contract_cancel(
+            actor=request.user,
+            contract=contract,
+            reason=form.cleaned_data["reason"],
+            cancelled_on=form.cleaned_data.get("cancelled_on"),
+        )
+
+    @admin.action(description=_("選択した契約を解除"), permissions=["change"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Contract]) -> HttpResponse | None:
+        form = ContractCancelForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_each(request, queryset, _("解除"), lambda k: self._cancel(request, k, form), label=str)
+            return None
+        return confirmation_page(self, request, queryset, form, "cancel_selected", _("契約解除"))
+
+    def cancel_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """契約解除 of one contract: the reason and the day, then the service; its refusal shown beside the field."""
+        contract = self.get_object(request, str(object_id))
+        if contract is None:
+            raise Http404
+        if not self.has_change_permission(request, contract):
+            raise PermissionDenied
+        form = ContractCancelForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                text = payment_services.decode_upload(form.cleaned_data["file"].read())
-                saved = payment_services.payments_import_csv(
-                    actor=request.user, organization=form.organization_for(request.user), text=text
-                )
-                messages.success(request, _("%(n)d 件の支出実績を登録しました。") % {"n": len(saved)})
-                return HttpResponseRedirect(reverse("admin:commitments_payment_changelist"))
-            except RowErrors as exc:
-                row_errors = exc.rows
-                messages.error(request, str(exc.message))
+                self._cancel(request, contract, form)
+            except ContractFieldError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
             except ServiceError as exc:
-                messages.error(request, str(exc.message))
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("契約 %(no)s を解除しました。") % {"no": contract.contract_no})
+                return HttpResponseRedirect(reverse("admin:commitments_contract_change", args=[contract.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
+            "original": contract,
             "form": form,
-            "row_errors": row_errors,
-            "title": _("支出実績の一括登録（CSV）"),
+            "title": _("契約解除：%(contract)s") % {"contract": contract},
         }
-        return TemplateResponse(request, "admin/commitments/payment/upload.html", context)
+        return TemplateResponse(request, "admin/commitments/contract/cancel.html", context)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
 from commitments.models import Organization, Segment
+from commitments.models.scoping import organization_ids_for
 
 # The distinct 行為年度 of one organization, one index probe per year (commitment_org_fy_seq_id) instead of a scan
 # of all its commitments.
@@ -27,7 +28,7 @@ SELECT fy FROM y WHERE fy IS NOT NULL
 """
 
 
-def _years_of(organization_id: int | None) -> list[int]:
+def _years_of(organization_id: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(_YEARS_SQL, {"org": organization_id})
         return [row[0] for row in cursor.fetchall()]
@@ -37,20 +38,15 @@ class OrganizationSegmentFilter(admin.RelatedFieldListFilter):
     """事業区分: the segments of the user's organization (all for superusers), without scanning its commitments."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-        segments = Segment.objects.select_related("organization").order_by("organization__name", "sort_order", "code")
-        if not request.user.is_superuser:
-            segments = segments.filter(organization_id=request.user.organization_id)
-        return [(s.pk, str(s)) for s in segments]
+        segments = Segment.objects.for_user(request.user).select_related("organization")
+        return [(s.pk, str(s)) for s in segments.order_by("organization__name", "sort_order", "code")]
 
 
 class OwnOrganizationFilter(admin.RelatedFieldListFilter):
     """団体: all organizations for superusers; a user of one organization sees no choice (none of the others' names)."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
-        organizations = Organization.objects.order_by("name")
-        if not request.user.is_superuser:
-            organizations = organizations.filter(pk=request.user.organization_id)
-        return [(o.pk, str(o)) for o in organizations]
+        return [(o.pk, str(o)) for o in Organization.objects.for_user(request.user).order_by("name")]
 
 
 class AuthorizedYearFilter(admin.SimpleListFilter):
@@ -60,10 +56,11 @@ class AuthorizedYearFilter(admin.SimpleListFilter):
     parameter_name = "authorized_fy"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        if request.user.is_superuser:
+        organization_ids = organization_ids_for(request.user)
+        if organization_ids is None:
             years = set(model_admin.get_queryset(request).order_by().values_list("authorized_fy", flat=True).distinct())
         else:
-            years = set(_years_of(request.user.organization_id))
+            years = {fy for organization_id in organization_ids for fy in _years_of(organization_id)}
         return [(str(fy), f"{fiscal.format_fiscal_year(fy)}（{fy}）") for fy in sorted(years, reverse=True)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:

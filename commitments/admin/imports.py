@@ -10,12 +10,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
 from commitments.admin.base import OrganizationScopedAdmin, badge
 from commitments.forms.uploads import MB, check_table
 from commitments.models import ImportJob, ImportJobStatus, Organization
+from commitments.models.scoping import chooses_organization
 from commitments.services.errors import ServiceError
 from commitments.services.imports import jobs
 
@@ -27,7 +29,7 @@ class ImportUploadForm(forms.Form):
     """The file and how to read it; a superuser also picks the organization."""
 
     file = forms.FileField(label=_("ファイル（CSV・TSV・XLSX）"))
-    organization = forms.ModelChoiceField(queryset=Organization.objects.all(), label=_("団体"), required=False)
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("団体"), required=False)
     budget_year = forms.CharField(
         label=_("予算年度"),
         required=False,
@@ -46,7 +48,9 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        if not user.is_superuser:
+        if chooses_organization(user):
+            self.fields["organization"].queryset = Organization.objects.for_user(user).order_by("name")
+        else:
             del self.fields["organization"]
 
     def clean_file(self) -> Any:
@@ -62,7 +66,7 @@ class ImportUploadForm(forms.Form):
         return text
 
     def organization_for_user(self) -> Organization | None:
-        if self.user.is_superuser:
+        if "organization" in self.fields:
             return self.cleaned_data.get("organization")
         return self.user.organization
 
@@ -108,7 +112,7 @@ class ImportJobAdmin(OrganizationScopedAdmin):
         if request.method == "POST" and form.is_valid():
             organization = form.organization_for_user()
             if organization is None:
-                form.add_error("organization" if request.user.is_superuser else None, _("団体を指定してください。"))
+                form.add_error("organization" if "organization" in form.fields else None, _("団体を指定してください。"))
             else:
                 upload = form.cleaned_data["file"]
                 try:
@@ -147,13 +151,17 @@ class ImportJobAdmin(OrganizationScopedAdmin):
             "opts": self.model._meta,
             "job": job,
             "title": job.file_name,
-            "summary": job.result or job.preview,
+            "summary": job.result if "rows" in job.result else job.preview,
+            "attempts": self._attempts(job),
             "progress": progress,
             "watch": job.status in WATCHED,
             "can_submit": job.status == ImportJobStatus.PREVIEWED and job.uploaded_by_id == user.pk,
             "can_withdraw": job.status in (ImportJobStatus.PREVIEWED, ImportJobStatus.SUBMITTED)
             and job.uploaded_by_id == user.pk,
             "can_approve": job.status == ImportJobStatus.SUBMITTED
+            and job.uploaded_by_id != user.pk
+            and user.has_perm("commitments.approve_commitment"),
+            "can_retry": job.status == ImportJobStatus.FAILED
             and job.uploaded_by_id != user.pk
             and user.has_perm("commitments.approve_commitment"),
             "sync_max_rows": jobs.SYNC_MAX_ROWS,
@@ -165,16 +173,38 @@ class ImportJobAdmin(OrganizationScopedAdmin):
             "_submit": (jobs.import_job_submit, _("承認を依頼しました。")),
             "_withdraw": (jobs.import_job_withdraw, _("取り下げました。")),
             "_approve": (jobs.import_job_approve, _("承認しました。")),
+            "_retry": (jobs.import_job_retry, _("再実行しました。")),
         }
         for name, (service, done) in actions.items():
             if name in request.POST:
                 try:
                     job = service(actor=request.user, job=job)
-                    messages.success(request, done)
                 except ServiceError as exc:
                     messages.error(request, str(exc.message))
+                else:
+                    self._outcome(request, job, done)
                 break
         return HttpResponseRedirect(reverse("admin:commitments_importjob_change", args=[job.pk]))
+
+    @staticmethod
+    def _outcome(request: HttpRequest, job: ImportJob, done: str) -> None:
+        """Say what the action did; an import that ended refused or 失敗 says so (the reasons are on the page)."""
+        if job.status == ImportJobStatus.FAILED:
+            reasons = "／".join(str(e.get("message", "")) for e in job.errors)
+            messages.error(request, _("取込に失敗しました：%(reasons)s") % {"reasons": reasons})
+        elif job.status == ImportJobStatus.REFUSED:
+            messages.error(request, _("誤りがあるため取り込めませんでした。何も登録されていません。"))
+        else:
+            messages.success(request, done)
+
+    @staticmethod
+    def _attempts(job: ImportJob) -> list[dict[str, Any]]:
+        """Earlier failed runs and who ran the job again, with their times as datetimes for the page."""
+        attempts = job.result.get("attempts") if isinstance(job.result, dict) else None
+        return [
+            {**a, "failed_at": parse_datetime(a.get("failed_at") or ""), "retried_at": parse_datetime(a["retried_at"])}
+            for a in attempts or []
+        ]
 
     @staticmethod
     def _progress(job: ImportJob) -> dict[str, Any] | None:

@@ -10,13 +10,24 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
 from commitments.admin.base import badge, yen
 from commitments.forms import FiscalYearField, YenField
-from commitments.models import Amendment, Commitment, CommitmentEvent, Contract, PlannedAmount, SpreadRule, Status
+from commitments.models import (
+    Amendment,
+    Commitment,
+    CommitmentEvent,
+    Contract,
+    ContractChange,
+    ContractStatus,
+    PlannedAmount,
+    SpreadRule,
+    Status,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -90,7 +101,7 @@ class PlannedAmountInline(admin.TabularInline):
 class ContractSummaryInline(ReadOnlyInline):
     model = Contract
     fk_name = "commitment"
-    fields = ["contract_link", "counterparty", "signed_on", "period", "amount", "paid", "payment_terms"]
+    fields = ["contract_link", "counterparty", "signed_on", "period", "amount", "paid", "payment_terms", "state"]
     readonly_fields = fields
     verbose_name_plural = _("契約")
 
@@ -113,6 +124,49 @@ class ContractSummaryInline(ReadOnlyInline):
     @admin.display(description=_("支出済（円）"))
     def paid(self, obj: Contract) -> str:
         return yen(getattr(obj, "paid_total", 0))
+
+    @admin.display(description=_("契約の状態"))
+    def state(self, obj: Contract) -> str:
+        return contract_state(obj)
+
+
+def contract_state(contract: Contract) -> str:
+    """契約中, or 解除（2027-01-15）."""
+    if contract.status == ContractStatus.CANCELLED and contract.cancelled_on:
+        return f"{contract.get_status_display()}（{contract.cancelled_on:%Y-%m-%d}）"
+    return str(contract.get_status_display())
+
+
+def contract_changes_table(contract: Contract) -> SafeString:
+    """The 変更契約 and 契約解除 entries of a contract as a table: when, what, why, amount before → after, who."""
+    entries = ContractChange.objects.filter(contract=contract).select_related("actor").order_by("created_at", "id")
+    rows = format_html_join(
+        "",
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{} → {}</td><td>{}</td></tr>',
+        (
+            (
+                f"{e.changed_on:%Y-%m-%d}",
+                e.get_kind_display(),
+                e.reason,
+                yen(e.before.get("amount_yen")),
+                yen(e.after.get("amount_yen")),
+                str(e.actor),
+            )
+            for e in entries
+        ),
+    )
+    if not rows:
+        return format_html("{}", _("変更・解除の記録はありません。"))
+    return format_html(
+        '<table class="contract-changes"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+        "</thead><tbody>{}</tbody></table>",
+        _("変更日"),
+        _("種類"),
+        _("理由"),
+        _("契約金額（円）"),
+        _("登録者"),
+        rows,
+    )
 
 
 class AmendmentSummaryInline(ReadOnlyInline):

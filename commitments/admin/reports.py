@@ -117,17 +117,11 @@ class ReportSubscriptionAdmin(SendPermissionMixin, OrganizationScopedAdmin):
         (_("確認"), {"fields": ["preview"]}),
     )
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "organization":
-            self.scope_foreign_key(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # The organization and the recipients are scoped to the user's organizations by OrganizationScopedAdmin.
         if db_field.name == "recipient_users":
-            users = User.objects.filter(is_active=True).exclude(email="").order_by("organization", "username")
-            if not request.user.is_superuser:
-                users = users.filter(organization_id=request.user.organization_id)
-            kwargs["queryset"] = users
+            users = User.objects.filter(is_active=True).exclude(email="")
+            kwargs["queryset"] = users.order_by("organization", "username")
         elif db_field.name == "recipient_groups":
             kwargs["queryset"] = Group.objects.order_by("name")
         return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -89,7 +89,12 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
         pk = self.initial.get("commitment") or getattr(self.instance, "commitment_id", None)
         if field is None or not pk:
             return
-        current = Commitment.objects.filter(pk=pk).first()
+        # Looked up among the field's choices, which the admin scopes to the user's organizations (models.scoping):
+        # the id of another organization's commitment in the URL (?commitment=) shows nothing.
+        try:
+            current = field.to_python(pk)
+        except forms.ValidationError:
+            return
         if current is None:
             return
         limit = (

@@ -7,9 +7,24 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from commitments import fiscal
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin, check_yen
-from commitments.models import MAX_SPAN_YEARS, Commitment, CommitmentKind, SpreadRule
+from commitments import fiscal, rules
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin
+from commitments.models import Commitment, CommitmentKind
+
+# The model fields the rules check, and the form field each problem is shown beside when its name differs.
+RULE_FIELDS = (
+    "matter",
+    "limit_yen",
+    "limit_text",
+    "estimated_limit_yen",
+    "authorized_fy",
+    "first_burden_fy",
+    "last_burden_fy",
+    "spread_rule",
+    "spread_start_month",
+    "spread_months",
+)
+FORM_FIELDS = {"limit_yen": "limit_amount"}
 
 
 class CommitmentForm(VersionCheckMixin, forms.ModelForm):
@@ -67,52 +82,21 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
         data["limit_yen"] = None
         if raw:
             try:
-                amount = fiscal.parse_amount(raw, unit=data.get("limit_unit") or "千円")
+                data["limit_yen"] = fiscal.parse_amount(raw, unit=data.get("limit_unit") or "千円")
             except fiscal.FiscalParseError as exc:
                 self.add_error("limit_amount", str(exc))
-                return data
-            if amount <= 0:
-                self.add_error("limit_amount", _("限度額は正の金額でなければなりません（△・▲は負数です）。"))
-            else:
-                try:
-                    data["limit_yen"] = check_yen(amount)
-                except forms.ValidationError as exc:
-                    self.add_error("limit_amount", exc)
-        elif not data.get("limit_text"):
-            self.add_error("limit_amount", _("限度額を金額または文言で入力してください。"))
-        self._check_years(data)
-        self._check_monthly(data)
+        self._check_rules(data)
         return data
 
-    def _check_years(self, data: dict[str, Any]) -> None:
-        """行為年度 ≦ 初年度 ≦ 最終年度, at most MAX_SPAN_YEARS: said beside the field (not as a constraint's name)."""
-        authorized, first, last = (data.get(name) for name in ("authorized_fy", "first_burden_fy", "last_burden_fy"))
-        if authorized is not None and first is not None and first < authorized:
-            self.add_error(
-                "first_burden_fy",
-                _("負担年度（初年度）は行為年度（%(fy)s）以後にしてください。")
-                % {"fy": fiscal.format_fiscal_year(authorized)},
-            )
-        if first is not None and last is not None and last < first:
-            self.add_error(
-                "last_burden_fy",
-                _("負担年度（最終年度）が初年度（%(fy)s）より前です。") % {"fy": fiscal.format_fiscal_year(first)},
-            )
-        elif first is not None and last is not None and last - first >= MAX_SPAN_YEARS:
-            self.add_error(
-                "last_burden_fy",
-                _("負担年度の期間は%(max)d年以内です（%(span)s は %(n)d年）。")
-                % {"max": MAX_SPAN_YEARS, "span": fiscal.format_span(first, last), "n": last - first + 1},
-            )
-
-    def _check_monthly(self, data: dict[str, Any]) -> None:
-        """The monthly rule needs its start month and a number of months."""
-        if data.get("spread_rule") != SpreadRule.MONTHLY:
-            return
-        if data.get("spread_start_month") is None and "spread_start_month" not in self.errors:
-            self.add_error("spread_start_month", _("月割の場合は開始月を入力してください。"))
-        if not data.get("spread_months") and "spread_months" not in self.errors:
-            self.add_error("spread_months", _("月割の場合は月数（1以上）を入力してください。"))
+    def _check_rules(self, data: dict[str, Any]) -> None:
+        """Each broken rule of commitments.rules, said beside its field unless that field has an error already."""
+        values = {name: data.get(name) for name in RULE_FIELDS}
+        for problem in rules.commitment_problems(values):
+            field = FORM_FIELDS.get(problem.field, problem.field)
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, problem.message)
+        if "limit_amount" in self.errors:
+            data["limit_yen"] = None
 
 
 class RejectForm(forms.Form):

@@ -9,27 +9,24 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from commitments import fiscal
+from commitments import fiscal, rules
 
 UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
 
 
 def check_yen(amount: int) -> int:
-    """An amount in yen no larger than fiscal.MAX_YEN (a typo, or past what the database stores)."""
-    if abs(amount) > fiscal.MAX_YEN:
-        raise forms.ValidationError(
-            _("金額が大きすぎます（%(max)s円まで）。") % {"max": fiscal.format_amount(fiscal.MAX_YEN, unit="円")}
-        )
+    """An amount in yen within the rules' cap (rules.MAX_YEN: a typo, or past what the database stores)."""
+    error = rules.amount_error(amount)
+    if error:
+        raise forms.ValidationError(error)
     return amount
 
 
 def validate_fiscal_date(value: datetime.date | None) -> None:
-    """A date in a fiscal year the tracker can name (1926〜2200年度); 0001-01-01 or 2999-12-31 is a typo."""
-    if value is not None and not fiscal.MIN_FISCAL_YEAR <= fiscal.fiscal_year_of(value) <= fiscal.MAX_FISCAL_YEAR:
-        raise forms.ValidationError(
-            _("%(min)d〜%(max)d年度の日付を入力してください。")
-            % {"min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR}
-        )
+    """A date in a fiscal year the tracker can name (rules.date_error); 0001-01-01 or 2999-12-31 is a typo."""
+    error = None if value is None else rules.date_error(value)
+    if error:
+        raise forms.ValidationError(error)
 
 
 class FiscalYearField(forms.CharField):
@@ -115,10 +112,10 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(str(exc)) from exc
         except ValueError:  # a digit int() does not read
             year = 0
-        if not fiscal.MIN_FISCAL_YEAR <= year <= fiscal.MAX_FISCAL_YEAR + 1:
+        if not rules.MIN_FISCAL_YEAR <= year <= rules.MAX_FISCAL_YEAR + 1:
             raise forms.ValidationError(
                 _("「%(text)s」の年は%(min)d〜%(max)d年の範囲で入力してください。")
-                % {"text": text, "min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR + 1}
+                % {"text": text, "min": rules.MIN_FISCAL_YEAR, "max": rules.MAX_FISCAL_YEAR + 1}
             )
         return datetime.date(year, int(match["month"]), 1)
 

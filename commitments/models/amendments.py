@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models.core import Commitment, Organization
+from commitments.models.scoping import ScopedManager
 
 
 class AmendmentStatus(models.TextChoices):
@@ -76,6 +77,7 @@ class Amendment(models.Model):
     rejection_reason = models.TextField(_("差戻し理由"), blank=True)
 
     history = HistoricalRecords()
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("補正")

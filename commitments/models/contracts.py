@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models.core import Commitment, Organization
+from commitments.models.scoping import ScopedManager
 
 
 class PaymentTerms(models.TextChoices):
@@ -69,6 +70,7 @@ class Contract(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("契約")
@@ -115,6 +117,9 @@ class ContractChange(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
+    objects = ScopedManager()
+    organization_path = "contract__organization"
+
     class Meta:
         verbose_name = _("契約の変更・解除")
         verbose_name_plural = _("契約の変更・解除")
@@ -138,6 +143,8 @@ class Installment(models.Model):
     amount_yen = models.BigIntegerField(_("支払予定額（円）"))
 
     history = HistoricalRecords()
+    objects = ScopedManager()
+    organization_path = "contract__organization"
 
     class Meta:
         verbose_name = _("支払予定")
@@ -189,6 +196,7 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("支出実績")

@@ -9,11 +9,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from commitments import fiscal
+from commitments import fiscal, rules
+from commitments.models.scoping import ScopedManager
 
-MIN_FY = 1926
-MAX_FY = 2200
-MAX_SPAN_YEARS = 50
+# The bounds of the constraints below are the rules' (commitments.rules); these names stay for older imports.
+MIN_FY = rules.MIN_FISCAL_YEAR
+MAX_FY = rules.MAX_FISCAL_YEAR
+MAX_SPAN_YEARS = rules.MAX_SPAN_YEARS
 
 
 class Organization(models.Model):
@@ -22,6 +24,9 @@ class Organization(models.Model):
     name = models.CharField(_("団体名"), max_length=200, unique=True)
     short_name = models.CharField(_("略称"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    organization_path = "pk"
 
     class Meta:
         verbose_name = _("団体")
@@ -58,6 +63,8 @@ class Segment(models.Model):
     code = models.SlugField(_("コード"), max_length=50)
     name = models.CharField(_("事業区分"), max_length=100)
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("事業区分")
@@ -117,11 +124,11 @@ class Commitment(models.Model):
         Segment, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("事業区分")
     )
     seq = models.PositiveIntegerField(_("番号"), null=True, blank=True, help_text=_("予算書の表の順番"))
-    matter = models.CharField(_("事項"), max_length=500)
+    matter = models.CharField(_("事項"), max_length=rules.MATTER_MAX_LENGTH)
     limit_yen = models.BigIntegerField(_("限度額（円）"), null=True, blank=True)
     limit_text = models.CharField(
         _("限度額（文言）"),
-        max_length=500,
+        max_length=rules.LIMIT_TEXT_MAX_LENGTH,
         blank=True,
         help_text=_("金額で定めない限度額（例：寄附金額に応じた諸経費にかかる金額）"),
     )
@@ -182,6 +189,7 @@ class Commitment(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["needs_projection", "updated_at"])
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("債務負担行為")
@@ -210,7 +218,7 @@ class Commitment(models.Model):
                 name="commitment_estimate_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(authorized_fy__gte=MIN_FY) & Q(authorized_fy__lte=MAX_FY),
+                condition=Q(authorized_fy__gte=rules.MIN_FISCAL_YEAR) & Q(authorized_fy__lte=rules.MAX_FISCAL_YEAR),
                 name="commitment_authorized_fy_range",
             ),
             models.CheckConstraint(
@@ -220,7 +228,7 @@ class Commitment(models.Model):
                 condition=Q(last_burden_fy__gte=F("first_burden_fy")), name="commitment_span_ordered"
             ),
             models.CheckConstraint(
-                condition=Q(last_burden_fy__lt=F("first_burden_fy") + MAX_SPAN_YEARS),
+                condition=Q(last_burden_fy__lt=F("first_burden_fy") + rules.MAX_SPAN_YEARS),
                 name="commitment_span_at_most_50_years",
             ),
             models.CheckConstraint(
@@ -275,6 +283,8 @@ EVENT_LABELS = {
     "contract": _("契約登録"),
     "contract_change": _("契約変更"),
     "complete": _("完了"),
+    "payment_reverse": _("支出の戻入・取消"),
+    "reopen": _("完了の解除（支出の戻入・取消による）"),
     "lapse": _("失効"),
     "lapse_remainder": _("未契約分の失効"),
     "amend": _("補正の反映"),
@@ -301,6 +311,9 @@ class CommitmentEvent(models.Model):
     to_status = models.CharField(_("変更後"), max_length=12, blank=True)
     note = models.TextField(_("備考"), blank=True)
     at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    objects = ScopedManager()
+    organization_path = "commitment__organization"
 
     class Meta:
         verbose_name = _("承認履歴")
@@ -336,6 +349,8 @@ class PlannedAmount(models.Model):
     amount_yen = models.BigIntegerField(_("年割額（円）"))
 
     history = HistoricalRecords()
+    objects = ScopedManager()
+    organization_path = "commitment__organization"
 
     class Meta:
         verbose_name = _("年割額")

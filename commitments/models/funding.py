@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models.core import Commitment, Organization
+from commitments.models.scoping import ScopedManager
 
 
 class FundingSource(models.Model):
@@ -21,6 +22,8 @@ class FundingSource(models.Model):
         _("一般財源"), default=False, help_text=_("特定財源を除いた残りを負担する財源（1団体に1つ）")
     )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("財源")
@@ -52,6 +55,8 @@ class CommitmentFunding(models.Model):
     amount_yen = models.BigIntegerField(_("金額（円）"))
 
     history = HistoricalRecords()
+    objects = ScopedManager()
+    organization_path = "commitment__organization"
 
     class Meta:
         verbose_name = _("財源内訳")

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models.core import Organization
+from commitments.models.scoping import ScopedManager
 
 
 class ImportJobStatus(models.TextChoices):
@@ -57,6 +58,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("予算書の取込")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models.core import Commitment, Organization, Segment
+from commitments.models.scoping import ScopedManager
 
 
 class ProjectionYear(models.Model):
@@ -25,6 +29,8 @@ class ProjectionYear(models.Model):
     contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
     uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
     computed_at = models.DateTimeField(_("計算日時"))
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("年度別推計")
@@ -45,23 +51,38 @@ class ProjectionYear(models.Model):
         return f"{self.commitment_id} FY{self.fiscal_year}"
 
 
+class YenSumField(models.DecimalField):
+    """Whole yen summed over many rows: numeric(38, 0), past bigint's 9.2×10^18; read back as a Python int."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 38)
+        kwargs.setdefault("decimal_places", 0)
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: Decimal | int | None, expression: Any, connection: Any) -> int | None:
+        return None if value is None else int(value)
+
+
 class ProjectionTotal(models.Model):
     """Sum of the projection rows of one organization × segment × fiscal year, kept by PostgreSQL triggers.
 
     Statement-level triggers on commitments_projectionyear (migration 0014) add each statement's inserted rows and
     subtract its deleted ones, in the writing transaction: the totals are always the GROUP BY of the rows that
     transaction sees, whichever path wrote them (a commitment's refresh, the nightly run, a cascade delete). Pages
-    read a few dozen of these instead of summing millions of rows. Never written by the application.
+    read a few dozen of these instead of summing millions of rows. Never written by the application. The amounts are
+    numeric (migration 0016): a cell sums up to 10^15 yen per commitment and year over any number of commitments.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     segment = models.ForeignKey(Segment, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    planned_yen = models.BigIntegerField(_("年割額"), default=0)
-    paid_yen = models.BigIntegerField(_("支出済"), default=0)
-    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
-    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
+    planned_yen = YenSumField(_("年割額"), default=0)
+    paid_yen = YenSumField(_("支出済"), default=0)
+    contracted_yen = YenSumField(_("契約済未払"), default=0)
+    uncontracted_yen = YenSumField(_("未契約"), default=0)
     commitments = models.BigIntegerField(_("件数"), default=0)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("年度別推計の合計")
@@ -82,12 +103,14 @@ class ProjectionSnapshot(models.Model):
     as_of = models.DateField(_("基準日"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+", verbose_name=_("事業区分"))
-    planned_yen = models.BigIntegerField(_("年割額"), default=0)
-    paid_yen = models.BigIntegerField(_("支出済"), default=0)
-    contracted_yen = models.BigIntegerField(_("契約済未払"), default=0)
-    uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
+    planned_yen = YenSumField(_("年割額"), default=0)  # copies of the cells' totals: numeric like them
+    paid_yen = YenSumField(_("支出済"), default=0)
+    contracted_yen = YenSumField(_("契約済未払"), default=0)
+    uncontracted_yen = YenSumField(_("未契約"), default=0)
     commitments = models.PositiveIntegerField(_("件数"), default=0)
     computed_at = models.DateTimeField(_("計算日時"))
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("推計スナップショット")

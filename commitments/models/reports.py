@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
 from commitments.models.core import Organization
+from commitments.models.scoping import ScopedManager
 
 
 class ReportKind(models.TextChoices):
@@ -125,6 +126,8 @@ class ReportSubscription(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("定期報告")
         verbose_name_plural = _("定期報告")
@@ -198,6 +201,8 @@ class ReportDelivery(models.Model):
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
     totals = models.JSONField(_("集計（前回比の基準）"), null=True, blank=True, editable=False)
     message = models.BinaryField(_("送信したメール（RFC 822）"), null=True, blank=True, editable=False)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("報告送信記録")

@@ -35,15 +35,12 @@ BY_CHOICES = ("commitment", "segment")
 
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
     """The organizations whose books this user may read."""
-    if user.is_superuser:
-        return Organization.objects.all()
-    return Organization.objects.filter(pk=user.organization_id)
+    return Organization.objects.for_user(user)
 
 
 def commitments_visible_to(user: User) -> QuerySet[Commitment]:
     """Commitments of the user's organization (all of them for superusers)."""
-    qs = Commitment.objects.select_related("organization", "segment")
-    return qs if user.is_superuser else qs.filter(organization_id=user.organization_id)
+    return Commitment.objects.for_user(user).select_related("organization", "segment")
 
 
 def segments_of(organization_ids: list[int] | None) -> QuerySet[Segment]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, QuerySet, Sum
+from django.db.models import Model, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from commitments.models import (
     Commitment,
     CommitmentEvent,
     Contract,
+    ContractChange,
     Installment,
     Payment,
     PlannedAmount,
@@ -214,6 +215,21 @@ def commitment_history(commitment: Commitment) -> list[HistoryEntry]:
     return sorted(entries, key=lambda e: e.at)
 
 
+def payment_lines(payments: list[Payment]) -> list[Payment]:
+    """A contract's payments in date order, each followed by its reversals (戻入・取消, negative amounts)."""
+    reversals: dict[int, list[Payment]] = defaultdict(list)
+    originals: list[Payment] = []
+    for payment in sorted(payments, key=lambda p: (p.paid_on, p.pk)):
+        if payment.reverses_id is None:
+            originals.append(payment)
+        else:
+            reversals[payment.reverses_id].append(payment)
+    lines: list[Payment] = []
+    for payment in originals:
+        lines += [payment, *reversals.pop(payment.pk, [])]
+    return lines + [r for rows in reversals.values() for r in rows]
+
+
 def commitment_record(commitments: QuerySet[Commitment], pk: int) -> CommitmentRecord:
     """One commitment (from the reader's visible set) with all its parts; raises DoesNotExist outside it."""
     commitment = commitments.select_related("organization", "segment", "created_by", "submitted_by", "approved_by").get(
@@ -222,8 +238,14 @@ def commitment_record(commitments: QuerySet[Commitment], pk: int) -> CommitmentR
     contracts = list(
         Contract.objects.filter(commitment=commitment)
         .annotate(paid_total=Coalesce(Sum("payments__amount_yen"), 0))
-        .prefetch_related("installments", "payments")
+        .prefetch_related(
+            "installments",
+            Prefetch("payments", queryset=Payment.objects.select_related("reverses")),
+            Prefetch("changes", queryset=ContractChange.objects.select_related("actor").order_by("created_at", "id")),
+        )
     )
+    for contract in contracts:
+        contract.payment_lines = payment_lines(list(contract.payments.all()))  # type: ignore[attr-defined]
     by_contract: dict[int, list[Any]] = defaultdict(list)
     for contract in contracts:
         by_contract[contract.pk] = list(contract.installments.all())

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as stored
 
-from commitments import fiscal
+from commitments import fiscal, rules
 from commitments.models import (
-    MAX_SPAN_YEARS,
     OPEN_AMENDMENT_STATES,
     Amendment,
     AmendmentStatus,
@@ -24,17 +23,19 @@ from commitments.models import (
     SpreadRule,
     Status,
     User,
+    WorkflowItemKind,
 )
-from commitments.services import planning
+from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.errors import (
     ConcurrentUpdateError,
     InvalidTransitionError,
     PermissionDeniedError,
-    SegregationOfDutiesError,
     ServiceError,
 )
+
+KIND = WorkflowItemKind.AMENDMENT
 
 AMENDABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -104,16 +105,12 @@ def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]
     changed = any(values[k] != getattr(commitment, k) for k in SNAPSHOT_FIELDS) or bool(p.get("new_planned"))
     if not changed:
         raise ServiceError(_("変更内容がありません（限度額・期間・事項・契約締結期限・廃止のいずれかを入力）。"))
-    if values["limit_yen"] is not None and values["limit_yen"] <= 0:
-        raise ServiceError(_("限度額は正の金額でなければなりません。"))
+    problems = rules.commitment_problems({**values, "authorized_fy": commitment.authorized_fy})
+    if p.get("new_planned"):
+        problems += rules.planned_problems({int(fy): int(amount) for fy, amount in p["new_planned"].items()})
+    if problems:
+        raise ServiceError(problems[0].message)
     first, last = values["first_burden_fy"], values["last_burden_fy"]
-    if not commitment.authorized_fy <= first <= last:
-        raise ServiceError(_("行為年度 ≦ 負担年度（初年度） ≦ 負担年度（最終年度）となるようにしてください。"))
-    if last - first >= MAX_SPAN_YEARS:
-        raise ServiceError(_("負担年度の期間は50年以内としてください。"))
-    until = values["contract_until_fy"]
-    if until is not None and until < commitment.authorized_fy:
-        raise ServiceError(_("契約締結期限は行為年度以降の年度にしてください。"))
     contracted = Contract.objects.filter(commitment=commitment).aggregate(t=Sum("amount_yen"))["t"] or 0
     if values["limit_yen"] is not None and values["limit_yen"] < contracted:
         raise ServiceError(
@@ -177,6 +174,7 @@ def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) ->
     amendment._history_user = actor  # type: ignore[attr-defined]
     amendment.save()
     record_event(locked, actor, "amendment_create", locked.status, note=stored("補正第%(n)d号") % {"n": number})
+    workflow.authorship_record(kind=KIND, item_id=amendment.pk, actor=actor, action="create")
     return amendment
 
 
@@ -200,6 +198,7 @@ def amendment_update_draft(*, actor: User, amendment: Amendment, expected_versio
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
+    workflow.authorship_record(kind=KIND, item_id=locked.pk, actor=actor, action="edit")
     return locked
 
 
@@ -235,9 +234,11 @@ def _transition(
 def amendment_submit(*, actor: User, amendment: Amendment) -> Amendment:
     """Send a draft amendment for approval."""
     require(actor, "submit_amendment", amendment.organization_id)
-    return _transition(
+    submitted = _transition(
         actor, amendment, "submit", submitted_by=actor, submitted_at=timezone.now(), rejection_reason=""
     )[0]
+    workflow.authorship_record(kind=KIND, item_id=submitted.pk, actor=actor, action="submit")
+    return submitted
 
 
 @transaction.atomic
@@ -254,11 +255,15 @@ def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
 
 @transaction.atomic
 def amendment_reject(*, actor: User, amendment: Amendment, reason: str) -> Amendment:
-    """Send a submitted amendment back with a reason."""
+    """Send a submitted amendment back with a reason (never one's own trail: its submitter withdraws it)."""
     require(actor, "approve_amendment", amendment.organization_id)
     if not reason.strip():
         raise ServiceError(_("差戻し理由を入力してください。"))
-    return _transition(actor, amendment, "reject", note=reason, rejection_reason=reason)[0]
+
+    def not_an_author(locked: Amendment, _commitment: Commitment) -> None:
+        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor, rejecting=True)
+
+    return _transition(actor, amendment, "reject", note=reason, guard=not_an_author, rejection_reason=reason)[0]
 
 
 def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, int] | None:
@@ -275,13 +280,12 @@ def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, in
 
 @transaction.atomic
 def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = "") -> Amendment:
-    """Approve (never one's own): the commitment takes the new values; the amendment keeps before/after."""
+    """Approve (never by its authors): the commitment takes the new values; the amendment keeps before/after."""
     require(actor, "approve_amendment", amendment.organization_id)
     checked: dict[str, Any] = {}
 
     def guard(locked: Amendment, commitment: Commitment) -> None:
-        if locked.submitted_by_id == actor.pk:
-            raise SegregationOfDutiesError(_("自分が提出した補正は承認できません（職務分掌）。"))
+        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor)
         if commitment.status not in AMENDABLE_STATES:
             raise InvalidTransitionError(_("この債務負担行為は補正できる状態にありません。"))
         if locked.status == AmendmentStatus.SUBMITTED:

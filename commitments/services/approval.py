@@ -9,17 +9,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments.models import Commitment, CommitmentEvent, Organization, PlannedAmount, Segment, Status, User
-from commitments.services import planning
+from commitments import rules
+from commitments.models import (
+    Commitment,
+    CommitmentEvent,
+    Organization,
+    PlannedAmount,
+    Segment,
+    Status,
+    User,
+    WorkflowItemKind,
+)
+from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
 from commitments.services.common import record_event, require
 from commitments.services.errors import (
     ConcurrentUpdateError,
     InvalidTransitionError,
     PermissionDeniedError,
-    SegregationOfDutiesError,
     ServiceError,
 )
+
+KIND = WorkflowItemKind.COMMITMENT
 
 # The status machine as data: action -> (allowed from-states, to-state).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -49,19 +60,10 @@ EDITABLE_FIELDS = frozenset(
 
 
 def _validate(fields: dict[str, Any], organization: Organization) -> None:
-    limit = fields.get("limit_yen")
-    if limit is None and not fields.get("limit_text"):
-        raise ServiceError(_("限度額を金額または文言で入力してください。"))
-    if limit is not None and limit <= 0:
-        raise ServiceError(_("限度額は正の金額でなければなりません。"))
-    authorized, first, last = fields["authorized_fy"], fields["first_burden_fy"], fields["last_burden_fy"]
-    if not authorized <= first <= last:
-        raise ServiceError(_("行為年度 ≦ 負担年度（初年度） ≦ 負担年度（最終年度）となるように入力してください。"))
-    if last - first >= 50:
-        raise ServiceError(_("負担年度の期間は50年以内としてください。"))
-    monthly = fields.get("spread_rule") == "monthly"
-    if monthly and not (fields.get("spread_start_month") and fields.get("spread_months")):
-        raise ServiceError(_("月割の場合は開始月と月数を入力してください。"))
+    """Refuse fields that break a rule of commitments.rules (the first one found), or another organization's segment."""
+    problems = rules.commitment_problems(fields)
+    if problems:
+        raise ServiceError(problems[0].message)
     segment = fields["segment"]
     if isinstance(segment, Segment) and segment.organization_id != organization.pk:
         raise ServiceError(_("事業区分が団体と一致しません。"))
@@ -80,6 +82,7 @@ def commitment_create(*, actor: User, organization: Organization, **fields: Any)
     commitment.save()
     planning.planned_sync(actor=actor, commitment=commitment)
     record_event(commitment, actor, "create", "")
+    workflow.authorship_record(kind=KIND, item_id=commitment.pk, actor=actor, action="create")
     return commitment
 
 
@@ -103,6 +106,7 @@ def commitment_update_draft(*, actor: User, commitment: Commitment, expected_ver
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
     planning.planned_sync(actor=actor, commitment=locked)
+    workflow.authorship_record(kind=KIND, item_id=locked.pk, actor=actor, action="edit")
     return locked
 
 
@@ -138,7 +142,7 @@ def _transition(
 def commitment_submit(*, actor: User, commitment: Commitment) -> Commitment:
     """Send a draft for approval."""
     require(actor, "submit_commitment", commitment.organization)
-    return _transition(
+    submitted = _transition(
         actor,
         commitment,
         "submit",
@@ -147,6 +151,8 @@ def commitment_submit(*, actor: User, commitment: Commitment) -> Commitment:
         submitted_at=timezone.now(),
         rejection_reason="",
     )
+    workflow.authorship_record(kind=KIND, item_id=submitted.pk, actor=actor, action="submit")
+    return submitted
 
 
 @transaction.atomic
@@ -163,28 +169,31 @@ def commitment_withdraw(*, actor: User, commitment: Commitment) -> Commitment:
 
 @transaction.atomic
 def commitment_reject(*, actor: User, commitment: Commitment, reason: str) -> Commitment:
-    """Send a submission back to its officer with a reason."""
+    """Send a submission back to its officer with a reason (never one's own trail: its submitter withdraws it)."""
     require(actor, "approve_commitment", commitment.organization)
     if not reason.strip():
         raise ServiceError(_("差戻し理由を入力してください。"))
-    return _transition(actor, commitment, "reject", note=reason, rejection_reason=reason)
+
+    def not_an_author(locked: Commitment) -> None:
+        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor, rejecting=True)
+
+    return _transition(actor, commitment, "reject", note=reason, guard=not_an_author, rejection_reason=reason)
 
 
 @transaction.atomic
 def commitment_approve(*, actor: User, commitment: Commitment, resolution: str = "") -> Commitment:
-    """Approve a submission (never one's own) and queue its projection after commit."""
+    """Approve a submission (never by anyone who drafted, edited or submitted it) and queue its projection."""
     require(actor, "approve_commitment", commitment.organization)
 
-    def not_own_submission(locked: Commitment) -> None:
-        if locked.submitted_by_id == actor.pk:
-            raise SegregationOfDutiesError()
+    def not_an_author(locked: Commitment) -> None:
+        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor)
 
     approved = _transition(
         actor,
         commitment,
         "approve",
         note=resolution,
-        guard=not_own_submission,
+        guard=not_an_author,
         approved_by=actor,
         approved_at=timezone.now(),
         resolution=resolution,

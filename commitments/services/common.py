@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from commitments.models import Commitment, CommitmentEvent, Organization, User
+from commitments.models.scoping import may_act_for
 from commitments.services.errors import PermissionDeniedError
 
 
@@ -15,7 +16,7 @@ def require(actor: User, perm: str, organization: Organization | int | None) -> 
     organization_id = organization if isinstance(organization, int) else organization.pk
     if not actor.is_active or not actor.has_perm(f"commitments.{perm}"):
         raise PermissionDeniedError()
-    if not actor.is_superuser and actor.organization_id != organization_id:
+    if not may_act_for(actor, organization_id):
         raise PermissionDeniedError(_("他の団体のデータは操作できません。"))
 
 

@@ -22,7 +22,7 @@ class PermissionDeniedError(ServiceError):
 
 
 class SegregationOfDutiesError(PermissionDeniedError):
-    """The submitter tried to approve their own submission."""
+    """Someone who drafted, edited or submitted an item tried to approve or reject it (services.workflow)."""
 
     default_message = _("自分が提出した債務負担行為は承認できません（職務分掌）。")
 

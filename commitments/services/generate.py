@@ -46,6 +46,7 @@ from commitments.synthetic import (
     DrawnCommitment,
     DrawnContract,
     draw_commitment,
+    problems,
 )
 
 DEFAULT_ORGANIZATION = "合成データ団体"
@@ -68,7 +69,7 @@ CONTRACT_COLUMNS = (
 ).split()
 INSTALLMENT_COLUMNS = "contract_id due_on fiscal_year amount_yen".split()
 PAYMENT_COLUMNS = (
-    "organization_id contract_id paid_on fiscal_year amount_yen reference recorded_by_id created_at".split()
+    "organization_id contract_id paid_on fiscal_year amount_yen reference recorded_by_id created_at reason".split()
 )
 
 
@@ -155,7 +156,7 @@ class _Batch:
             for paid_on, fy, amount in k.payments:
                 stamp = datetime.combine(paid_on, clock(16), ctx.tz)
                 self.payments.write(
-                    f"{ctx.organization_id}\t{contract_id}\t{paid_on}\t{fy}\t{amount}\t\t{ctx.officer_id}\t{stamp}\n".encode()
+                    f"{ctx.organization_id}\t{contract_id}\t{paid_on}\t{fy}\t{amount}\t\t{ctx.officer_id}\t{stamp}\t\n".encode()
                 )
             result.installments += len(k.installments)
             result.payments += len(k.payments)
@@ -294,6 +295,8 @@ def generate_commitments(
             batch = _Batch()
             for commitment_id in commitment_ids.take(min(batch_size, count - result.commitments)):
                 c = draw_commitment(rng, ctx)
+                if broken := problems(c):  # COPY skips the forms and services: the rules are checked here
+                    raise ValueError(f"drawn commitment {c.authorized_fy}-{c.seq} breaks a rule: {broken[0]}")
                 batch.add(ctx, commitment_id, c, contract_ids.take(len(c.contracts)), result)
             batch.write()
         result.seconds = time.monotonic() - started

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop as stored
 
 from commitments import fiscal
+from commitments.deadline import contract_deadline_passed
 from commitments.models import Commitment, CommitmentEvent, Contract, Payment, Status, User
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event
@@ -40,15 +41,47 @@ def system_user() -> User:
 
 
 def _due(as_of_fy: int) -> Q:
-    """Commitments whose contract deadline (行為年度, or as extended by an amendment) ended before `as_of_fy`."""
+    """Candidates whose contract deadline (行為年度, or as extended) ended before `as_of_fy`.
+
+    The SQL form of `deadline.contract_deadline_passed`, used only to pick rows; each is decided by that rule.
+    """
     return Q(contract_until_fy__lt=as_of_fy) | Q(contract_until_fy__isnull=True, authorized_fy__lt=as_of_fy)
+
+
+def _contracted(commitment: Commitment) -> int:
+    return Contract.objects.filter(commitment=commitment).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
+
+
+def commitment_complete_if_done(*, commitment: Commitment, actor: User, on: date | None = None) -> bool:
+    """Active → completed once everything contracted is paid and no authority is left to contract on `on` (today).
+
+    The caller holds the commitment's row lock and queues its projection. Returns True when it completed.
+    """
+    if commitment.status != Status.ACTIVE:
+        return False
+    contracted = _contracted(commitment)
+    paid = Payment.objects.filter(contract__commitment=commitment).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
+    authority_left = (
+        commitment.limit_yen is not None
+        and contracted < commitment.limit_yen
+        and not contract_deadline_passed(commitment, on or timezone.localdate())
+    )
+    if not contracted or paid != contracted or authority_left:
+        return False
+    commitment.status = Status.COMPLETED
+    commitment.version += 1
+    commitment.needs_projection = True
+    commitment._history_user = actor  # type: ignore[attr-defined]
+    commitment.save()
+    record_event(commitment, actor, "complete", Status.ACTIVE)
+    return True
 
 
 @transaction.atomic
 def commitment_lapse(*, actor: User, commitment_id: int, as_of: date) -> bool:
     """Approved authority with no contract whose deadline has passed becomes lapsed (失効). Idempotent."""
     locked = lock_commitment(commitment_id)
-    if locked.status != Status.APPROVED or locked.contract_deadline_fy >= fiscal.fiscal_year_of(as_of):
+    if locked.status != Status.APPROVED or not contract_deadline_passed(locked, as_of):
         return False
     if Contract.objects.filter(commitment=locked).exists():
         return False
@@ -76,19 +109,12 @@ def commitment_close_authority(*, actor: User, commitment_id: int, as_of: date) 
     Returns "completed", "closed" (remainder recorded) or "" (nothing to do; idempotent).
     """
     locked = lock_commitment(commitment_id)
-    if locked.status != Status.ACTIVE or locked.contract_deadline_fy >= fiscal.fiscal_year_of(as_of):
+    if locked.status != Status.ACTIVE or not contract_deadline_passed(locked, as_of):
         return ""
-    contracted = Contract.objects.filter(commitment=locked).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
-    paid = Payment.objects.filter(contract__commitment=locked).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
-    if contracted and paid == contracted:
-        locked.status = Status.COMPLETED
-        locked.version += 1
-        locked.needs_projection = True
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked.save()
-        record_event(locked, actor, "complete", Status.ACTIVE)
+    if commitment_complete_if_done(commitment=locked, actor=actor, on=as_of):
         projection_services.projection_request(commitment_id=locked.pk)
         return "completed"
+    contracted = _contracted(locked)
     remainder = max(locked.exposure_limit_yen - contracted, 0)
     if not remainder or CommitmentEvent.objects.filter(commitment=locked, action="lapse_remainder").exists():
         return ""

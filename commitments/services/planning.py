@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from commitments import fiscal
-from commitments.models import Commitment, PlannedAmount, SpreadRule, Status, User
+from commitments.models import Commitment, PlannedAmount, SpreadRule, Status, User, WorkflowItemKind
 from commitments.projection import equal_split, monthly_split
+from commitments.services import workflow
 from commitments.services.common import lock_commitment, require
 from commitments.services.errors import InvalidTransitionError, ServiceError
 
@@ -96,6 +97,7 @@ def planned_amounts_fill(*, actor: User, commitment: Commitment, rule: str) -> d
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
+    workflow.authorship_record(kind=WorkflowItemKind.COMMITMENT, item_id=locked.pk, actor=actor, action="edit")
     return amounts
 
 
@@ -114,3 +116,4 @@ def planned_amounts_set(*, actor: User, commitment: Commitment, amounts: Mapping
         locked.spread_rule = SpreadRule.EXPLICIT
         locked._history_user = actor  # type: ignore[attr-defined]
         locked.save()
+    workflow.authorship_record(kind=WorkflowItemKind.COMMITMENT, item_id=locked.pk, actor=actor, action="edit")

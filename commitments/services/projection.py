@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments import fiscal
+from commitments.deadline import contract_deadline_passed
 from commitments.models import (
     APPROVED_STATES,
     Commitment,
@@ -69,8 +70,11 @@ def _inputs(commitment: Commitment) -> tuple[dict[int, int], list[ContractFlows]
 
 
 def commitment_is_live(commitment: Commitment, as_of_fy: int) -> bool:
-    """Authority can still be contracted: approved or active, and its contract deadline not yet passed."""
-    return commitment.status in LIVE_STATES and as_of_fy <= commitment.contract_deadline_fy
+    """Authority can still be contracted: approved or active, and its contract deadline not passed when `as_of_fy`
+    begins (the rule of `deadline.contract_deadline_passed`)."""
+    return commitment.status in LIVE_STATES and not contract_deadline_passed(
+        commitment, fiscal.fiscal_year_start(as_of_fy)
+    )
 
 
 @transaction.atomic

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import HttpRequest, HttpResponse
 
+from commitments.models.scoping import organization_ids_for
+
 READER_GROUPS = ("auditor", "management")
 
 
@@ -23,5 +25,5 @@ class ReaderRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
 
 def organization_scope(request: HttpRequest) -> list[int] | None:
-    """The organizations whose books the user reads (None: all, for superusers)."""
-    return None if request.user.is_superuser else [request.user.organization_id]
+    """The organizations whose books the user reads (None: all, for superusers), by models.scoping's rule."""
+    return organization_ids_for(request.user)

@@ -37,8 +37,8 @@ class ReportPreviewView(ReaderRequiredMixin, View):
         raise PermissionDenied("read-only page")
 
     def subscriptions(self) -> QuerySet[ReportSubscription]:
-        qs = ReportSubscription.objects.select_related("organization").order_by("organization__name", "name")
-        return qs if self.request.user.is_superuser else qs.filter(organization_id=self.request.user.organization_id)
+        qs = ReportSubscription.objects.for_user(self.request.user).select_related("organization")
+        return qs.order_by("organization__name", "name")
 
     @cached_property
     def subscription(self) -> ReportSubscription | None:

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView, View
 from commitments import exports, fiscal, selectors
 from commitments.filters import ERA_CHOICES, UNIT_CHOICES
 from commitments.models import Organization
+from commitments.models.scoping import chooses_organization
 from commitments.selectors import chousho as chousho_selectors
 from commitments.selectors import exceptions as exceptions_selectors
 from commitments.views.base import ReaderRequiredMixin
@@ -39,14 +40,15 @@ class ReportMixin(ReaderRequiredMixin):
 
     @cached_property
     def organizations(self) -> list[Organization]:
-        """The organizations a superuser may choose from (empty for everyone else)."""
-        return list(Organization.objects.order_by("name")) if self.request.user.is_superuser else []
+        """The organizations a user who sees every one (a superuser) chooses from; empty for everyone else."""
+        user = self.request.user
+        return list(Organization.objects.for_user(user).order_by("name")) if chooses_organization(user) else []
 
     @cached_property
     def organization(self) -> Organization:
         """The organization whose books are shown."""
         user = self.request.user
-        if user.is_superuser:
+        if chooses_organization(user):
             wanted = self.request.GET.get("organization", "")
             if wanted:
                 found = next((o for o in self.organizations if str(o.pk) == wanted), None)

@@ -72,14 +72,17 @@ def test_fill_buttons_spread_the_limit_equally_or_monthly(client, org, draft):
     assert rows == {2017: 2_500_000, 2018: 2_500_000, 2019: 2_500_000, 2020: 2_500_000}
 
     # A 48-month lease starting 平成29年10月: FY2017 has 6 months, FY2018–2020 have 12, FY2021 would have 6 —
-    # outside the span, so the officer is told instead of getting a wrong split.
+    # outside the span, so the officer is told beside the field (commitments.rules) instead of getting a wrong split.
     current = Commitment.objects.get(pk=draft.pk)
     response = client.post(
         url,
         _draft_post(current, spread_rule="monthly", spread_start_month="平成29年10月", spread_months="48"),
         follow=True,
     )
-    assert any("月割の期間が負担年度の範囲を超えています" in m for m in _messages(response))
+    assert response.context["adminform"].form.errors == {
+        "spread_months": ["月割の期間が負担年度の範囲を超えています。"]
+    }
+    assert Commitment.objects.get(pk=draft.pk).spread_rule == "equal"
 
     # 42 months from 2017-10 fit: 6 + 12 + 12 + 12 = 42 months; 10,000,000 × 12/42 = 2,857,142 → 2,857,000.
     current = Commitment.objects.get(pk=draft.pk)

@@ -66,7 +66,7 @@ def test_proposal_needs_a_reason_and_a_change(org):
         _create(org, commitment, new_limit_yen=10_000_000, new_last_burden_fy=2020)
     with pytest.raises(ServiceError, match="変更後の限度額は金額か文言のどちらかにしてください"):
         _create(org, commitment, new_limit_yen=12_000_000, new_limit_text="寄附金額に応じた額")
-    with pytest.raises(ServiceError, match="行為年度 ≦ 負担年度（初年度）"):
+    with pytest.raises(ServiceError, match="負担年度（初年度）は行為年度（平成29年度）以後"):
         _create(org, commitment, new_first_burden_fy=2016)
     with pytest.raises(ServiceError, match="負担年度の期間は50年以内"):
         _create(org, commitment, new_last_burden_fy=2067)  # FY2017–FY2067 = 51 years

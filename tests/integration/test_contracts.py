@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from commitments.models import Commitment, CommitmentEvent, Contract, Installment, Status
 from commitments.services import amendments, approval, contracts, payments
@@ -15,6 +17,9 @@ from commitments.services.errors import (
     ServiceError,
 )
 from tests.factories import make_amendment, make_commitment, make_contract, make_org
+
+# Inside FY2017 (平成29年度), the 行為年度 of the factories' commitments: their authority can still be contracted.
+IN_FY2017 = datetime(2017, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 def _register(o, commitment, contract_no, amount_yen, **overrides):
@@ -315,13 +320,14 @@ def test_schedule_set_replaces_an_explicit_schedule(org):
     ).contract
     with pytest.raises(ServiceError, match="支払予定額の合計 2,999,999円 が契約金額 3,000,000円 と一致しません"):
         contracts.contract_schedule_set(
-            actor=org.officer2, contract=contract, installments=[(date(2018, 3, 31), 2_999_999)]
+            actor=org.officer2, contract=contract, installments=[(date(2018, 3, 31), 2_999_999)], reason="分割払へ"
         )
     with pytest.raises(ServiceError, match="外に支払予定があります：平成28年度"):
         contracts.contract_schedule_set(
             actor=org.officer2,
             contract=contract,
             installments=[(date(2017, 3, 31), 1_000_000), (date(2018, 3, 31), 2_000_000)],
+            reason="分割払へ",
         )
     assert _schedule(contract) == [(date(2018, 3, 31), 3_000_000, 2017)]
 
@@ -329,6 +335,7 @@ def test_schedule_set_replaces_an_explicit_schedule(org):
         actor=org.officer2,
         contract=contract,
         installments=[(date(2018, 3, 31), 1_000_000), (date(2019, 3, 31), 1_200_000), (date(2020, 3, 31), 800_000)],
+        reason="分割払へ",
     )
     assert updated.version == 2
     assert _schedule(contract) == [
@@ -340,7 +347,7 @@ def test_schedule_set_replaces_an_explicit_schedule(org):
     generated = _register(org, commitment, "K-L", 1_000_000).contract
     with pytest.raises(ServiceError, match="支払予定を直接入力できるのは支払条件が「個別指定」の契約だけです"):
         contracts.contract_schedule_set(
-            actor=org.officer2, contract=generated, installments=[(date(2018, 3, 31), 1_000_000)]
+            actor=org.officer2, contract=generated, installments=[(date(2018, 3, 31), 1_000_000)], reason="分割払へ"
         )
 
 
@@ -351,7 +358,10 @@ def test_duplicate_contract_number_is_refused_within_the_organization(org):
     _register(org, first, "K-1", 1_000_000)
     with pytest.raises(ServiceError) as duplicate:
         _register(org, second, "K-1", 1_000_000)
-    assert str(duplicate.value) == "契約番号 K-1 は登録済です。"
+    assert str(duplicate.value) == (
+        "契約番号 K-1 は登録済です（庁舎清掃業務委託、株式会社テスト、契約金額 1,000,000円、締結日 2017-06-01）。"
+        "内容が異なるため登録できません（相違：債務負担行為）。変更は変更契約で行ってください。"
+    )
     with pytest.raises(ServiceError, match="契約番号 K-1 は登録済です"):
         _register(org, second, "  K-1 ", 1_000_000)  # stripped before the check
     assert Contract.objects.filter(contract_no="K-1").count() == 1
@@ -367,18 +377,25 @@ def test_contract_update_detects_a_stale_version(org):
     commitment = make_commitment(org)
     contract = _register(org, commitment, "K-1", 1_000_000).contract
     changed = contracts.contract_update(
-        actor=org.officer2, contract=contract, expected_version=1, counterparty="株式会社変更後"
+        actor=org.officer2,
+        contract=contract,
+        expected_version=1,
+        reason="相手方の商号変更",
+        counterparty="株式会社変更後",
     ).contract
     assert changed.version == 2
     with pytest.raises(ConcurrentUpdateError):
-        contracts.contract_update(actor=org.officer, contract=contract, expected_version=1, counterparty="上書き")
+        contracts.contract_update(
+            actor=org.officer, contract=contract, expected_version=1, reason="変更契約", counterparty="上書き"
+        )
     fresh = Contract.objects.get(pk=contract.pk)
     assert (fresh.counterparty, fresh.version) == ("株式会社変更後", 2)
     event = CommitmentEvent.objects.filter(commitment=commitment).order_by("id").last()
-    assert (event.action, event.note) == ("contract_change", "K-1")
+    assert (event.action, event.note) == ("contract_change", "K-1 変更契約：相手方の商号変更")
 
 
 @pytest.mark.django_db
+@time_machine.travel(IN_FY2017, tick=False)
 def test_contract_update_rechecks_paid_limit_and_regenerates_the_schedule(org):
     commitment = make_commitment(org, limit_yen=10_000_000)
     _register(org, commitment, "K-A", 8_000_000)
@@ -388,11 +405,15 @@ def test_contract_update_rechecks_paid_limit_and_regenerates_the_schedule(org):
     payments.payment_record(actor=org.officer2, contract=contract, paid_on=date(2017, 9, 29), amount_yen=600_000)
 
     with pytest.raises(ServiceError) as below_paid:
-        contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, amount_yen=599_999)
+        contracts.contract_update(
+            actor=org.officer2, contract=contract, expected_version=1, reason="変更契約", amount_yen=599_999
+        )
     assert str(below_paid.value) == "契約金額を支出済額 600,000円 より少なくはできません。"
 
     with pytest.raises(LimitExceededError) as over:
-        contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, amount_yen=2_000_001)
+        contracts.contract_update(
+            actor=org.officer2, contract=contract, expected_version=1, reason="変更契約", amount_yen=2_000_001
+        )
     assert str(over.value) == (
         "限度額を超えるため登録できません。限度額 10,000,000円、契約済 8,000,000円、今回 2,000,001円、超過額 1円。"
     )
@@ -400,7 +421,12 @@ def test_contract_update_rechecks_paid_limit_and_regenerates_the_schedule(org):
 
     # 600,000 is allowed (equal to paid); then up to the limit, with the schedule regenerated quarterly.
     outcome = contracts.contract_update(
-        actor=org.officer2, contract=contract, expected_version=1, amount_yen=2_000_000, payment_terms="quarterly"
+        actor=org.officer2,
+        contract=contract,
+        expected_version=1,
+        reason="変更契約",
+        amount_yen=2_000_000,
+        payment_terms="quarterly",
     )
     assert outcome.warnings == [
         "契約額の合計が限度額の 100% に達しました（限度額 10,000,000円、契約済 10,000,000円、残額 0円）。"
@@ -411,11 +437,14 @@ def test_contract_update_rechecks_paid_limit_and_regenerates_the_schedule(org):
         (date(2018, 3, 31), 500_000, 2017),
         (date(2018, 6, 30), 500_000, 2018),
     ]
-    contracts.contract_update(actor=org.officer2, contract=contract, expected_version=2, amount_yen=600_000)
+    contracts.contract_update(
+        actor=org.officer2, contract=contract, expected_version=2, reason="変更契約", amount_yen=600_000
+    )
     assert Contract.objects.get(pk=contract.pk).amount_yen == 600_000
 
 
 @pytest.mark.django_db
+@time_machine.travel(IN_FY2017, tick=False)
 def test_contract_update_keeps_an_explicit_schedule_that_must_still_sum(org):
     commitment = make_commitment(org)
     contract = _register(
@@ -427,14 +456,19 @@ def test_contract_update_keeps_an_explicit_schedule_that_must_still_sum(org):
         end_on=date(2019, 3, 31),
         installments=[(date(2018, 3, 31), 1_000_000), (date(2019, 3, 31), 1_000_000)],
     ).contract
-    contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, note="覚書締結")
+    contracts.contract_update(
+        actor=org.officer2, contract=contract, expected_version=1, reason="変更契約", note="覚書締結"
+    )
     assert _schedule(contract) == [(date(2018, 3, 31), 1_000_000, 2017), (date(2019, 3, 31), 1_000_000, 2018)]
     with pytest.raises(ServiceError, match="支払予定額の合計 2,000,000円 が契約金額 2,500,000円 と一致しません"):
-        contracts.contract_update(actor=org.officer2, contract=contract, expected_version=2, amount_yen=2_500_000)
+        contracts.contract_update(
+            actor=org.officer2, contract=contract, expected_version=2, reason="変更契約", amount_yen=2_500_000
+        )
     contracts.contract_update(
         actor=org.officer2,
         contract=contract,
         expected_version=2,
+        reason="変更契約",
         amount_yen=2_500_000,
         installments=[(date(2018, 3, 31), 1_000_000), (date(2019, 3, 31), 1_500_000)],
     )
@@ -459,8 +493,17 @@ def test_abolished_authority_cannot_be_used_by_raising_a_contract(org):
     contract = make_contract(org, commitment, "K-1", 4_000_000)
     make_amendment(org, commitment, abolish=True, reason="事業の中止")
     with pytest.raises(ServiceError):
-        contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, amount_yen=9_000_000)
+        contracts.contract_update(
+            actor=org.officer2, contract=contract, expected_version=1, reason="変更契約", amount_yen=9_000_000
+        )
     assert Contract.objects.get(pk=contract.pk).amount_yen == 4_000_000
     # Reducing it (変更契約 to a smaller amount) is still possible.
-    contracts.contract_update(actor=org.officer2, contract=contract, expected_version=1, amount_yen=3_500_000)
+    contracts.contract_update(
+        actor=org.officer2, contract=contract, expected_version=1, reason="変更契約", amount_yen=3_500_000
+    )
     assert Contract.objects.get(pk=contract.pk).amount_yen == 3_500_000
+    # What the decrease frees does not come back to an abolished commitment, and the trail says so.
+    event = CommitmentEvent.objects.filter(commitment=commitment).order_by("id").last()
+    assert event.note == (
+        "K-1 変更契約：変更契約。契約金額 4,000,000円 → 3,500,000円。減額 500,000円 は廃止済のため限度額に戻りません"
+    )

@@ -19,9 +19,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 def _exposure(as_of: str) -> dict:
     out = io.StringIO()
-    call_command(
-        "exposure", "--organization", "基準日市", "--by", "segment", "--as-of", as_of, "--json", stdout=out
-    )
+    call_command("exposure", "--organization", "基準日市", "--by", "segment", "--as-of", as_of, "--json", stdout=out)
     return json.loads(out.getvalue())
 
 

@@ -1,4 +1,7 @@
-"""Payments (支出実績): never past the contract, 出納整理期間, CSV all-or-nothing, completion."""
+"""Payments (支出実績): never past the contract, 出納整理期間, CSV all-or-nothing, completion.
+
+The idempotent feed, reversals and the admin: test_payment_feed.py, test_payment_reversals.py, test_payment_admin.py.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +50,8 @@ def test_payment_never_exceeds_the_contract(org):
         _pay(org, contract, date(2017, 11, 30), 1)
     with pytest.raises(ServiceError, match="支出額は正の金額でなければなりません"):
         _pay(org, contract, date(2017, 11, 30), 0)
+    with pytest.raises(ServiceError, match="訂正・取消は、その支出実績を開いて「戻入・取消」で行ってください"):
+        _pay(org, contract, date(2017, 11, 30), -10_000)
     with pytest.raises(PermissionDeniedError):
         payments.payment_record(actor=org.auditor, contract=contract, paid_on=date(2017, 11, 30), amount_yen=1)
     assert sorted(Payment.objects.values_list("amount_yen", flat=True)) == [400_000, 600_000]
@@ -138,7 +143,14 @@ def test_csv_over_the_contract_counts_earlier_rows_and_saves_nothing(org, two_co
 @pytest.mark.django_db
 def test_csv_lists_every_bad_row(org, two_contracts):
     text = (
-        "支出日,契約番号,支出額\n2017-02-30,K-1,100000\n2017-09-29,K-1,100000\n\n2017-10-31,K-2,abc\n2017-11-30,K-2,0\n"
+        "支出日,契約番号,支出額,支出命令番号\n"
+        "2017-02-30,K-1,100000,P-1\n"
+        "2017-09-29,K-1,100000,P-2\n"
+        "\n"
+        "2017-10-31,K-2,abc,P-3\n"
+        "2017-11-30,K-2,0,P-4\n"
+        "2017-12-01,K-2,100000,\n"
+        "2017-12-01,K-2,-10000,P-6\n"
     )
     with pytest.raises(RowErrors) as refused:
         _import(org, text)
@@ -146,8 +158,14 @@ def test_csv_lists_every_bad_row(org, two_contracts):
         (2, "日付「2017-02-30」は存在しません。"),
         (5, "金額を読み取れません: 'abc'"),
         (6, "支出額は正の金額でなければなりません。"),
+        (7, "支出命令番号がありません。支出命令番号は各行に必要です（同じ支出を二重に登録しないための番号です）。"),
+        (
+            8,
+            "支出額に負の金額は入力できません。"
+            "登録済の支出の訂正・取消は、その支出実績を開いて「戻入・取消」で行ってください。",
+        ),
     ]
-    assert str(refused.value) == "取込みを中止しました（3 行に誤りがあります）。何も登録されていません。"
+    assert str(refused.value) == "取込みを中止しました（5 行に誤りがあります）。何も登録されていません。"
     assert Payment.objects.count() == 0
 
 
@@ -159,8 +177,10 @@ def test_csv_good_file_saves_every_row(org, two_contracts):
         "2017-10-31,K-2,1500000,P-2\n"
         "2018-05-10,K-1,700000,P-3\n"
     )
-    saved = _import(org, text)
-    assert len(saved) == 3
+    result = _import(org, text)
+    assert (result.created, result.already, result.errors) == (3, 0, [])
+    assert [(row.line, row.label) for row in result.rows] == [(2, "新規"), (3, "新規"), (4, "新規")]
+    assert [p.amount_yen for p in result.payments] == [300_000, 1_500_000, 700_000]
     assert _saved() == [
         ("K-1", date(2017, 9, 29), 2017, 300_000, "P-1"),
         ("K-2", date(2017, 10, 31), 2017, 1_500_000, "P-2"),
@@ -202,8 +222,7 @@ def fy2025_contract(org):
 
 @pytest.mark.django_db
 def test_csv_japanese_headers_fullwidth_digits_and_slash_dates(org, fy2025_contract):
-    saved = _import(org, _WIDE_CSV)
-    assert len(saved) == 2
+    assert _import(org, _WIDE_CSV).created == 2
     assert _saved() == [
         ("K-2501", date(2026, 4, 30), 2025, 1_234_567, "支出第１号"),
         ("K-2501", date(2026, 5, 1), 2026, 123_456, "支出第２号"),

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from commitments import fiscal
 from commitments.fiscal import FiscalParseError
+from commitments.rules import MAX_SPAN_YEARS
 from commitments.services.imports.columns import detect
 from commitments.services.imports.reader import ReadError, read_rows
-from commitments.services.imports.rows import MAX_SPAN_YEARS, plan_rows
+from commitments.services.imports.rows import plan_rows
 from commitments.services.imports.totals import resolve_budget_year
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -9,21 +9,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments import fiscal
-from commitments.models import ImportJob, ImportJobStatus, Organization, User
+from commitments.models import ImportJob, ImportJobStatus, Organization, User, WorkflowItemKind
+from commitments.services import workflow
 from commitments.services.common import require
 from commitments.services.enqueue import send_now
-from commitments.services.errors import InvalidTransitionError, PermissionDeniedError, SegregationOfDutiesError
+from commitments.services.errors import InvalidTransitionError, PermissionDeniedError, ServiceError
+from commitments.services.imports.failures import failure_entry, failure_message, import_job_fail
 from commitments.services.imports.rows import Progress, RowError
 from commitments.services.imports.service import ImportOptions, ImportRefused, ImportResult, import_file
 
 logger = logging.getLogger(__name__)
 
 SYNC_MAX_ROWS = 300
+# The connection itself is gone: nothing can be recorded now; the task retries and the sweep ends a job never retried.
+CONNECTION_LOST = (OperationalError, InterfaceError)
 PREVIEW_ROWS = 200  # rows kept for the page; the counts cover all of them
 OPTION_KEYS = ("budget_year", "unit", "segment", "resolution")
 
@@ -82,15 +86,22 @@ def import_job_upload(
         uploaded_by=actor,
     )
     try:
-        result = import_file(actor=actor, organization=organization, data=data, options=_options(job), dry_run=True)
+        with transaction.atomic():
+            result = import_file(actor=actor, organization=organization, data=data, options=_options(job), dry_run=True)
     except ImportRefused as refused:
         job.status, job.errors = ImportJobStatus.REFUSED, _errors(refused.errors)
     except fiscal.FiscalParseError as exc:
         job.status, job.errors = ImportJobStatus.REFUSED, _errors([RowError(0, "取込条件", "", str(exc))])
+    except (ServiceError, *CONNECTION_LOST):  # not allowed, bad options: said on the form; no connection: no job
+        raise
+    except Exception as exc:  # the check itself failed: the file is refused with the reason, never a 500
+        logger.exception("checking upload %s failed", job.pk)
+        job.status, job.errors = ImportJobStatus.REFUSED, failure_entry(failure_message(exc))
     else:
         job.format, job.budget_year, job.row_count = result.format, result.budget_year, len(result.outcomes)
         job.preview, job.warnings = _summary(result), result.warnings
     job.save()
+    workflow.authorship_record(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor, action="upload")
     return job
 
 
@@ -108,7 +119,9 @@ def import_job_submit(*, actor: User, job: ImportJob) -> ImportJob:
     require(actor, "submit_commitment", job.organization_id)
     if job.uploaded_by_id != actor.pk:
         raise PermissionDeniedError(_("承認を依頼できるのは取込担当者だけです。"))
-    return _move(job, {ImportJobStatus.PREVIEWED}, ImportJobStatus.SUBMITTED)
+    submitted = _move(job, {ImportJobStatus.PREVIEWED}, ImportJobStatus.SUBMITTED)
+    workflow.authorship_record(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor, action="submit")
+    return submitted
 
 
 @transaction.atomic
@@ -123,10 +136,10 @@ def import_job_withdraw(*, actor: User, job: ImportJob) -> ImportJob:
 def import_job_approve(*, actor: User, job: ImportJob) -> ImportJob:
     """An approver (never the uploader) starts the import: at once for small files, as a Celery task for large ones."""
     require(actor, "approve_commitment", job.organization_id)
-    if job.uploaded_by_id == actor.pk:
-        raise SegregationOfDutiesError(_("自分が取り込んだファイルは承認できません（職務分掌）。"))
+    workflow.segregation_check(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor)
     with transaction.atomic():
-        job = _move(job, {ImportJobStatus.SUBMITTED}, ImportJobStatus.QUEUED, approver=actor)
+        # started_at is when the import was started (queued); the worker sets it again when it begins.
+        job = _move(job, {ImportJobStatus.SUBMITTED}, ImportJobStatus.QUEUED, approver=actor, started_at=timezone.now())
         if job.row_count > SYNC_MAX_ROWS:
             transaction.on_commit(lambda: _enqueue(job.pk))
             return job
@@ -156,10 +169,56 @@ def import_job_run(*, job_id: int, progress: Progress | None = None) -> ImportJo
                 options=_options(job),
                 progress=progress,
             )
-            job.status, job.result, job.warnings = ImportJobStatus.DONE, _summary(result), result.warnings
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "result", "warnings", "finished_at"])
+            job.status, job.warnings, job.errors = ImportJobStatus.DONE, result.warnings, []
+            job.result = {**_summary(result), **_attempts(job)}
+            job.finished_at = timezone.now()  # also over a sweep that gave up on a slow run: the rows are written
+            job.save(update_fields=["status", "result", "warnings", "errors", "finished_at"])
     except ImportRefused as refused:
         job.status, job.errors, job.finished_at = ImportJobStatus.REFUSED, _errors(refused.errors), timezone.now()
         job.save(update_fields=["status", "errors", "finished_at"])
+    except CONNECTION_LOST:
+        raise
+    except Exception as exc:  # anything else ends the job 失敗 with its message: never left 取込中
+        logger.exception("import job %s failed", job.pk)
+        import_job_fail(job_id=job.pk, message=failure_message(exc))
+        job.refresh_from_db()
     return job
+
+
+def _attempts(job: ImportJob) -> dict[str, Any]:
+    """The record of earlier failed runs kept in the result (empty when the job ran once)."""
+    attempts = job.result.get("attempts") if isinstance(job.result, dict) else None
+    return {"attempts": attempts} if attempts else {}
+
+
+def import_job_retry(*, actor: User, job: ImportJob) -> ImportJob:
+    """An approver (never an author of the upload) runs a failed job again; each failure and retry stays recorded."""
+    require(actor, "approve_commitment", job.organization_id)
+    workflow.segregation_check(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJobStatus.FAILED:
+            raise InvalidTransitionError(_("再実行できるのは「失敗」の取込だけです。"))
+        now = timezone.now()
+        attempt = {
+            "failed_at": locked.finished_at.isoformat() if locked.finished_at else "",
+            "message": "／".join(str(e.get("message", "")) for e in locked.errors),
+            "retried_by": actor.get_full_name() or actor.get_username(),
+            "retried_at": now.isoformat(),
+        }
+        attempts = [*(_attempts(locked).get("attempts") or []), attempt]
+        job = _move(
+            locked,
+            {ImportJobStatus.FAILED},
+            ImportJobStatus.QUEUED,
+            approver=actor,
+            errors=[],
+            result={"attempts": attempts},
+            started_at=now,
+            finished_at=None,
+            task_id="",
+        )
+        if job.row_count > SYNC_MAX_ROWS:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+            return job
+    return import_job_run(job_id=job.pk)

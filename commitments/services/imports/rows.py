@@ -17,14 +17,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from commitments import fiscal
+from commitments import fiscal, rules
 from commitments.projection import equal_split
 from commitments.services.imports.columns import Format, Layout
 from commitments.services.imports.reader import SourceRow
 from commitments.services.imports.totals import check_total
 
-MAX_SPAN_YEARS = 50
-MATTER_MAX_LENGTH = 500
 QUOTED_MAX = 80
 TOTAL_NAMES = frozenset({"合計", "総計", "計", "合計額", "総合計"})
 SAME_AS_LIMIT = frozenset({"限度額に同じ", "限度額と同じ", "同限度額", "限度額同額"})
@@ -161,6 +159,8 @@ class _Reader:
             raise _RowRefused(column, text, str(exc)) from exc
         if yen < 0:
             raise _RowRefused(column, text, "負の金額は取り込めません。")
+        if error := rules.amount_error(yen):
+            raise _RowRefused(column, text, error)
         return yen
 
     def _year_span(self, text: str, column: str, context_year: int | None, era: str | None) -> tuple[int, int]:
@@ -174,10 +174,8 @@ class _Reader:
         layout = self.layout
         cells, ditto = self._cells(row)
         matter = cells["matter"]
-        if not matter:
-            raise _RowRefused(layout.name("matter"), "", "事項が空欄です。")
-        if len(matter) > MATTER_MAX_LENGTH:
-            raise _RowRefused(layout.name("matter"), matter[:40] + "…", f"事項は{MATTER_MAX_LENGTH}字以内です。")
+        if problems := rules.matter_problems(matter):
+            raise _RowRefused(layout.name("matter"), matter, problems[0].message)
         flags: list[str] = []
         if ditto:
             flags.append(f"同上：{self.above_row}行目の「{self.above.get('matter', '')}」を参照")
@@ -189,6 +187,8 @@ class _Reader:
                 limit = fiscal.parse_limit(limit_text, unit=self.unit)
             except fiscal.FiscalParseError as exc:
                 raise _RowRefused(layout.name("limit"), limit_text, str(exc)) from exc
+        if problems := rules.limit_problems(limit.yen, limit.text):
+            raise _RowRefused(layout.name("limit"), limit_text, problems[0].message)
         if limit.is_text:
             flags.append(f"限度額は文言「{limit.text}」：金額がないため集計では0円")
         if limit.note:
@@ -301,6 +301,12 @@ class _Reader:
     def _check_chousho_amounts(self, plan: RowPlan, cells: dict[str, str]) -> None:
         layout, year, unit = self.layout, self.year or 0, self.unit
         limit = plan.limit.yen
+        if problems := rules.estimate_problems(plan.estimated_yen):  # a limit in words: spent + planned estimates it
+            raise _RowRefused(
+                layout.name("planned_amount"),
+                cells.get("planned_amount", ""),
+                f"見込額（支出額＋支出予定額）: {problems[0]}",
+            )
         if limit is not None and plan.spent_yen + plan.planned_yen != limit:
             raise _RowRefused(
                 layout.name("limit"),
@@ -330,16 +336,10 @@ class _Reader:
     def _check_span(self, plan: RowPlan, cells: dict[str, str]) -> None:
         column = self.layout.name("span" if "span" in self.layout.columns else "planned_span")
         text = cells.get("span", cells.get("planned_span", ""))
-        if not fiscal.MIN_FISCAL_YEAR <= plan.authorized_fy <= fiscal.MAX_FISCAL_YEAR:
+        if rules.fiscal_year_error(plan.authorized_fy):
             raise _RowRefused(column, text, "行為年度を決められません。")
-        if plan.first_fy < plan.authorized_fy:
-            raise _RowRefused(
-                column,
-                text,
-                f"負担年度が行為年度（{fiscal.format_fiscal_year(plan.authorized_fy)}）より前から始まっています。",
-            )
-        if plan.last_fy - plan.first_fy >= MAX_SPAN_YEARS:
-            raise _RowRefused(column, text, f"負担年度の期間は{MAX_SPAN_YEARS}年以内です。")
+        if problems := rules.span_problems(plan.authorized_fy, plan.first_fy, plan.last_fy):
+            raise _RowRefused(column, text, problems[0].message)
 
 
 def _wider_than_header(row: SourceRow, width: int) -> RowError | None:

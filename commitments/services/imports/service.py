@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -246,6 +246,10 @@ def import_file(
     except IntegrityError as exc:
         raise ImportRefused(
             [RowError(0, "データベース", "", f"制約に違反したため取り込めませんでした: {exc}")]
+        ) from exc
+    except DataError as exc:  # a value the rows' checks let through (they should not): refused, never a traceback
+        raise ImportRefused(
+            [RowError(0, "データベース", "", f"範囲外の値があるため取り込めませんでした: {exc}")]
         ) from exc
     result.seconds = time.monotonic() - started
     return result

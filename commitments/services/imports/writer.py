@@ -33,8 +33,10 @@ from commitments.models import (
     SpreadRule,
     Status,
     User,
+    WorkflowItemKind,
 )
 from commitments.projection import equal_split
+from commitments.services import workflow
 from commitments.services.imports.rows import RowPlan
 
 CHUNK = 1_000
@@ -328,6 +330,7 @@ def write_new(
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Create the new rows' commitments with their 年割額, import events, funding and opening balances, by chunks."""
+    first = len(counts.created)
     for start in range(0, len(items), CHUNK):
         batch = _Batch(ctx)
         counts.created.extend(
@@ -336,6 +339,10 @@ def write_new(
         batch.flush(counts)
         if progress is not None:
             progress(len(counts.created))
+    # The importing officer drafted every new commitment: one set-based insert, not one per row.
+    workflow.authorship_record_many(
+        kind=WorkflowItemKind.COMMITMENT, item_ids=counts.created[first:], actor=ctx.actor, action="import"
+    )
 
 
 def complete_existing(items: Sequence[tuple[RowPlan, Existing]], ctx: WriteContext, counts: WriteCounts) -> None:
