@@ -97,11 +97,6 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
     def get_readonly_fields(self, request: HttpRequest, obj: Payment | None = None) -> list[str]:
         return self.get_fields(request, obj) if obj is not None else []
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "contract":
-            self.scope_foreign_key(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a recorded payment is a fact; it is corrected by a 戻入・取消, a new record
 

@@ -12,6 +12,7 @@ from commitments import fiscal
 from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, check_yen, validate_fiscal_date
 from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
+from commitments.models.scoping import chooses_organization
 from commitments.services.contracts import ContractFieldError, contract_check, schedule_check
 from commitments.services.errors import ServiceError
 from commitments.services.payment_reversals import payment_reverse_check, reversible_rest
@@ -190,27 +191,27 @@ PAYMENT_CSV_MAX_BYTES = 10 * MB  # about 100,000 rows; a year's payments of a la
 
 
 class PaymentUploadForm(forms.Form):
-    """A CSV of payments: 支出日, 契約番号, 支出額[, 支出命令番号, 会計年度]; the organization is the user's own
-    (a system administrator, who belongs to none, chooses it)."""
+    """A CSV of payments: 支出日, 契約番号, 支出額, 支出命令番号[, 会計年度]; the organization is the user's own
+    (a user who sees every organization, a system administrator, chooses it)."""
 
-    organization = forms.ModelChoiceField(label=_("団体"), queryset=Organization.objects.all(), required=False)
+    organization = forms.ModelChoiceField(label=_("団体"), queryset=Organization.objects.none(), required=True)
     file = forms.FileField(
         label=_("CSV ファイル"), help_text=_("見出し行：支出日,契約番号,支出額,支出命令番号（UTF-8 または Shift_JIS）")
     )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if user is not None and user.organization_id:
-            del self.fields["organization"]
+        if user is not None and chooses_organization(user):
+            self.fields["organization"].queryset = Organization.objects.for_user(user).order_by("name")
         else:
-            self.fields["organization"].required = True
+            del self.fields["organization"]
 
     def clean_file(self) -> Any:
         return check_csv(self.cleaned_data["file"], max_bytes=PAYMENT_CSV_MAX_BYTES)
 
     def organization_for(self, user: Any) -> Organization:
         """The organization the payments belong to."""
-        return user.organization if user.organization_id else self.cleaned_data["organization"]
+        return self.cleaned_data["organization"] if "organization" in self.fields else user.organization
 
 
 class PaymentReverseForm(forms.Form):

@@ -282,6 +282,7 @@ EVENT_LABELS = {
     "approve": _("承認"),
     "contract": _("契約登録"),
     "contract_change": _("契約変更"),
+    "contract_cancel": _("契約解除"),
     "complete": _("完了"),
     "payment_reverse": _("支出の戻入・取消"),
     "reopen": _("完了の解除（支出の戻入・取消による）"),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from commitments import fiscal
-from commitments.models import APPROVED_STATES, Commitment, Contract, Organization, Status
+from commitments.models import APPROVED_STATES, Commitment, Contract, ContractStatus, Organization, Status
 
 DEFAULT_DAYS = 60
 MAX_DAYS = 3660
@@ -237,6 +237,7 @@ def _contracts_ending(organization: Organization, today: datetime.date, days: in
         Contract.objects.filter(
             organization=organization,
             commitment__status__in=APPROVED_STATES,
+            status=ContractStatus.ACTIVE,  # a cancelled contract ends nothing
             end_on__gte=today,
             end_on__lte=until,
         )

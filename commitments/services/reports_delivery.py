@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from commitments.models import ReportDelivery, ReportSubscription, User
+from commitments.models.scoping import may_act_for
 from commitments.services.enqueue import enqueue
 from commitments.services.errors import PermissionDeniedError, ServiceError
 from commitments.services.reports_calendar import is_first_business_day
@@ -209,7 +210,7 @@ def _check_sender(actor: User, subscription: ReportSubscription | None) -> None:
         raise PermissionDeniedError()
     if subscription is None:
         raise ServiceError(gettext("定期報告が削除されているため送信できません。"))
-    if not actor.is_superuser and subscription.organization_id != actor.organization_id:
+    if not may_act_for(actor, subscription.organization_id):
         raise PermissionDeniedError()
     if not subscription.active:
         raise ServiceError(gettext("無効な定期報告は送信できません（有効にしてから送信してください）。"))

@@ -394,6 +394,8 @@ def _contract_form(k: Contract | None, **changes: Any) -> dict[str, Any]:
         "note": "",
         "expected_version": k.version if k else "",
     }
+    if k is not None:
+        data["change_reason"] = "権限試験の変更契約"
     for prefix in ("installments", "payments"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return data | changes

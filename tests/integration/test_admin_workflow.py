@@ -221,7 +221,7 @@ def test_payment_csv_upload_is_all_or_nothing_with_line_numbers(client, org):
         {"file": SimpleUploadedFile("pay.csv", good.encode("utf-8-sig"), content_type="text/csv")},
         follow=True,
     )
-    assert "2 件の支出実績を登録しました。" in _messages(response)
+    assert "支出実績の CSV を取り込みました：新規 2 件、登録済 0 件。" in _messages(response)
     assert sorted(Payment.objects.values_list("fiscal_year", "amount_yen")) == [(2017, 2_250_000), (2018, 100_000)]
 
 

@@ -280,6 +280,7 @@ def test_contract_change_form(world, client, values):
         end_on=contract.end_on.isoformat(),
         amount_yen=str(contract.amount_yen),
         expected_version=str(contract.version),
+        change_reason="入力検査の変更契約",
     )
     url = f"/admin/commitments/contract/{contract.pk}/change/"
     _check(client, url, data | values, Contract, set(values) | {"expected_version"}, _contracts_are_sound)
@@ -290,7 +291,8 @@ def test_contract_change_form(world, client, values):
 def test_payment_add_form(world, client, values):
     org, _commitment, contract = world[:3]
     _login(client, org)
-    _check(client, "/admin/commitments/payment/add/", _payment_post(contract) | values, Payment, set(values))
+    data = _payment_post(contract, reference=f"R-{Payment.objects.count()}") | values  # a new 支出命令番号 each time
+    _check(client, "/admin/commitments/payment/add/", data, Payment, set(values))
     assert sum(Payment.objects.values_list("amount_yen", flat=True)) <= contract.amount_yen
 
 

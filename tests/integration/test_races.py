@@ -17,6 +17,7 @@ from commitments.services.errors import (
     InvalidTransitionError,
     LimitExceededError,
     PermissionDeniedError,
+    ServiceError,
 )
 from tests.factories import make_amendment, make_commitment, make_contract, make_org, make_user
 
@@ -164,8 +165,9 @@ def test_two_payments_cannot_both_take_the_rest_of_a_contract(monkeypatch):
 
     results = _race(lambda: pay("P-a"), lambda: pay("P-b"))
 
-    assert _kinds(results) == ["ServiceError", "ok"], results
+    assert _kinds(results) == ["PaymentRefusedError", "ok"], results  # a ServiceError naming the field
     refused = next(value for kind, value in results if kind == "error")
+    assert isinstance(refused, ServiceError)
     assert "契約金額 1,000,000円、支出済 600,000円、今回 600,000円、超過額 200,000円" in str(refused)
     assert list(Payment.objects.filter(contract=contract).values_list("amount_yen", flat=True)) == [600_000]
 

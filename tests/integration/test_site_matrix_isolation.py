@@ -46,6 +46,7 @@ MARKS = ("乙町", "iso_b_")
 LEAK_ABOVE = 20_000_000  # 甲市's books add up to 10,000,000 yen; 乙町's smallest amount is 75,308,643 千円
 _NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d,])")
 FY = fiscal.fiscal_year_of(timezone.localdate())
+PAID_ON = min(datetime.date(FY, 6, 30), timezone.localdate())  # never in the future (payments dated later are refused)
 SNAPSHOT_DAY = timezone.localdate() - datetime.timedelta(days=1)
 
 
@@ -127,9 +128,7 @@ def books(django_db_setup: None, django_db_blocker: Any) -> Iterator[Books]:
             a, matter="甲市庁舎清掃業務委託", limit_yen=9_000_000, last_burden_fy=FY + 2, **span
         )
         a_contract = _contract(a, a_commitment, "KO-001", 3_000_000, "甲市ビル管理株式会社")
-        payments.payment_record(
-            actor=a.officer2, contract=a_contract, paid_on=datetime.date(FY, 6, 30), amount_yen=1_000_000
-        )
+        payments.payment_record(actor=a.officer2, contract=a_contract, paid_on=PAID_ON, amount_yen=1_000_000)
         b_commitment = make_commitment(
             b, matter="乙町下水道管路調査業務", limit_yen=987_654_321_000, last_burden_fy=FY, **span
         )
@@ -137,7 +136,7 @@ def books(django_db_setup: None, django_db_blocker: Any) -> Iterator[Books]:
         payments.payment_record(
             actor=b.officer2,
             contract=b_contract,
-            paid_on=datetime.date(FY, 6, 30),
+            paid_on=PAID_ON,
             amount_yen=912_345_678_000,
             reference="乙町支出-1",
         )
