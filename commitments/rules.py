@@ -215,6 +215,22 @@ def planned_problems(amounts: Mapping[int, int]) -> list[Problem]:
     return problems
 
 
+# The commitment fields these rules read (named as the model's); forms and the generator pass exactly these.
+COMMITMENT_RULE_FIELDS = (
+    "matter",
+    "limit_yen",
+    "limit_text",
+    "estimated_limit_yen",
+    "authorized_fy",
+    "first_burden_fy",
+    "last_burden_fy",
+    "contract_until_fy",
+    "spread_rule",
+    "spread_start_month",
+    "spread_months",
+)
+
+
 def commitment_problems(values: Mapping[str, Any]) -> list[Problem]:
     """Every rule of one commitment's fields (named as the model's; missing ones are not checked): all problems."""
     problems: list[Problem] = []

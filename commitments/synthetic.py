@@ -160,19 +160,7 @@ class DrawnCommitment:
         return self.contract_until_fy or self.authorized_fy
 
 
-RULE_FIELDS = (
-    "matter",
-    "limit_yen",
-    "limit_text",
-    "estimated_limit_yen",
-    "authorized_fy",
-    "first_burden_fy",
-    "last_burden_fy",
-    "contract_until_fy",
-    "spread_rule",
-    "spread_start_month",
-    "spread_months",
-)
+RULE_FIELDS = rules.COMMITMENT_RULE_FIELDS
 
 
 def problems(c: DrawnCommitment) -> list[rules.Problem]:

@@ -12,18 +12,8 @@ from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, 
 from commitments.models import Commitment, CommitmentKind
 
 # The model fields the rules check, and the form field each problem is shown beside when its name differs.
-RULE_FIELDS = (
-    "matter",
-    "limit_yen",
-    "limit_text",
-    "estimated_limit_yen",
-    "authorized_fy",
-    "first_burden_fy",
-    "last_burden_fy",
-    "spread_rule",
-    "spread_start_month",
-    "spread_months",
-)
+# (contract_until_fy is not on this form: only an approved 補正 sets it).
+RULE_FIELDS = tuple(name for name in rules.COMMITMENT_RULE_FIELDS if name != "contract_until_fy")
 FORM_FIELDS = {"limit_yen": "limit_amount"}
 
 
