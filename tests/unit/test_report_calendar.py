@@ -27,7 +27,7 @@ def test_national_holidays_2026_as_published_by_the_cabinet_office():
         D(2026, 5, 3), D(2026, 5, 4), D(2026, 5, 5), D(2026, 5, 6), D(2026, 7, 20), D(2026, 8, 11),
         D(2026, 9, 21), D(2026, 9, 22), D(2026, 9, 23), D(2026, 10, 12), D(2026, 11, 3), D(2026, 11, 23),
     ]  # fmt: skip
-    assert national_holidays(2026)[D(2026, 5, 6)] == "休日"  # 憲法記念日 on a Sunday
+    assert national_holidays(2026)[D(2026, 5, 6)] == "憲法記念日 振替休日"  # 憲法記念日 on a Sunday
     assert national_holidays(2026)[D(2026, 9, 22)] == "国民の休日"  # between 敬老の日 and 秋分の日
 
 
