@@ -31,6 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "x" * 40)
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("JLIS_DEVTOOLS", "1")  # bench and generate_commitments (not installed in production)
     os.environ.setdefault("SITE_URL", "http://testserver")
     os.environ["DJANGO_SETTINGS_MODULE"] = "jlis_commitments.settings"
     if not hasattr(config, "workerinput"):

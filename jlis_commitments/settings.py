@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "csp",
     "commitments",
 ]
+# The benchmark and the synthetic-data generator (devtools/): the quickstart and the tests, never production.
+DEVTOOLS = env.env_bool("JLIS_DEVTOOLS", DEBUG)
+if DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commitments.benchmarks.runner import LINE_KEYS
 from commitments.models import Organization
+from devtools.benchmarks.runner import LINE_KEYS
 from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,8 +25,8 @@ from commitments.models import (
     Status,
 )
 from commitments.projection import monthly_split
-from commitments.services.generate import generate_commitments
 from commitments.services.payments import payment_fiscal_years
+from devtools.generate import generate_commitments
 
 AS_OF = date(2025, 9, 30)
 N = 300

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from commitments.models import Commitment, ProjectionYear, Status
-from commitments.services.generate import generate_commitments
 from commitments.services.projection import projection_refresh, projection_refresh_all, projection_refresh_many
+from devtools.generate import generate_commitments
 from tests.integration.test_projection_totals import _assert_equal
 
 GENERATED_AS_OF = date(2025, 9, 30)

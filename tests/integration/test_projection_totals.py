@@ -12,8 +12,8 @@ import pytest
 from django.db import connection, connections, transaction
 
 from commitments.models import Commitment, ProjectionTotal, ProjectionYear
-from commitments.services.generate import generate_commitments
 from commitments.services.projection import projection_refresh, projection_refresh_all
+from devtools.generate import generate_commitments
 from tests.factories import make_commitment, make_contract
 
 AS_OF = date(2025, 9, 30)

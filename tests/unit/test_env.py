@@ -46,3 +46,35 @@ def test_email_url_bad_scheme(monkeypatch):
     monkeypatch.setenv("EMAIL_URL", "http://mail.example")
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
         env.email_config("EMAIL_URL", Path("var/mail"))
+
+
+def _installed_apps(**env: str) -> list[str]:
+    """INSTALLED_APPS of a fresh process with exactly these settings variables (production-like otherwise)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JLIS_", "PYTEST"))}
+    base |= {
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "DATABASE_URL": "postgres://x@127.0.0.1:1/x",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    code = "import json, django; django.setup(); from django.conf import settings as s; "
+    code += "print(json.dumps(s.INSTALLED_APPS))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=base | {"DJANGO_SETTINGS_MODULE": "jlis_commitments.settings"} | env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_developer_tools_are_not_installed_in_production():
+    assert "devtools" not in _installed_apps(DJANGO_DEBUG="0")
+    assert "devtools" in _installed_apps(DJANGO_DEBUG="1")  # the quickstart (make run, make manage)
+    assert "devtools" in _installed_apps(DJANGO_DEBUG="0", JLIS_DEVTOOLS="1")  # the tests

@@ -1,4 +1,4 @@
-"""Pure synthetic-data drawing (commitments.synthetic): every drawn commitment keeps the rules; a seed fixes it.
+"""Pure synthetic-data drawing (devtools.synthetic): every drawn commitment keeps the rules; a seed fixes it.
 
 No database: these run with unreachable DATABASE_URL / REDIS_URL.
 """
@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commitments import fiscal, synthetic
+from commitments import fiscal
 from commitments.projection import monthly_split
-from commitments.synthetic import (
+from devtools import synthetic
+from devtools.synthetic import (
     ROUND_YEN,
     DrawContext,
     DrawnCommitment,
@@ -229,6 +230,6 @@ def test_choice_values_match_the_models():
 
 
 def test_the_module_imports_no_django():
-    code = "import sys, commitments.synthetic; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    code = "import sys, devtools.synthetic; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
-from commitments.benchmarks.measure import Line
-from commitments.benchmarks.runner import BenchReport, bench_run
-from commitments.benchmarks.scratch import scratch_database
+from devtools.benchmarks.measure import Line
+from devtools.benchmarks.runner import BenchReport, bench_run
+from devtools.benchmarks.scratch import scratch_database
 
 COLUMNS = (("", 3), ("measure", 44), ("figure", 30), ("floor", 28), ("ratio", 8), ("target", 24), ("", 8))
 

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from commitments.benchmarks.data import BenchData
-from commitments.benchmarks.measure import MB, Line, MemorySampler, median, megabytes, seconds
 from commitments.models import APPROVED_STATES, Commitment, ProjectionYear
 from commitments.services.projection import projection_refresh, projection_refresh_all
+from devtools.benchmarks.data import BenchData
+from devtools.benchmarks.measure import MB, Line, MemorySampler, median, megabytes, seconds
 
 TARGET_FLOOR = "≤ 2× floor"
 TARGET_ORM = "≥ 50× faster"

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from commitments.services.generate import BATCH_SIZE, DEFAULT_ORGANIZATION, GenerateResult, generate_commitments
+from devtools.generate import BATCH_SIZE, DEFAULT_ORGANIZATION, GenerateResult, generate_commitments
 
 
 def _as_of(text: str) -> date:

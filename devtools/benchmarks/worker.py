@@ -15,10 +15,10 @@ from typing import Any
 
 from celery.signals import setup_logging
 
-from commitments.benchmarks.data import BenchData
-from commitments.benchmarks.measure import Line, median, seconds, skipped
 from commitments.models import Commitment, ProjectionYear
 from commitments.services import approval
+from devtools.benchmarks.data import BenchData
+from devtools.benchmarks.measure import Line, median, seconds, skipped
 
 TARGET = "< 1 s"
 WHAT = "approve → projection visible (real worker)"

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.db import connection
 
-from commitments.benchmarks import files, projection, reads, worker
-from commitments.benchmarks.data import bench_data
-from commitments.benchmarks.measure import Line, seconds
+from devtools.benchmarks import files, projection, reads, worker
+from devtools.benchmarks.data import bench_data
+from devtools.benchmarks.measure import Line, seconds
 
 LINE_KEYS = ("0", "1a", "1b", "1c", "1d", "1e", "2", "3a", "3b", "4", "5", "6a", "6b")
 

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments import selectors
-from commitments.benchmarks.data import BenchData
-from commitments.benchmarks.measure import Line, median, p95, repeat, seconds
 from commitments.models import User
+from devtools.benchmarks.data import BenchData
+from devtools.benchmarks.measure import Line, median, p95, repeat, seconds
 
 _RAW_GROUP_BY = """
 SELECT fiscal_year, segment_id, SUM(paid_yen) + SUM(contracted_yen) + SUM(uncontracted_yen)

@@ -1,7 +1,7 @@
 """Synthetic commitments for load tests and demos, bulk-loaded with PostgreSQL COPY.
 
 Deterministic for a (seed, as_of) pair: the same call writes the same rows, ids aside. The rows are drawn by the pure
-commitments.synthetic (which keeps every CheckConstraint and domain rule); this module sets up the organization, its
+devtools.synthetic (which keeps every CheckConstraint and domain rule); this module sets up the organization, its
 segments and users, hands out ids, formats the rows into COPY buffers one batch at a time and writes them in one
 transaction per batch, so memory stays flat however many are asked for. Synthetic data has no past: no history
 (simple_history) rows, approval events or amendments are written.
@@ -39,7 +39,7 @@ from commitments.models import (
     Status,
     User,
 )
-from commitments.synthetic import (
+from devtools.synthetic import (
     SEGMENT_WEIGHTS,
     SEGMENTS,
     DrawContext,

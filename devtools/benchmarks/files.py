@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from commitments import exports, fiscal, selectors
-from commitments.benchmarks.data import BenchData
-from commitments.benchmarks.measure import MB, Line, MemorySampler, megabytes, seconds, skipped
 from commitments.models import Commitment, Segment
+from devtools.benchmarks.data import BenchData
+from devtools.benchmarks.measure import MB, Line, MemorySampler, megabytes, seconds, skipped
 
 IMPORT_ROWS = 10_000
 EXPORT_ROWS = 100_000
