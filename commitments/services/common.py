@@ -28,5 +28,9 @@ def record_event(commitment: Commitment, actor: User, action: str, before: str =
 
 
 def lock_commitment(commitment_id: int) -> Commitment:
-    """Take the commitment's row lock: every write that touches its money is serialised on it."""
-    return Commitment.objects.select_for_update().select_related("organization").get(pk=commitment_id)
+    """Take the commitment's row lock: every write that touches its money is serialised on it.
+
+    Only the commitment's row (`of=("self",)`): without it the joined organization row was locked too, and every
+    write of one organization waited for every other.
+    """
+    return Commitment.objects.select_for_update(of=("self",)).select_related("organization").get(pk=commitment_id)

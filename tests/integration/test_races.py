@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from commitments.models import Amendment, AmendmentStatus, Commitment, CommitmentEvent, Contract, Payment, Status
 from commitments.services import amendments, approval, contracts, payments
@@ -205,3 +205,35 @@ def test_commitment_withdraw_checks_the_stored_submitter(org):
         approval.commitment_withdraw(actor=org.officer2, commitment=stale)
     stored = Commitment.objects.get(pk=commitment.pk)
     assert (stored.status, stored.submitted_by) == (Status.SUBMITTED, org.officer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_under_one_commitment_does_not_wait_for_another_commitment_of_the_organization():
+    """The commitment lock is the commitment's row only: it used to lock the organization's row as well."""
+    from commitments.services.common import lock_commitment
+
+    o = make_org()
+    held = make_commitment(o, matter="ロックを保持する事項")
+    other = make_commitment(o, matter="別の事項")
+    contract = make_contract(o, other, "K-9", 1_000_000)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            lock_commitment(held.pk)
+            locked.set()
+            release.wait(timeout=20)
+
+    def pay() -> Any:
+        locked.wait(timeout=10)
+        with transaction.atomic():
+            connection.cursor().execute("SET LOCAL lock_timeout = '2s'")
+            payment = payments.payment_record(
+                actor=o.officer2, contract=contract, paid_on=date(2017, 9, 29), amount_yen=400_000, reference="L-1"
+            )
+        release.set()
+        return payment.amount_yen
+
+    results = _race(hold, pay)
+    release.set()
+    assert results[1] == ("ok", 400_000), results  # before: lock timeout while the other commitment was held
