@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from commitments import fiscal
-from commitments.selectors import ChoushoReport, ChoushoRow, ExceptionsReport, ExposureTable, chousho
+from commitments.selectors import ChoushoReport, ChoushoRow, ExceptionsReport, ExposureTable, chousho, wareki_day
 
 YEN_FORMAT = "#,##0;[Red]-#,##0"
 AMOUNT_FORMAT = "#,##0"
@@ -398,7 +398,8 @@ def chousho_columns(report: ChoushoReport) -> list[Column]:
 
 
 def chousho_remarks(row: ChoushoRow) -> str:
-    """What an auditor must know about a row: text limit, untied, how the funding was found, lapsed/abolished."""
+    """What an auditor must know about a row: text limit, untied, how the funding was found, lapsed/abolished, or
+    not yet approved (a draft's commitment entered for its year)."""
     notes: list[str] = []
     if row.is_text_limit:
         notes.append("限度額は文言（合計に含めず）")
@@ -410,8 +411,9 @@ def chousho_remarks(row: ChoushoRow) -> str:
         notes.append("財源内訳未設定")
     if row.funding_difference_yen:
         notes.append("財源内訳の計が支出予定額と不一致")
-    if row.status in ("lapsed", "abolished", "completed"):
-        notes.append({"lapsed": "失効", "abolished": "廃止", "completed": "完了"}[row.status])
+    if row.status in ("lapsed", "abolished", "completed", "draft", "submitted"):
+        labels = {"lapsed": "失効", "abolished": "廃止", "completed": "完了", "draft": "未承認", "submitted": "未承認"}
+        notes.append(labels[row.status])
     return "・".join(notes)
 
 
@@ -491,8 +493,22 @@ def chousho_trailer(report: ChoushoReport, *, unit: str) -> list[str]:
     return lines
 
 
+def chousho_as_of_line(report: ChoushoReport) -> str:
+    """The line under a download's table saying whose books it shows: the 基準日 and the point of view."""
+    day = wareki_day(report.as_of) if report.as_of else ""
+    year = fiscal.format_fiscal_year(report.budget_year)
+    views = {
+        "budget": f"{year}予算の時点：前年度末までの支出額と、当該年度の権限を含む当該年度以降の支出予定額",
+        "draft": f"見込：{year}予算の調書案（現在の帳簿から作成）。"
+        "支出(見込)額は現在までの支出額と3月31日までの支払予定額",
+        "day": "その日の終了時点の記録から計算",
+        "current": "現在の推計",
+    }
+    return f"基準日：{day}（{views[report.view]}）"
+
+
 def chousho_sheet(report: ChoushoReport, *, unit: str = "千円", style: str = "wareki") -> Sheet:
-    """The 調書 as a Sheet (same columns and header as the page)."""
+    """The 調書 as a Sheet (same columns and header as the page); a draft's heading says 見込."""
     totals = report.totals
     year = fiscal.format_fiscal_year(report.budget_year, style="seireki" if style == "seireki" else "wareki")
     footer = [
@@ -514,8 +530,8 @@ def chousho_sheet(report: ChoushoReport, *, unit: str = "千円", style: str = "
         rows=(chousho_cells(row, report, style=style) for row in report.rows),
         footer=[footer],
         unit=unit,
-        notes=[f"{report.organization.name}　{year}予算", f"（単位：{unit}）"],
-        trailer=chousho_trailer(report, unit=unit),
+        notes=[f"{report.organization.name}　{year}予算{'（見込）' if report.is_draft else ''}", f"（単位：{unit}）"],
+        trailer=[*chousho_trailer(report, unit=unit), chousho_as_of_line(report)],
         unit_in_csv_header=False,
     )
 

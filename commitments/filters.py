@@ -56,18 +56,33 @@ class ExposureFilter(django_filters.FilterSet):
         except fiscal.FiscalParseError:
             return queryset.none()
 
+    def matches(self, commitment: Commitment) -> bool:
+        """The same filters on one commitment in memory (the books of a past day are not a queryset)."""
+        wanted = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        if wanted.get("segment") and commitment.segment_id != wanted["segment"].pk:
+            return False
+        if wanted.get("status") and commitment.status != wanted["status"]:
+            return False
+        if wanted.get("kind") and commitment.kind != wanted["kind"]:
+            return False
+        if wanted.get("authorized_fy"):
+            try:
+                if commitment.authorized_fy != fiscal.parse_fiscal_year(wanted["authorized_fy"]):
+                    return False
+            except fiscal.FiscalParseError:
+                return False
+        return not wanted.get("matter") or wanted["matter"].casefold() in commitment.matter.casefold()
+
 
 class ExposureOptionsForm(forms.Form):
-    """How to show them: basis, fiscal-year range, unit, era of the headers, and an as-of date (summary)."""
+    """How to show them: basis, fiscal-year range, unit, era of the headers, and the day whose books are shown."""
 
     basis = forms.ChoiceField(label=_("集計の基準"), choices=BASIS_CHOICES, required=False)
     fy_from = FiscalYearField(label=_("年度（から）"), required=False, help_text="")
     fy_to = FiscalYearField(label=_("年度（まで）"), required=False, help_text="")
     unit = forms.ChoiceField(label=_("単位"), choices=UNIT_CHOICES, required=False)
     era = forms.ChoiceField(label=_("年度の表記"), choices=ERA_CHOICES, required=False)
-    as_of = forms.DateField(
-        label=_("基準日（夜間推計）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("基準日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 @dataclass(frozen=True)
@@ -98,13 +113,14 @@ class ExposureOptions:
 def exposure_options(
     data: Any, *, today: date, default_basis: str = "planned"
 ) -> tuple[ExposureOptionsForm, ExposureOptions]:
-    """Read the options from the query string; `remaining` without a start year starts at the current one."""
+    """Read the options from the query string; `remaining` without a start year starts at the current one (that of
+    the as-of day, when one is asked for)."""
     form = ExposureOptionsForm(data)
     cleaned = form.cleaned_data if form.is_valid() else {}
     basis = cleaned.get("basis") or default_basis
     fy_from = cleaned.get("fy_from")
     if basis == "remaining" and fy_from is None:
-        fy_from = fiscal.fiscal_year_of(today)
+        fy_from = fiscal.fiscal_year_of(cleaned.get("as_of") or today)
     options = ExposureOptions(
         basis=basis,
         fy_from=fy_from,

@@ -83,8 +83,10 @@ class ExposureTable(tables.Table):
             return self.render_span(record)
         return None
 
+    link_query = ""  # e.g. "?as_of=2026-12-01": the record of the day the table shows
+
     def render_matter(self, value: str, record: Any) -> Any:
-        url = reverse("commitment-detail", args=[record.pk])
+        url = reverse("commitment-detail", args=[record.pk]) + self.link_query
         if record.limit_yen is None:
             return format_html(
                 '<a href="{}">{}</a> <span class="flag" title="{}">{}</span>', url, value, record.limit_text, _("※文言")

@@ -7,13 +7,29 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.utils import translation
 
+from commitments import fiscal
 from commitments.models import APPROVED_STATES, Commitment
+
+_EN_MONTHS = "January February March April May June July August September October November December".split()
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
     """The first instant after `day` in the site's time zone (Asia/Tokyo): 'as of a day' means at its end."""
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, ZoneInfo(settings.TIME_ZONE))
+
+
+def wareki_day(day: datetime.date) -> str:
+    """A day in the era of that day, as printed: 令和8年12月2日."""
+    return f"{fiscal.format_month(day)}{day.day}日"
+
+
+def day_label(day: datetime.date) -> str:
+    """A day as the pages state their 基準日: 令和8年12月2日 (2 December 2026 in English)."""
+    if (translation.get_language() or "").startswith("en"):
+        return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+    return wareki_day(day)
 
 
 def commitment_stats_as_of(

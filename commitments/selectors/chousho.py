@@ -1,19 +1,24 @@
 """The statutory 調書 (地方自治法施行令第144条): for one organization and budget year, each running commitment's
 limit, what was spent before the budget year, what is planned from it on, and how that is funded.
 
-Amounts come from the stored projection rows (paid + contracted + uncontracted), so the 調書 agrees with the
-exposure pages. Four queries, whatever the number of rows.
+By default a budget year's 調書 is seen from the budget's own point of view (1 April of that year, its authority
+live, what was paid before it; for the coming year a draft from today's books, 見込), so it does not change when
+time passes or authority lapses later. Asked as of today it reads the stored projection rows (paid + contracted +
+uncontracted, as the exposure pages); as of another day, the books of that day. A constant number of queries.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.utils import timezone
 
 from commitments import fiscal
-from commitments.models import APPROVED_STATES, Commitment, CommitmentFunding, FundingSource, Organization, Status
+from commitments.models import APPROVED_STATES, Commitment, Organization
+from commitments.selectors import chousho_sources as sources
+from commitments.selectors.books_as_of import PointOfView
 
 TITLE = (
     "債務負担行為で翌年度以降にわたるものについての前年度末までの支出額又は支出額の見込み"
@@ -27,8 +32,9 @@ FUNDING_BASES = {
     "general": "全額一般財源",
     "unset": "財源未設定",
 }
+# How the amounts were read: the budget's own view, the coming year's draft (見込), the books of a day, or today's.
+VIEWS = ("budget", "draft", "day", "current")
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-_ROUND = 1_000
 
 
 def book_year(fy: int, budget_year: int, *, style: str = "wareki", era: bool | None = None) -> str:
@@ -145,6 +151,13 @@ class ChoushoReport:
     columns: list[FundingColumn]
     rows: list[ChoushoRow]
     stale_count: int = 0
+    as_of: datetime.date | None = None
+    view: str = "current"
+
+    @property
+    def is_draft(self) -> bool:
+        """The coming budget year's 調書 compiled from today's books: its spent column is an estimate (見込)."""
+        return self.view == "draft"
 
     @property
     def counted_rows(self) -> list[ChoushoRow]:
@@ -198,6 +211,9 @@ class ChoushoReport:
         return {
             "organization": self.organization.name,
             "budget_year": self.budget_year,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "point_of_view": self.view,
+            "draft": self.is_draft,
             "title": TITLE,
             "unit": "yen",
             "funding_sources": [c.name for c in self.columns],
@@ -253,96 +269,52 @@ class ChoushoReport:
 
 
 def _source_columns(organization: Organization) -> tuple[list[FundingColumn], int | None]:
-    sources = list(
-        FundingSource.objects.filter(organization=organization).order_by("is_general", "sort_order", "name", "id")
-    )
-    columns = [FundingColumn(key=s.name, name=s.name, is_general=s.is_general, source_id=s.pk) for s in sources]
-    general = next((s.pk for s in sources if s.is_general), None)
+    found = sources.funding_sources(organization)
+    columns = [FundingColumn(key=s.name, name=s.name, is_general=s.is_general, source_id=s.pk) for s in found]
+    general = next((s.pk for s in found if s.is_general), None)
     return columns, general
 
 
-def _split(
-    planned: int, stated: dict[int, dict[int, int]], budget_year: int, general_id: int | None
-) -> tuple[dict[int | None, int], str, int | None]:
-    """The 財源内訳 of one row by source id (None: 未設定), how it was found, and the year it was stated for."""
-    if budget_year in stated:
-        return dict(stated[budget_year]), "stated", budget_year
-    earlier = [y for y, split in stated.items() if y < budget_year and sum(split.values()) > 0]
-    if earlier:
-        year = max(earlier)
-        split = stated[year]
-        base = sum(split.values())
-        if base == planned:
-            return dict(split), "scaled", year
-        result: dict[int | None, int] = {}
-        for source_id, amount in split.items():
-            if source_id != general_id:
-                result[source_id] = amount * planned // base // _ROUND * _ROUND
-        result[general_id] = planned - sum(result.values())
-        return result, "scaled", year
-    return {general_id: planned}, ("general" if general_id is not None else "unset"), None
+def chousho_report(
+    *,
+    organization: Organization,
+    budget_year: int,
+    as_of: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> ChoushoReport:
+    """The 調書 of `organization` for `budget_year`: by default in the budget's own point of view (a draft for a year
+    not yet begun); `as_of` today from the stored projection rows; `as_of` another day from the books of that day.
 
-
-def chousho_report(*, organization: Organization, budget_year: int) -> ChoushoReport:
-    """The 調書 of `organization` for `budget_year` (four queries).
-
-    Rows: approved-state commitments authorised by the budget year whose burden reaches it, except those with
-    nothing left to pay from it unless authorised in it (or whose live limit is words, with no amount to plan);
-    in the book's order (行為年度, 番号).
+    Rows: commitments the books held (approved) authorised by the budget year whose burden reaches it, except those
+    with nothing left to pay from it unless authorised in it (or whose live limit is words, with no amount to plan);
+    in the book's order (行為年度, 番号), or by the book's own numbering when it has one.
     """
     fiscal.era_of_fiscal_year(budget_year)  # validates the year's range
+    today = today or timezone.localdate()
     columns, general_id = _source_columns(organization)
-    flows = F("projection__paid_yen") + F("projection__contracted_yen") + F("projection__uncontracted_yen")
-    commitments = (
-        Commitment.objects.filter(
-            organization=organization,
-            status__in=APPROVED_STATES,
-            authorized_fy__lte=budget_year,
-            last_burden_fy__gte=budget_year,
+    stale = 0
+    if as_of == today:
+        view, found = "current", sources.stored_amounts(organization=organization, budget_year=budget_year)
+        stale = (
+            Commitment.objects.filter(organization=organization, status__in=APPROVED_STATES, needs_projection=True)
+            .filter(last_burden_fy__gte=budget_year)
+            .count()
         )
-        .annotate(
-            spent=Sum(flows, filter=Q(projection__fiscal_year__lt=budget_year), default=0),
-            planned=Sum(flows, filter=Q(projection__fiscal_year__gte=budget_year), default=0),
-        )
-        .filter(
-            Q(planned__gt=0)
-            | Q(authorized_fy=budget_year)
-            # a limit in words has no amount to plan: listed while its authority stands (like 同上利子 in a book)
-            | Q(limit_yen__isnull=True, status__in=[Status.APPROVED, Status.ACTIVE])
-        )
-        .order_by("authorized_fy", "seq", "id")
-        .values(
-            "id",
-            "seq",
-            "matter",
-            "status",
-            "authorized_fy",
-            "first_burden_fy",
-            "last_burden_fy",
-            "limit_yen",
-            "limit_text",
-            "estimated_limit_yen",
-            "spent",
-            "planned",
-        )
-    )
-    found = list(commitments)
+    else:
+        point = PointOfView.day(as_of) if as_of else PointOfView.budget(budget_year, today=today)
+        view = "day" if as_of else ("draft" if point.draft else "budget")
+        as_of = point.as_of
+        found = sources.book_amounts(organization=organization, budget_year=budget_year, view=point)
     numbers = [c["seq"] for c in found]
     if found and None not in numbers and len(set(numbers)) == len(numbers):
         # One numbering across the rows (a 調書 imported from a book keeps its 一連番号): the book's order.
         found.sort(key=lambda c: c["seq"])
-    stated: dict[int, dict[int, dict[int, int]]] = {}
-    if found:
-        funding = CommitmentFunding.objects.filter(
-            commitment_id__in=[c["id"] for c in found], budget_year__lte=budget_year
-        ).values_list("commitment_id", "budget_year", "source_id", "amount_yen")
-        for commitment_id, year, source_id, amount in funding:
-            stated.setdefault(commitment_id, {}).setdefault(year, {})[source_id] = amount
+    stated = sources.stated_funding([c["id"] for c in found], budget_year)
     key_of = {c.source_id: c.key for c in columns}
     rows: list[ChoushoRow] = []
     needs_unset = False
     for c in found:
-        split, basis, year = _split(int(c["planned"]), stated.get(c["id"], {}), budget_year, general_id)
+        split, basis, year = sources.split(int(c["planned"]), stated.get(c["id"], {}), budget_year, general_id)
         by_key: dict[str, int] = {}
         for source_id, amount in split.items():
             key = key_of.get(source_id, UNSET) if source_id is not None else UNSET
@@ -370,9 +342,12 @@ def chousho_report(*, organization: Organization, budget_year: int) -> ChoushoRe
         )
     if needs_unset:
         columns.append(FundingColumn(key=UNSET, name=UNSET))
-    stale = Commitment.objects.filter(
-        organization=organization, status__in=APPROVED_STATES, needs_projection=True, last_burden_fy__gte=budget_year
-    ).count()
     return ChoushoReport(
-        organization=organization, budget_year=budget_year, columns=columns, rows=rows, stale_count=stale
+        organization=organization,
+        budget_year=budget_year,
+        columns=columns,
+        rows=rows,
+        stale_count=stale,
+        as_of=as_of,
+        view=view,
     )

@@ -82,6 +82,7 @@ class ExceptionsReport:
     days: int
     warn_percent: int
     sections: list[ExceptionSection]
+    as_of: datetime.date | None = None  # set when read from the books of a past (or future) day
 
     @property
     def total(self) -> int:
@@ -122,8 +123,9 @@ def _open_for_contracts(fy: int) -> Q:
     return Q(contract_until_fy__gte=fy) | Q(contract_until_fy__isnull=True, authorized_fy__gte=fy)
 
 
-def _near_limit(organization: Organization, today: datetime.date, percent: int) -> ExceptionSection:
-    section = ExceptionSection(
+def near_limit_section(percent: int) -> ExceptionSection:
+    """The heading and columns of the near-the-limit section (rows: `near_limit_row`)."""
+    return ExceptionSection(
         key="near_limit",
         title=_("契約額が限度額の%(percent)s%%以上") % {"percent": percent},
         note=_("契約締結期限が過ぎていない債務負担行為で、契約額の合計が限度額に近いもの（残りの契約余地が少ない）。"),
@@ -139,6 +141,26 @@ def _near_limit(organization: Organization, today: datetime.date, percent: int) 
             ExceptionColumn(gettext_noop("契約締結期限")),
         ],
     )
+
+
+def near_limit_row(c: Commitment) -> ExceptionRow:
+    """One commitment near its limit (`c.contracted`: its contracts' total)."""
+    return ExceptionRow(
+        c.pk,
+        c.matter,
+        [
+            *_head(c),
+            c.limit_yen,
+            c.contracted,  # type: ignore[attr-defined]
+            _percent(c.contracted, c.limit_yen),  # type: ignore[attr-defined,arg-type]
+            c.limit_yen - c.contracted,  # type: ignore[attr-defined,operator]
+            fiscal.format_fiscal_year(c.contract_deadline_fy),
+        ],
+    )
+
+
+def _near_limit(organization: Organization, today: datetime.date, percent: int) -> ExceptionSection:
+    section = near_limit_section(percent)
     qs = (
         Commitment.objects.filter(
             _open_for_contracts(fiscal.fiscal_year_of(today)),
@@ -151,25 +173,12 @@ def _near_limit(organization: Organization, today: datetime.date, percent: int) 
         .filter(contracted_100__gte=F("limit_yen") * percent)
         .order_by(*_ORDER)
     )
-    for c in qs:
-        section.rows.append(
-            ExceptionRow(
-                c.pk,
-                c.matter,
-                [
-                    *_head(c),
-                    c.limit_yen,
-                    c.contracted,
-                    _percent(c.contracted, c.limit_yen),
-                    c.limit_yen - c.contracted,
-                    fiscal.format_fiscal_year(c.contract_deadline_fy),
-                ],
-            )
-        )
+    section.rows.extend(near_limit_row(c) for c in qs)
     return section
 
 
-def _lapsing(organization: Organization, today: datetime.date, days: int) -> ExceptionSection:
+def lapsing_section(today: datetime.date, days: int) -> tuple[ExceptionSection, datetime.date, int]:
+    """The heading and columns of the lapsing section, the day the year's authority lapses and the days left."""
     fy = fiscal.fiscal_year_of(today)
     lapses_on = fiscal.fiscal_year_end(fy)
     left = (lapses_on - today).days
@@ -196,8 +205,21 @@ def _lapsing(organization: Organization, today: datetime.date, days: int) -> Exc
             ExceptionColumn(gettext_noop("残日数"), "integer"),
         ],
     )
+    return section, lapses_on, left
+
+
+def lapsing_row(c: Commitment, lapses_on: datetime.date, left: int) -> ExceptionRow:
+    """One commitment whose uncontracted authority lapses (`c.contracted`: its contracts' total)."""
+    contracted = c.contracted  # type: ignore[attr-defined]
+    remaining = max(c.exposure_limit_yen - contracted, 0) if c.exposure_limit_yen else None
+    return ExceptionRow(c.pk, c.matter, [*_head(c), _limit_cell(c), contracted, remaining, lapses_on, left])
+
+
+def _lapsing(organization: Organization, today: datetime.date, days: int) -> ExceptionSection:
+    section, lapses_on, left = lapsing_section(today, days)
     if left > days:
         return section
+    fy = fiscal.fiscal_year_of(today)
     deadline = Q(contract_until_fy=fy) | Q(contract_until_fy__isnull=True, authorized_fy=fy)
     qs = (
         Commitment.objects.filter(deadline, organization=organization, status__in=LIVE_STATES)
@@ -209,17 +231,14 @@ def _lapsing(organization: Organization, today: datetime.date, days: int) -> Exc
         )
         .order_by(*_ORDER)
     )
-    for c in qs:
-        remaining = max(c.exposure_limit_yen - c.contracted, 0) if c.exposure_limit_yen else None
-        section.rows.append(
-            ExceptionRow(c.pk, c.matter, [*_head(c), _limit_cell(c), c.contracted, remaining, lapses_on, left])
-        )
+    section.rows.extend(lapsing_row(c, lapses_on, left) for c in qs)
     return section
 
 
-def _contracts_ending(organization: Organization, today: datetime.date, days: int) -> ExceptionSection:
+def contracts_ending_section(today: datetime.date, days: int) -> ExceptionSection:
+    """The heading and columns of the contracts-ending section (rows: `contract_ending_row`)."""
     until = today + datetime.timedelta(days=days)
-    section = ExceptionSection(
+    return ExceptionSection(
         key="contracts_ending",
         title=_("%(days)s日以内に契約期間が終わる契約") % {"days": days},
         note=_("契約期間の終了日が%(start)sから%(end)sまでの契約（更新・後継契約の確認）。")
@@ -233,6 +252,17 @@ def _contracts_ending(organization: Organization, today: datetime.date, days: in
             ExceptionColumn(gettext_noop("契約金額"), "amount"),
         ],
     )
+
+
+def contract_ending_row(k: Contract, matter: str, today: datetime.date) -> ExceptionRow:
+    """One contract ending soon, under the commitment of that 事項."""
+    cells = [k.contract_no, k.counterparty, matter, k.end_on, (k.end_on - today).days, k.amount_yen]
+    return ExceptionRow(k.commitment_id, matter, cells)
+
+
+def _contracts_ending(organization: Organization, today: datetime.date, days: int) -> ExceptionSection:
+    section = contracts_ending_section(today, days)
+    until = today + datetime.timedelta(days=days)
     qs = (
         Contract.objects.filter(
             organization=organization,
@@ -244,19 +274,13 @@ def _contracts_ending(organization: Organization, today: datetime.date, days: in
         .select_related("commitment")
         .order_by("end_on", "contract_no", "id")
     )
-    for k in qs:
-        section.rows.append(
-            ExceptionRow(
-                k.commitment_id,
-                k.commitment.matter,
-                [k.contract_no, k.counterparty, k.commitment.matter, k.end_on, (k.end_on - today).days, k.amount_yen],
-            )
-        )
+    section.rows.extend(contract_ending_row(k, k.commitment.matter, today) for k in qs)
     return section
 
 
-def _text_limits(organization: Organization, today: datetime.date) -> ExceptionSection:
-    section = ExceptionSection(
+def text_limits_section() -> ExceptionSection:
+    """The heading and columns of the text-limit section (rows: `text_limit_row`)."""
+    return ExceptionSection(
         key="text_limits",
         title=_("限度額が文言のもの"),
         note=_("金額で定めていない限度額。見込額があれば負担額の集計に含め、調書の合計には含めません。"),
@@ -270,35 +294,38 @@ def _text_limits(organization: Organization, today: datetime.date) -> ExceptionS
             ExceptionColumn(gettext_noop("負担年度")),
         ],
     )
+
+
+def text_limit_row(c: Commitment) -> ExceptionRow:
+    """One commitment whose limit is words."""
+    span = fiscal.format_span(c.first_burden_fy, c.last_burden_fy)
+    return ExceptionRow(c.pk, c.matter, [*_head(c), c.limit_text, c.estimated_limit_yen, span])
+
+
+def _text_limits(organization: Organization, today: datetime.date) -> ExceptionSection:
+    section = text_limits_section()
     qs = Commitment.objects.filter(
         organization=organization,
         status__in=APPROVED_STATES,
         limit_yen__isnull=True,
         last_burden_fy__gte=fiscal.fiscal_year_of(today),
     ).order_by(*_ORDER)
-    for c in qs:
-        section.rows.append(
-            ExceptionRow(
-                c.pk,
-                c.matter,
-                [
-                    *_head(c),
-                    c.limit_text,
-                    c.estimated_limit_yen,
-                    fiscal.format_span(c.first_burden_fy, c.last_burden_fy),
-                ],
-            )
-        )
+    section.rows.extend(text_limit_row(c) for c in qs)
     return section
 
 
-def _stale(organization: Organization) -> ExceptionSection:
-    section = ExceptionSection(
+def stale_section() -> ExceptionSection:
+    """The heading and columns of the stale-projection section."""
+    return ExceptionSection(
         key="stale",
         title=_("推計が未更新のもの"),
         note=_("最新の変更がまだ年度別推計に反映されていないもの（通常は数分で反映。残る場合は夜間処理を確認）。"),
         columns=[_SEQ, _MATTER, _AUTHORIZED, _STATUS, ExceptionColumn(gettext_noop("最終更新"))],
     )
+
+
+def _stale(organization: Organization) -> ExceptionSection:
+    section = stale_section()
     qs = Commitment.objects.filter(
         organization=organization, status__in=APPROVED_STATES, needs_projection=True
     ).order_by(*_ORDER)
@@ -310,12 +337,25 @@ def _stale(organization: Organization) -> ExceptionSection:
 
 
 def exceptions_report(
-    *, organization: Organization, today: datetime.date, days: int = DEFAULT_DAYS, warn_percent: int | None = None
+    *,
+    organization: Organization,
+    today: datetime.date,
+    days: int = DEFAULT_DAYS,
+    warn_percent: int | None = None,
+    as_of: datetime.date | None = None,
 ) -> ExceptionsReport:
-    """Every exception section for an organization as of `today` (five queries)."""
+    """Every exception section for an organization as of `today` (five queries); as of another day `as_of`, from
+    the books of that day (`exceptions_as_of`)."""
     if not 0 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 0 and {MAX_DAYS}")
     percent = settings.COMMITMENT_WARN_PERCENT if warn_percent is None else warn_percent
+    if as_of is not None and as_of != today:
+        from commitments.selectors.exceptions_as_of import sections_as_of  # it builds on this module's sections
+
+        sections = sections_as_of(organization=organization, day=as_of, days=days, percent=percent)
+        return ExceptionsReport(
+            organization=organization, today=as_of, days=days, warn_percent=percent, sections=sections, as_of=as_of
+        )
     return ExceptionsReport(
         organization=organization,
         today=today,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Model, Prefetch, QuerySet, Sum
@@ -78,6 +78,7 @@ class CommitmentRecord:
     amendments: list[tuple[Amendment, list[Change]]]
     events: list[CommitmentEvent]
     history: list[HistoryEntry]
+    as_of: date | None = None  # set when the record is the books of a past (or future) day
 
 
 def _display(model: type[Model], name: str, value: Any) -> str:
@@ -123,7 +124,19 @@ def amendment_changes(amendment: Amendment) -> list[Change]:
     return changes
 
 
-def _entries(history: QuerySet[Any], model: type[Model], what: str) -> list[HistoryEntry]:
+def _record_label(model: type[Model], version: Any, commitment: Commitment) -> str:
+    """How a version names its record, without a query: simple-history's `instance` re-reads excluded fields (the
+    commitment's) and an amendment's name reads its commitment, once per version."""
+    values = {
+        f.attname: getattr(version, f.attname) for f in model._meta.concrete_fields if hasattr(version, f.attname)
+    }
+    instance = model(**values)
+    if getattr(instance, "commitment_id", None) == commitment.pk:
+        instance.commitment = commitment  # type: ignore[attr-defined]
+    return str(instance)
+
+
+def _entries(history: QuerySet[Any], model: type[Model], what: str, commitment: Commitment) -> list[HistoryEntry]:
     """Versions of one model's records in time order, each compared with the version before it."""
     fields = [f for f in model._meta.concrete_fields if f.attname not in _IGNORED and f.name not in _IGNORED]
     names = _related_names(history, fields)
@@ -150,7 +163,7 @@ def _entries(history: QuerySet[Any], model: type[Model], what: str) -> list[Hist
                 at=version.history_date,
                 user=str(version.history_user or "—"),
                 what=what,
-                record=str(version.instance) if version.history_type != "-" else f"#{version.id}",
+                record=_record_label(model, version, commitment) if version.history_type != "-" else f"#{version.id}",
                 kind=_(_TYPES.get(version.history_type, version.history_type)),
                 changes=changes,
                 reason=version.history_change_reason or "",
@@ -210,7 +223,7 @@ def commitment_history(commitment: Commitment) -> list[HistoryEntry]:
         (Payment.history.filter(contract_id__in=contract_ids), Payment, _("支出実績")),
         (Amendment.history.filter(commitment_id=commitment.pk), Amendment, _("補正")),
     ]
-    entries = [entry for qs, model, what in sources for entry in _entries(qs, model, what)]
+    entries = [entry for qs, model, what in sources for entry in _entries(qs, model, what, commitment)]
     entries += _schedule_entries(Installment.history.filter(contract_id__in=contract_ids))
     return sorted(entries, key=lambda e: e.at)
 
@@ -246,9 +259,8 @@ def commitment_record(commitments: QuerySet[Commitment], pk: int) -> CommitmentR
     )
     for contract in contracts:
         contract.payment_lines = payment_lines(list(contract.payments.all()))  # type: ignore[attr-defined]
-    by_contract: dict[int, list[Any]] = defaultdict(list)
-    for contract in contracts:
-        by_contract[contract.pk] = list(contract.installments.all())
+        contract.installment_list = list(contract.installments.all())  # type: ignore[attr-defined]
+        contract.change_list = list(contract.changes.all())  # type: ignore[attr-defined]
     return CommitmentRecord(
         commitment=commitment,
         planned=list(PlannedAmount.objects.filter(commitment=commitment).order_by("fiscal_year")),

@@ -1,4 +1,4 @@
-"""The exposure matrix and its CSV download."""
+"""The exposure matrix and its CSV and Excel downloads: today's stored projection, or the books of another day."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django_tables2 import SingleTableMixin
 
 from commitments import exports, fiscal, selectors
 from commitments.filters import BASIS_CHOICES, ExposureFilter, exposure_options
+from commitments.models import Commitment
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope
 
@@ -25,7 +26,11 @@ class CountedPaginator(Paginator):
 
 
 class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
-    """One row per commitment, one column per fiscal year of the chosen range and basis, totals footer."""
+    """One row per commitment, one column per fiscal year of the chosen range and basis, totals footer.
+
+    Without `as_of` (or as of today) the rows are the stored projection; as of another day, the books of that day
+    rebuilt row by row (`selectors.exposure_books`), filtered and totalled in Python.
+    """
 
     template_name = "commitments/exposure.html"
     filterset_class = ExposureFilter
@@ -33,8 +38,11 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
     rows_selector = staticmethod(selectors.exposure_page_commitments)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.options_form, self.options = exposure_options(request.GET or None, today=timezone.localdate())
+        self.today = timezone.localdate()
+        self.options_form, self.options = exposure_options(request.GET or None, today=self.today)
         self.basis = self.options.basis
+        # Another day than today: the books of that day instead of the stored projection.
+        self.as_of = self.options.as_of if self.options.as_of not in (None, self.today) else None
         return super().dispatch(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
@@ -43,14 +51,37 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         return kwargs
 
     def get_queryset(self) -> Any:
+        if self.as_of is not None:
+            if not hasattr(self, "books"):
+                self.books = selectors.exposure_books(
+                    organization_ids=organization_scope(self.request), as_of=self.as_of
+                )
+                self.fiscal_years = self.options.years(selectors.fiscal_years_of_books(self.books))
+            # The filter's form reads the query string; the rows are the books' (get_table_data).
+            return Commitment.objects.none()
         available = selectors.fiscal_years_with_projection(organization_ids=organization_scope(self.request))
         self.fiscal_years = self.options.years(available)
         return self.rows_selector(
             organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
         )
 
+    def rows_as_of(self, filterset: ExposureFilter) -> list[Commitment]:
+        """The books' rows that the filters select (none when the filters do not read), with their yearly amounts."""
+        if filterset.is_bound and not filterset.is_valid():
+            return []
+        books = [book for book in self.books if filterset.matches(book.commitment)]
+        return selectors.exposure_rows_as_of(books, fiscal_years=self.fiscal_years, basis=self.basis)
+
+    def get_table_data(self) -> Any:
+        if self.as_of is not None:
+            return self.rows_as_of(self.filterset)
+        return super().get_table_data()
+
     def get_table_class(self) -> Any:
-        return exposure_table_class(self.fiscal_years, year_style=self.options.year_style, unit=self.options.unit)
+        table = exposure_table_class(self.fiscal_years, year_style=self.options.year_style, unit=self.options.unit)
+        if self.as_of is not None:
+            table.link_query = f"?as_of={self.as_of.isoformat()}"  # each 事項 opens its record of that day
+        return table
 
     def get_table_pagination(self, table: Any) -> Any:
         paginate = super().get_table_pagination(table)
@@ -68,7 +99,9 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         """The 合計 row (once per request): from the per-cell totals when no filter narrows the organization's
         commitments — with their number, which then spares the paginator its count — otherwise summed."""
         if getattr(self, "_footer_totals", None) is None:
-            if not any(self.request.GET.get(name) for name in self.get_filterset_class().base_filters):
+            if self.as_of is not None:
+                self._footer_totals = selectors.exposure_totals_as_of(list(commitments), fiscal_years=self.fiscal_years)
+            elif not any(self.request.GET.get(name) for name in self.get_filterset_class().base_filters):
                 self._footer_totals = selectors.exposure_totals_of_scope(
                     organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
                 )
@@ -85,8 +118,21 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         context["options_form"] = self.options_form
         context["options"] = self.options
         context["basis_label"] = dict(BASIS_CHOICES)[self.options.basis]
-        context["stale_count"] = selectors.stale_commitment_count(organization_ids=organization_scope(self.request))
+        if self.as_of is None:
+            context["stale_count"] = selectors.stale_commitment_count(organization_ids=organization_scope(self.request))
+        context["as_of_label"] = selectors.day_label(self.as_of or self.today)
         return context
+
+    def filtered_rows(self) -> Any:
+        """Every row the page's filters select, for the downloads: a queryset, or a list as of another day."""
+        filterset = self.get_filterset(self.get_filterset_class())
+        if self.as_of is not None:
+            return self.rows_as_of(filterset)
+        return filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+
+    def stamp(self) -> str:
+        """The day in the file name: the as-of day, else today."""
+        return (self.as_of or self.today).strftime("%Y%m%d")
 
 
 class ExposureCsvView(ExposureView):
@@ -95,12 +141,10 @@ class ExposureCsvView(ExposureView):
     rows_selector = staticmethod(selectors.exposure_commitments)  # every row: one grouped join
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        filterset = self.get_filterset(self.get_filterset_class())
-        commitments = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+        commitments = self.filtered_rows()
         table = selectors.exposure_table_of(commitments=commitments, fiscal_years=self.fiscal_years, basis=self.basis)
         response = HttpResponse(exports.exposure_csv(table), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="exposure_{stamp}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="exposure_{self.stamp()}.csv"'
         return response
 
 
@@ -110,8 +154,7 @@ class ExposureXlsxView(ExposureView):
     rows_selector = staticmethod(selectors.exposure_commitments)  # every row: one grouped join
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        filterset = self.get_filterset(self.get_filterset_class())
-        commitments = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+        commitments = self.filtered_rows()
         options = self.options
         years = self.fiscal_years
         columns = [
@@ -125,7 +168,8 @@ class ExposureXlsxView(ExposureView):
         totals = self.footer_totals(commitments)
 
         def rows() -> Any:
-            for c in commitments.iterator(chunk_size=2000):
+            records = iter(commitments) if isinstance(commitments, list) else commitments.iterator(chunk_size=2000)
+            for c in records:
                 matter = c.matter if c.limit_yen is not None else f"{c.matter}（※文言：{c.limit_text}）"
                 yield [
                     c.seq,
@@ -138,7 +182,7 @@ class ExposureXlsxView(ExposureView):
 
         sheet = exports.Sheet(
             title="年度別負担額",
-            heading=f"債務負担行為 年度別負担額（{dict(BASIS_CHOICES)[self.basis]}）",
+            heading=f"債務負担行為 年度別負担額（{dict(BASIS_CHOICES)[self.basis]}）基準日：{self.as_of_heading()}",
             columns=columns,
             rows=rows(),
             unit=options.unit,
@@ -146,5 +190,8 @@ class ExposureXlsxView(ExposureView):
                 [None, "合計", None, totals["limit_yen"], *(totals[f"fy_{fy}"] for fy in years), totals["total_yen"]]
             ],
         )
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        return exports.xlsx_response([sheet], f"exposure_{stamp}.xlsx")
+        return exports.xlsx_response([sheet], f"exposure_{self.stamp()}.xlsx")
+
+    def as_of_heading(self) -> str:
+        """The 基準日 in the workbook's heading (the download stays Japanese, like its column names)."""
+        return selectors.wareki_day(self.as_of or self.today)

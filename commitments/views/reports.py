@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from functools import cached_property
 from typing import Any
 
@@ -63,6 +64,29 @@ class ReportMixin(ReaderRequiredMixin):
         return user.organization
 
     @cached_property
+    def today(self) -> datetime.date:
+        """Today in the site's time zone (one reading per request)."""
+        return timezone.localdate()
+
+    @cached_property
+    def as_of(self) -> datetime.date | None:
+        """The day whose books are shown (`?as_of=YYYY-MM-DD`); None when not asked; BadQuery when unreadable."""
+        text = self.request.GET.get("as_of", "").strip()
+        if not text:
+            return None
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError as exc:
+            raise BadQuery(_("基準日を読み取れません（例：2026-12-01）: %(text)s") % {"text": repr(text)}) from exc
+
+    def as_of_or_none(self) -> tuple[datetime.date | None, str]:
+        """The as-of day for a page, and the message when it could not be read (the page then shows today's)."""
+        try:
+            return self.as_of, ""
+        except BadQuery as exc:
+            return None, str(exc)
+
+    @cached_property
     def unit(self) -> str:
         """円, 千円 (default) or 百万円."""
         unit = self.request.GET.get("unit", "")
@@ -108,12 +132,14 @@ class ChoushoMixin(ReportMixin):
         except fiscal.FiscalParseError as exc:
             raise BadQuery(str(exc)) from exc
 
-    def report(self, budget_year: int | None = None) -> selectors.ChoushoReport:
+    def report(self, budget_year: int | None = None, as_of: datetime.date | None = None) -> selectors.ChoushoReport:
+        """The 調書 of the year (by default the one asked for) as of `as_of` (None: in the budget's own view)."""
         year = self.budget_year if budget_year is None else budget_year
-        return selectors.chousho_report(organization=self.organization, budget_year=year)
+        return selectors.chousho_report(organization=self.organization, budget_year=year, as_of=as_of, today=self.today)
 
-    def filename(self, extension: str) -> str:
-        return f"chousho_{self.budget_year}_{self.unit}.{extension}"
+    def filename(self, extension: str, report: selectors.ChoushoReport | None = None) -> str:
+        draft = "_見込" if report is not None and report.is_draft else ""
+        return f"chousho_{self.budget_year}{draft}_{self.unit}.{extension}"
 
 
 class ChoushoView(ChoushoMixin, TemplateView):
@@ -127,13 +153,16 @@ class ChoushoView(ChoushoMixin, TemplateView):
         try:
             year, error = self.budget_year, ""
         except BadQuery as exc:  # shown above the current year's report
-            year, error = fiscal.fiscal_year_of(timezone.localdate()), str(exc)
-        report = self.report(year)
+            year, error = fiscal.fiscal_year_of(self.today), str(exc)
+        as_of, as_of_error = self.as_of_or_none()
+        report = self.report(year, as_of=as_of)
         sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
         totals = report.totals
         context.update(
             report=report,
-            error=error,
+            error=error or as_of_error,
+            as_of_label=selectors.day_label(report.as_of or self.today),
+            as_of_input=self.request.GET.get("as_of", "") if as_of_error else (as_of.isoformat() if as_of else ""),
             title=chousho_selectors.TITLE,
             year_label=fiscal.format_fiscal_year(year, style="seireki" if self.era == "seireki" else "wareki"),
             fy_input=self.request.GET.get("fy", "") if error else str(year),
@@ -141,7 +170,7 @@ class ChoushoView(ChoushoMixin, TemplateView):
             lines=[(row, exports.chousho_line(row, report, style=self.era)) for row in report.rows],
             totals=totals,
             funding_totals=[totals["funding_yen"][c.key] for c in report.columns],
-            trailer=sheet.trailer,
+            trailer=exports.chousho_trailer(report, unit=self.unit),
             previous_query=self._year_query(year - 1),
             next_query=self._year_query(year + 1),
             previous_label=fiscal.format_fiscal_year(year - 1),
@@ -161,11 +190,11 @@ class ChoushoXlsxView(ChoushoMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            report = self.report()
+            report = self.report(as_of=self.as_of)
         except BadQuery as exc:
             return HttpResponseBadRequest(str(exc))
         return exports.xlsx_response(
-            [exports.chousho_sheet(report, unit=self.unit, style=self.era)], self.filename("xlsx")
+            [exports.chousho_sheet(report, unit=self.unit, style=self.era)], self.filename("xlsx", report)
         )
 
 
@@ -174,14 +203,15 @@ class ChoushoCsvView(ChoushoMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            report = self.report()
+            report = self.report(as_of=self.as_of)
         except BadQuery as exc:
             return HttpResponseBadRequest(str(exc))
-        return exports.csv_response(exports.chousho_sheet(report, unit=self.unit, style=self.era), self.filename("csv"))
+        sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
+        return exports.csv_response(sheet, self.filename("csv", report))
 
 
 class ExceptionsMixin(ReportMixin):
-    """The window in days (`?days=`, default 60) and the report as of today."""
+    """The window in days (`?days=`, default 60) and the report as of today, or of the day asked for (`?as_of=`)."""
 
     @cached_property
     def days(self) -> int:
@@ -196,13 +226,14 @@ class ExceptionsMixin(ReportMixin):
             )
         return int(text)
 
-    def report(self, days: int | None = None) -> selectors.ExceptionsReport:
+    def report(self, days: int | None = None, as_of: datetime.date | None = None) -> selectors.ExceptionsReport:
+        """The exceptions within `days` (by default the window asked for) as of `as_of` (None: today)."""
         return selectors.exceptions_report(
-            organization=self.organization, today=timezone.localdate(), days=self.days if days is None else days
+            organization=self.organization, today=self.today, days=self.days if days is None else days, as_of=as_of
         )
 
     def filename(self, extension: str) -> str:
-        return f"exceptions_{timezone.localdate():%Y%m%d}.{extension}"
+        return f"exceptions_{self.as_of or self.today:%Y%m%d}.{extension}"
 
 
 class ExceptionsView(ExceptionsMixin, TemplateView):
@@ -217,7 +248,15 @@ class ExceptionsView(ExceptionsMixin, TemplateView):
             days, error = self.days, ""
         except BadQuery as exc:  # shown above the default window's report
             days, error = exceptions_selectors.DEFAULT_DAYS, str(exc)
-        context.update(report=self.report(days), error=error, days=days)
+        as_of, as_of_error = self.as_of_or_none()
+        report = self.report(days, as_of=as_of)
+        context.update(
+            report=report,
+            error=error or as_of_error,
+            days=days,
+            as_of_label=selectors.day_label(report.today),
+            as_of_input=self.request.GET.get("as_of", "") if as_of_error else (as_of.isoformat() if as_of else ""),
+        )
         return context
 
 
@@ -226,7 +265,7 @@ class ExceptionsXlsxView(ExceptionsMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            report = self.report()
+            report = self.report(as_of=self.as_of)
         except BadQuery as exc:
             return HttpResponseBadRequest(str(exc))
         return exports.xlsx_response(exports.exceptions_sheets(report, unit=self.unit), self.filename("xlsx"))
@@ -237,7 +276,7 @@ class ExceptionsCsvView(ExceptionsMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            report = self.report()
+            report = self.report(as_of=self.as_of)
         except BadQuery as exc:
             return HttpResponseBadRequest(str(exc))
         return exports.csv_response(exports.exceptions_flat_sheet(report, unit=self.unit), self.filename("csv"))

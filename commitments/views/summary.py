@@ -17,24 +17,25 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 
 
 class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
-    """Future outflow by fiscal year and segment: current projection, or a nightly snapshot as of a date."""
+    """Outflow by fiscal year and segment: today's stored projection, or the books of another day row by row."""
 
     template_name = "commitments/exposure_summary.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.today = timezone.localdate()
         self.options_form, self.options = exposure_options(
-            request.GET or None, today=timezone.localdate(), default_basis="remaining"
+            request.GET or None, today=self.today, default_basis="remaining"
         )
+        self.as_of = self.options.as_of if self.options.as_of not in (None, self.today) else None
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         scope = organization_scope(self.request)
         options = self.options
-        taken = None
-        if options.as_of:
-            taken, table = selectors.exposure_snapshot_table(
-                organization_ids=scope, as_of=options.as_of, basis=options.basis, from_fy=options.fy_from
+        if self.as_of is not None:
+            table = selectors.exposure_table_as_of(
+                organization_ids=scope, as_of=self.as_of, basis=options.basis, by="segment", from_fy=options.fy_from
             )
         else:
             table = selectors.exposure_table(
@@ -55,8 +56,8 @@ class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
             options_form=self.options_form,
             options=options,
             basis_label=dict(BASIS_CHOICES)[options.basis],
-            taken=taken,
-            snapshot_dates=selectors.snapshot_dates(organization_ids=scope)[:30],
+            as_of=self.as_of,
+            as_of_label=selectors.day_label(self.as_of or self.today),
             headers=headers,
             rows=rows,
             totals=totals,

@@ -27,6 +27,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from commitments import selectors
 from commitments.models import CommitmentFunding, FundingSource, Organization, Status
@@ -185,8 +186,10 @@ def test_rows_and_totals_by_hand(book):
     assert all(r.funding_difference_yen == 0 for r in report.rows)
 
 
-def test_budget_year_2025_reads_the_same_stored_rows(book):
-    report = selectors.chousho_report(organization=book.organization, budget_year=2025)
+def test_budget_year_2025_as_of_today_reads_the_same_stored_rows(book):
+    """Asked as of today, the 2025 調書 is today's books: the stored rows, lapsed authority counting nothing."""
+    report = selectors.chousho_report(organization=book.organization, budget_year=2025, as_of=timezone.localdate())
+    assert report.view == "current"
     rows = [(r.matter, r.spent_yen, r.planned_yen, r.spent_period, r.planned_period) for r in report.rows]
     assert rows == [
         ("学校給食調理業務委託", 4_000_000, 16_000_000, (2024, 2024), (2025, 2028)),
@@ -201,6 +204,25 @@ def test_budget_year_2025_reads_the_same_stored_rows(book):
         "stated",
         {"地方債": 6_000_000, "その他": 1_234_567, "一般財源": 8_765_433},
     )
+
+
+def test_budget_year_2025_in_its_own_point_of_view(book):
+    """The 2025 調書 as its budget saw it on 1 April 2025: 2025's authority whole, what was paid before 2025.
+
+    道路照明保守業務 (authorised 2025, 12,000,000) had no contract yet (K-E was signed on 1 May 2025): all of it
+    planned from 2025; 旧システム保守 (2,000,000, FY2026–2027) was live authority, lapsed only a year later.
+    学校給食 spent 4,000,000 (paid 31 March 2025, FY2024); the payments of 31 March 2026 are FY2025, planned.
+    """
+    report = selectors.chousho_report(organization=book.organization, budget_year=2025)
+    assert (report.view, report.as_of, report.is_draft) == ("budget", date(2025, 4, 1), False)
+    rows = [(r.matter, r.status, r.spent_yen, r.planned_yen, r.ties) for r in report.rows]
+    assert rows == [
+        ("学校給食調理業務委託", Status.ACTIVE, 4_000_000, 16_000_000, True),
+        ("庁舎清掃業務委託", Status.ACTIVE, 0, 9_000_000, True),
+        ("道路照明保守業務", Status.APPROVED, 0, 12_000_000, True),
+        ("旧システム保守", Status.APPROVED, 0, 2_000_000, True),
+    ]
+    assert report.totals["planned_yen"] == 39_000_000 and report.totals["difference_yen"] == 0
 
 
 def test_labels_in_the_books_style():
@@ -351,20 +373,28 @@ def _many(o, sources, start: int, count: int) -> None:
 
 
 def test_query_count_does_not_grow_with_rows(client, org, django_assert_num_queries):
+    """Today's stored rows take four queries; the budget's own view, rebuilt from the books, ten: with 5 rows and
+    with 50."""
     sources = sources_for(org)
     _many(org, sources, 1, 5)
     projection_refresh_all(as_of=AS_OF)
     client.force_login(org.auditor)
+    today = timezone.localdate()
     with django_assert_num_queries(4):
-        small = selectors.chousho_report(organization=org.organization, budget_year=2026)
+        small = selectors.chousho_report(organization=org.organization, budget_year=2026, as_of=today)
     assert len(small.rows) == 5
+    with django_assert_num_queries(10):
+        assert len(selectors.chousho_report(organization=org.organization, budget_year=2026).rows) == 5
     with CaptureQueriesContext(connection) as five:
         assert client.get("/reports/chousho/", {"fy": "2026"}).status_code == 200
     _many(org, sources, 6, 45)
     projection_refresh_all(as_of=AS_OF)
     with django_assert_num_queries(4):
-        large = selectors.chousho_report(organization=org.organization, budget_year=2026)
+        large = selectors.chousho_report(organization=org.organization, budget_year=2026, as_of=today)
     assert len(large.rows) == 50
+    with django_assert_num_queries(10):
+        own = selectors.chousho_report(organization=org.organization, budget_year=2026)
+    assert [(r.spent_yen, r.planned_yen) for r in own.rows] == [(r.spent_yen, r.planned_yen) for r in large.rows]
     with CaptureQueriesContext(connection) as fifty:
         response = client.get("/reports/chousho/", {"fy": "2026"})
     assert "業務委託050" in response.content.decode()

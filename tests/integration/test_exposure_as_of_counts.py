@@ -1,4 +1,5 @@
-"""`exposure --by segment --as-of DATE --json` counts the commitments and their 限度額 as they stood on that day."""
+"""`exposure --as-of DATE --json` counts the commitments and their 限度額 as they stood on that day (by segment and by
+commitment), from the books of that day rather than the nightly snapshots."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from tests.factories import make_commitment, make_org
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def _exposure(as_of: str) -> dict:
+def _exposure(as_of: str, by: str = "segment") -> dict:
     out = io.StringIO()
-    call_command("exposure", "--organization", "基準日市", "--by", "segment", "--as-of", as_of, "--json", stdout=out)
+    call_command("exposure", "--organization", "基準日市", "--by", by, "--as-of", as_of, "--json", stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -39,6 +40,12 @@ def test_as_of_counts_the_commitments_approved_by_that_day():
     assert (first["commitments"], first["limit_total"]) == (2, 16_000_000)
     second = _exposure("2026-05-11")
     assert (second["commitments"], second["limit_total"]) == (3, 19_000_000)
-    # A day between snapshots reads the latest snapshot on or before it, with the books of that snapshot's day.
+    # Any day, with or without a nightly snapshot, is read from the books of that day.
     later = _exposure("2026-06-30")
-    assert (later["as_of"], later["commitments"], later["limit_total"]) == ("2026-05-11", 3, 19_000_000)
+    assert (later["as_of"], later["commitments"], later["limit_total"]) == ("2026-06-30", 3, 19_000_000)
+    by_commitment = _exposure("2026-05-10", by="commitment")
+    assert [r["label"] for r in by_commitment["rows"]] == ["庁舎清掃業務委託", "公用車リース"]
+    assert (by_commitment["commitments"], by_commitment["limit_total"]) == (2, 16_000_000)
+    # Before the first approval the books held nothing.
+    empty = _exposure("2026-05-09")
+    assert (empty["commitments"], empty["limit_total"], empty["rows"]) == (0, 0, [])

@@ -6,8 +6,10 @@ import datetime
 import io
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -121,18 +123,21 @@ def test_summary_by_segment_with_chart_data_and_vendored_chart(auditor_client):
     assert b"Chart.js v4.0.1" in b"".join(script.streaming_content)[:200]
 
 
-def test_summary_as_of_a_snapshot(client, db):
-    o = make_org()
-    commitment = make_commitment(o, limit_yen=4_000_000, last_burden_fy=2018)
-    projection.projection_refresh_all(as_of=datetime.date(2017, 6, 1))  # live: 2,000,000 + 2,000,000
-    projection.projection_refresh_all(as_of=datetime.date(2018, 6, 1))  # lapsed: nothing remains
+def test_summary_as_of_a_day(client, db):
+    """The summary as of a past day reads the books of that day (no nightly snapshot needed)."""
+    with time_machine.travel(datetime.datetime(2017, 5, 1, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False):
+        o = make_org()
+        commitment = make_commitment(o, limit_yen=4_000_000, last_burden_fy=2018)
     client.force_login(o.auditor)
     early = client.get("/exposure/summary/", {"as_of": "2017-12-31", "basis": "total"})
-    assert early.context["taken"] == datetime.date(2017, 6, 1)
-    assert " 2,000 2,000 4,000" in _cells(early.content.decode(), "summary-table")
+    assert early.context["as_of"] == datetime.date(2017, 12, 31)
+    assert "基準日：平成29年12月31日" in early.content.decode()
+    assert " 2,000 2,000 4,000" in _cells(early.content.decode(), "summary-table")  # live: 2,000,000 + 2,000,000
     late = client.get("/exposure/summary/", {"as_of": "2018-06-01", "basis": "total"})
-    assert late.context["taken"] == datetime.date(2018, 6, 1)
-    assert "合計 0 0 0" in _cells(late.content.decode(), "summary-table")
+    assert late.context["as_of"] == datetime.date(2018, 6, 1)
+    assert "合計 0 0 0" in _cells(late.content.decode(), "summary-table")  # lapsed: nothing remains
+    before = client.get("/exposure/summary/", {"as_of": "2017-04-30", "basis": "total"})
+    assert "表示する負担額がありません。" in before.content.decode()  # not yet approved
     assert Commitment.objects.get(pk=commitment.pk)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -20,6 +21,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organization", required=True, help="団体名（例：富士市）")
         parser.add_argument("--fy", required=True, help="予算年度（例：2026、令和8年度、R8）")
+        parser.add_argument(
+            "--as-of",
+            type=datetime.date.fromisoformat,
+            metavar="DATE",
+            help="YYYY-MM-DD の終了時点の記録で作成（既定：予算年度の視点＝その年度の4月1日。次年度は見込）",
+        )
         parser.add_argument("--json", action="store_true", help="JSON を出力（金額は円）")
         parser.add_argument("--xlsx", metavar="FILE", help="XLSX ファイルに書き出す")
         parser.add_argument(
@@ -37,7 +44,7 @@ class Command(BaseCommand):
             budget_year = fiscal.parse_fiscal_year(options["fy"])
         except fiscal.FiscalParseError as exc:
             raise CommandError(str(exc)) from exc
-        report = selectors.chousho_report(organization=organization, budget_year=budget_year)
+        report = selectors.chousho_report(organization=organization, budget_year=budget_year, as_of=options["as_of"])
         unit, era = options["unit"], options["era"]
         if options["xlsx"]:
             try:

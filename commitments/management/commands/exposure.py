@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from commitments import fiscal, selectors
 from commitments.models import Organization
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             "--as-of",
             type=datetime.date.fromisoformat,
             metavar="DATE",
-            help="YYYY-MM-DD 時点の夜間推計スナップショット（事業区分別）",
+            help="YYYY-MM-DD の終了時点の記録から計算（既定：今日の年度別推計）",
         )
         parser.add_argument("--by", default="commitment", choices=selectors.BY_CHOICES)
         parser.add_argument("--unit", default="千円", choices=sorted(fiscal.UNITS), help="text output unit")
@@ -49,31 +50,25 @@ class Command(BaseCommand):
             except fiscal.FiscalParseError as exc:
                 raise CommandError(str(exc)) from exc
         basis = options["basis"] or ("remaining" if from_fy is not None else "planned")
-        taken = None
-        if options["as_of"]:
-            if options["by"] != "segment":
-                raise CommandError(
-                    "--as-of はスナップショット（事業区分別）から表示します：--by segment を指定してください。"
-                )
-            taken, table = selectors.exposure_snapshot_table(
-                organization_ids=organization_ids, as_of=options["as_of"], basis=basis, from_fy=from_fy
+        as_of = options["as_of"]
+        if as_of is not None and as_of != timezone.localdate():  # another day: the books of that day, row by row
+            table = selectors.exposure_table_as_of(
+                organization_ids=organization_ids, as_of=as_of, basis=basis, by=options["by"], from_fy=from_fy
             )
-            if taken is None:
-                raise CommandError(f"{options['as_of']} 以前のスナップショットがありません。")
         else:
             table = selectors.exposure_table(
                 organization_ids=organization_ids, basis=basis, by=options["by"], from_fy=from_fy
             )
         if options["json"]:
             data = table.as_json()
-            data["as_of"] = taken.isoformat() if taken else None
+            data["as_of"] = as_of.isoformat() if as_of else None
             data["from_fiscal_year"] = from_fy
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         unit = options["unit"]
         headers = ["事項" if options["by"] == "commitment" else "事業区分"]
         headers += [fiscal.format_fiscal_year(fy) for fy in table.fiscal_years] + ["合計"]
-        as_of_note = f" 基準日={taken}" if taken else ""
+        as_of_note = f" 基準日={as_of}" if as_of else ""
         from_note = f" {fiscal.format_fiscal_year(from_fy)}以降" if from_fy is not None else ""
         self.stdout.write(f"（単位：{unit}） basis={table.basis}{from_note}{as_of_note} 件数={table.commitments}")
         self.stdout.write("\t".join(headers))
