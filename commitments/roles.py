@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 _READ_ALL = [
     "view_commitment",
     "view_plannedamount",
@@ -58,10 +60,35 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "send_reportsubscription",
         "view_reportdelivery",
     ],
-    "approver": [*_READ_ALL, *_HISTORY, "approve_commitment", "approve_amendment"],
+    "approver": [
+        *_READ_ALL,
+        *_HISTORY,
+        "approve_commitment",
+        "approve_amendment",
+        "close_fiscal_year",
+        "view_fiscalyearclose",
+        "view_commitmentreopening",
+    ],
     "auditor": [*_READ_ALL, *_HISTORY, "view_reportdelivery", "view_reportsubscription", "view_organization"],
     "management": ["view_exposure"],
 }
+
+
+# The roles as people name them (the role groups are named by their codes above).
+ROLE_LABELS: dict[str, Any] = {
+    "finance_officer": gettext_lazy("財務担当"),
+    "approver": gettext_lazy("承認者"),
+    "auditor": gettext_lazy("監査"),
+    "management": gettext_lazy("経営層"),
+}
+_TYPED_NAMES = {"財務担当": "finance_officer", "承認者": "approver", "監査": "auditor", "経営層": "management"}
+STAFF_ROLES = frozenset({"finance_officer", "approver"})  # roles that work in the admin (staff status)
+
+
+def role_of(text: str) -> str | None:
+    """The role code of a code or a Japanese name as typed (「approver」, 「承認者」); None when it names no role."""
+    name = "".join(text.split())
+    return name if name in ROLE_PERMISSIONS else _TYPED_NAMES.get(name)
 
 
 def roles_ensure(apps: Any, *, strict: bool = True) -> None:

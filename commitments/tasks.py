@@ -8,7 +8,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import DatabaseError
 
-from commitments.services import lifecycle as lifecycle_services
+from commitments.services import closing as closing_services
 from commitments.services import projection as projection_services
 from commitments.services import reports as report_services
 
@@ -45,10 +45,9 @@ def projections_sweep() -> int:
 
 
 @shared_task(**DB_RETRY)
-def rollover_fiscal_year() -> dict[str, int]:
-    """1 April: authority of the year just ended lapses where uncontracted; fully paid ones complete."""
-    result = lifecycle_services.commitments_rollover()
-    return {"lapsed": len(result.lapsed), "completed": len(result.completed), "closed": len(result.closed_remainder)}
+def close_fiscal_years() -> dict[str, int]:
+    """1 April: the year-end close (年度末処理) of the year just ended, for every organization not yet closed."""
+    return closing_services.fiscal_years_close_due()
 
 
 @shared_task(**DB_RETRY)

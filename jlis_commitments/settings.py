@@ -151,9 +151,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.projections_sweep",
         "schedule": crontab(minute="*/5"),
     },
-    # The fiscal year ends on 31 March: unexercised authority lapses (Asia/Tokyo, CELERY_TIMEZONE).
-    "fiscal-year-rollover": {
-        "task": "commitments.tasks.rollover_fiscal_year",
+    # The fiscal year ends on 31 March: each organization's year-end close (年度末処理) of the year just ended, once,
+    # recorded with the system user (Asia/Tokyo, CELERY_TIMEZONE). Replaces the old "fiscal-year-rollover" entry.
+    "fiscal-year-close": {
+        "task": "commitments.tasks.close_fiscal_years",
         "schedule": crontab(month_of_year=4, day_of_month=1, hour=0, minute=5),
     },
     # Management reports run from their subscriptions' own entries (ReportSubscription, kept in step by a

@@ -2,6 +2,7 @@
 
 from commitments.admin import (
     amendments,
+    closing,
     commitments,
     contracts,
     imports,  # noqa: F401  (registers the upload page)
@@ -9,4 +10,4 @@ from commitments.admin import (
     system,
 )
 
-__all__ = ["amendments", "commitments", "contracts", "reports", "system"]
+__all__ = ["amendments", "closing", "commitments", "contracts", "reports", "system"]

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -23,6 +24,7 @@ from commitments.admin.base import (
     run_each,
     yen,
 )
+from commitments.admin.closing import ReopenForm
 from commitments.admin.filters import AuthorizedYearFilter, BurdenRangeFilter, OrganizationSegmentFilter
 from commitments.admin.inlines import (
     AmendmentSummaryInline,
@@ -32,8 +34,9 @@ from commitments.admin.inlines import (
 )
 from commitments.forms import ApproveForm, CommitmentForm, RejectForm
 from commitments.models import Commitment, Contract, SpreadRule, Status
-from commitments.services import approval, planning
+from commitments.services import approval, closing, planning
 from commitments.services.amendments import AMENDABLE_STATES
+from commitments.services.contract_rules import contractable_commitments
 from commitments.services.errors import ServiceError
 
 FILL_BUTTONS = {"_fill_equal": SpreadRule.EQUAL, "_fill_monthly": SpreadRule.MONTHLY}
@@ -68,7 +71,14 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
     # By the organization's id, not its name (Meta.ordering joins the organization to sort): the index
     # commitment_org_fy_seq_id then hands over a page of an organization's commitments without sorting them all.
     ordering = ["organization_id", "authorized_fy", "seq", "id"]
-    actions = ["submit_selected", "approve_selected", "reject_selected", "withdraw_selected", "fill_planned_selected"]
+    actions = [
+        "submit_selected",
+        "approve_selected",
+        "reject_selected",
+        "withdraw_selected",
+        "fill_planned_selected",
+        "reopen_selected",
+    ]
     readonly_fields = [
         "status",
         "version",
@@ -232,7 +242,11 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
                 and request.user.has_perm("commitments.add_amendment")
             ):
                 extra_context["amend_url"] = reverse("admin:commitments_amendment_add") + f"?commitment={obj.pk}"
-            if obj is not None and obj.status in AMENDABLE_STATES and request.user.has_perm("commitments.add_contract"):
+            if (
+                obj is not None
+                and request.user.has_perm("commitments.add_contract")
+                and contractable_commitments(timezone.localdate()).filter(pk=obj.pk).exists()
+            ):
                 extra_context["contract_url"] = reverse("admin:commitments_contract_add") + f"?commitment={obj.pk}"
             extra_context["fill_buttons"] = obj is not None and self.has_change_permission(request, obj)
         try:
@@ -321,6 +335,21 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
             planning.planned_amounts_fill(actor=request.user, commitment=c, rule=c.spread_rule)
 
         run_each(request, queryset, _("年割額の再計算"), fill, label=str)
+
+    @admin.action(description=_("選択した債務負担行為を再開（年度末処理後の契約登録）"), permissions=["approve"])
+    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
+        form = ReopenForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            run_each(
+                request,
+                queryset,
+                _("再開"),
+                lambda c: closing.commitment_reopen(actor=request.user, commitment=c, reason=reason),
+                label=str,
+            )
+            return None
+        return confirmation_page(self, request, queryset, form, "reopen_selected", _("再開"))
 
     def has_submit_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("commitments.submit_commitment")

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -28,8 +29,10 @@ from commitments.admin.payments import PaymentInline  # also registers the payme
 from commitments.forms import ContractForm, InstallmentForm, InstallmentFormSet
 from commitments.forms.contracts import ContractCancelForm
 from commitments.models import Contract, ContractStatus, Installment, PaymentTerms, Status
+from commitments.models.scoping import scoped
 from commitments.services import contracts as contract_services
-from commitments.services.contracts import CONTRACTABLE_STATES, ContractFieldError
+from commitments.services.contract_rules import contractable_commitments
+from commitments.services.contracts import ContractFieldError
 from commitments.services.errors import ServiceError
 
 
@@ -119,7 +122,8 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "commitment":
-            self.scope_foreign_key(db_field, request, kwargs, status__in=list(CONTRACTABLE_STATES))
+            # Approved or active, and lapsed ones while a contract signed in time may still be entered (late entry).
+            kwargs["queryset"] = scoped(contractable_commitments(timezone.localdate()), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments import fiscal
 from commitments.admin.base import OrganizationScopedAdmin, badge
 from commitments.forms.uploads import MB, check_table
-from commitments.models import ImportJob, ImportJobStatus, Organization
+from commitments.models import ImportJob, ImportJobStatus, Organization, Segment
 from commitments.models.scoping import chooses_organization
 from commitments.services.errors import ServiceError
 from commitments.services.imports import jobs
@@ -40,8 +40,10 @@ class ImportUploadForm(forms.Form):
         required=False,
         choices=[("", _("表の見出しに従う（なければ千円）")), *((u, u) for u in fiscal.UNITS)],
     )
-    segment = forms.CharField(
-        label=_("事業区分"), required=False, help_text=_("表に事業区分の列がない場合のコードまたは名称")
+    segment = forms.ChoiceField(
+        label=_("事業区分"),
+        required=False,
+        help_text=_("表に事業区分の列がない場合に取り込む事業区分（空欄：団体の既定の事業区分）"),
     )
     resolution = forms.CharField(label=_("議決・決裁"), required=False, max_length=200)
 
@@ -52,6 +54,26 @@ class ImportUploadForm(forms.Form):
             self.fields["organization"].queryset = Organization.objects.for_user(user).order_by("name")
         else:
             del self.fields["organization"]
+        self.fields["segment"].choices = self._segment_choices()
+
+    def _segment_choices(self) -> list[Any]:
+        """The organization's segments (grouped by organization for a superuser), the default one marked."""
+        segments = (
+            Segment.objects.for_user(self.user)
+            .select_related("organization")
+            .order_by("organization__name", "sort_order", "code")
+        )
+        default = _("（表の事業区分の列、なければ団体の既定の事業区分）")
+
+        def label(segment: Segment) -> str:
+            return f"{segment.name}（{segment.code}）" + (str(_("・既定")) if segment.is_default else "")
+
+        if "organization" not in self.fields:
+            return [("", default), *((s.code, label(s)) for s in segments)]
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for segment in segments:
+            groups.setdefault(segment.organization.name, []).append((segment.code, label(segment)))
+        return [("", default), *groups.items()]
 
     def clean_file(self) -> Any:
         return check_table(self.cleaned_data["file"], max_bytes=MAX_UPLOAD_BYTES)
@@ -64,6 +86,14 @@ class ImportUploadForm(forms.Form):
             except fiscal.FiscalParseError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        code, organization = cleaned.get("segment"), self.organization_for_user()
+        known = Segment.objects.filter(organization=organization, code=code)
+        if code and organization is not None and not known.exists():
+            self.add_error("segment", _("この団体にはその事業区分がありません。"))
+        return cleaned
 
     def organization_for_user(self) -> Organization | None:
         if "organization" in self.fields:

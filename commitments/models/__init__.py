@@ -1,6 +1,7 @@
-"""Data model: organizations, commitments (債務負担行為), contracts, amendments, projections, deliveries."""
+"""Data model: organizations, commitments (債務負担行為), contracts, amendments, projections, deliveries, closes."""
 
 from commitments.models.amendments import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
+from commitments.models.closing import CommitmentReopening, FiscalYearClose
 from commitments.models.contracts import (
     Contract,
     ContractChange,
@@ -44,10 +45,12 @@ __all__ = [
     "CommitmentEvent",
     "CommitmentFunding",
     "CommitmentKind",
+    "CommitmentReopening",
     "Contract",
     "ContractChange",
     "ContractChangeKind",
     "ContractStatus",
+    "FiscalYearClose",
     "FundingSource",
     "ImportJob",
     "ImportJobStatus",

@@ -63,6 +63,12 @@ class Segment(models.Model):
     code = models.SlugField(_("コード"), max_length=50)
     name = models.CharField(_("事業区分"), max_length=100)
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    is_default = models.BooleanField(
+        _("既定"),
+        default=False,
+        db_default=False,
+        help_text=_("事業区分の列のない表の行を取り込む事業区分（1団体に1つ）"),
+    )
 
     objects = ScopedManager()
 
@@ -73,6 +79,7 @@ class Segment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="segment_unique_code"),
             models.UniqueConstraint(fields=["organization", "name"], name="segment_unique_name"),
+            models.UniqueConstraint(fields=["organization"], condition=Q(is_default=True), name="segment_one_default"),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +145,14 @@ class Commitment(models.Model):
     authorized_fy = models.PositiveSmallIntegerField(_("行為年度"))
     first_burden_fy = models.PositiveSmallIntegerField(_("負担年度（初年度）"))
     last_burden_fy = models.PositiveSmallIntegerField(_("負担年度（最終年度）"))
+    span_text = models.CharField(
+        _("期間（文言）"),
+        max_length=rules.LIMIT_TEXT_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",  # bulk writers (COPY) that predate it need not name it
+        help_text=_("予算書が年度でなく文言で定める期間（例：事業資金借入金償還期限満了まで）。負担年度はその推定"),
+    )
     kind = models.CharField(
         _("種別"), max_length=20, choices=CommitmentKind.choices, default=CommitmentKind.OTHER, db_index=True
     )
@@ -288,6 +303,8 @@ EVENT_LABELS = {
     "reopen": _("完了の解除（支出の戻入・取消による）"),
     "lapse": _("失効"),
     "lapse_remainder": _("未契約分の失効"),
+    "late_contract": _("年度末処理後の契約登録"),
+    "reopen_entry": _("再開（年度末処理後の契約登録）"),
     "amend": _("補正の反映"),
     "amendment_create": _("補正の起案"),
     "amendment_submit": _("補正の提出"),

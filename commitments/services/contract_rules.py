@@ -8,15 +8,16 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments import fiscal
-from commitments.deadline import contract_deadline_label, contract_deadline_passed
-from commitments.models import Commitment, Contract, ContractStatus, Payment, PaymentTerms, Status
+from commitments.deadline import contract_deadline_label, contract_deadline_passed, earliest_open_deadline_fy
+from commitments.models import Commitment, CommitmentReopening, Contract, ContractStatus, Payment, PaymentTerms, Status
 from commitments.projection import installment_schedule
 from commitments.services.errors import InvalidTransitionError, LimitExceededError, ServiceError
+from commitments.services.late_entry import check_late_entry, is_late_entry
 
 CONTRACTABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})
 CONTRACT_FIELDS = frozenset(
@@ -107,6 +108,18 @@ def _check_signed_on(commitment: Commitment, signed_on: date, today: date) -> No
                 else fiscal.format_fiscal_year(commitment.authorized_fy),
             },
         )
+
+
+def contractable_commitments(today: date) -> QuerySet[Commitment]:
+    """The commitments a new contract may be chosen for today: approved or active, or lapsed with late entry open.
+
+    The SQL form of `check_late_entry`, used only to offer choices; each registration is decided by that rule.
+    """
+    reopened = Exists(CommitmentReopening.objects.filter(commitment=OuterRef("pk"), until__gte=today))
+    earliest = earliest_open_deadline_fy(today)
+    window = Q(contract_until_fy__gte=earliest) | Q(contract_until_fy__isnull=True, authorized_fy__gte=earliest)
+    late = Q(status=Status.LAPSED) & (window | reopened)
+    return Commitment.objects.filter(Q(status__in=CONTRACTABLE_STATES) | late)
 
 
 def check_increase_allowed(commitment: Commitment, today: date) -> None:
@@ -309,16 +322,19 @@ def contract_check(
 
     Forms call it to show errors next to the fields; the services call it again under the row lock. A new contract
     whose 契約番号 is recorded with the same content passes (its registration writes nothing); with other content
-    it is refused, naming the recorded contract.
+    it is refused, naming the recorded contract. After the year-end close a contract signed in time is still taken,
+    also under a lapsed commitment, until the 出納整理期間 or an approver's reopening ends (`check_late_entry`).
     """
     _check_fields(values)
     today = timezone.localdate()
+    late = False
     if contract is None:
         existing = contract_by_number(commitment.organization_id, str(values["contract_no"]))
         if existing is not None:
             check_same_as_recorded(existing, commitment, values, installments, compare_schedule=check_schedule)
             return stored_schedule(existing), []
-        if commitment.status not in CONTRACTABLE_STATES:
+        late = is_late_entry(commitment, today)
+        if commitment.status not in CONTRACTABLE_STATES and not (late and commitment.status == Status.LAPSED):
             raise InvalidTransitionError(
                 _("「%(status)s」の債務負担行為には契約を登録できません（承認済のものだけ）。")
                 % {"status": commitment.get_status_display()}
@@ -327,6 +343,8 @@ def contract_check(
         _check_change(commitment, contract, values, today)
     if contract is None or values["signed_on"] != contract.signed_on:
         _check_signed_on(commitment, values["signed_on"], today)  # type: ignore[arg-type]
+    if contract is None and late:
+        check_late_entry(commitment, today)
     amount = int(values["amount_yen"])  # type: ignore[call-overload]
     if contract is not None and amount <= contract.amount_yen:
         warnings: list[str] = []  # a decrease is always allowed (down to the net paid), and asks nothing of the limit

@@ -55,6 +55,9 @@ from commitments.services.contract_rules import (
     yen,
 )
 from commitments.services.errors import ConcurrentUpdateError, InvalidTransitionError, ServiceError
+from commitments.services.late_entry import is_late_entry, late_entry_note
+
+LATE_ENTRY_REASON = stored("年度末処理後の契約登録")
 
 __all__ = [
     "CONTRACTABLE_STATES",
@@ -104,7 +107,11 @@ def contract_register(
     installments: Sequence[tuple[date, int]] | None = None,
     note: str = "",
 ) -> ContractOutcome:
-    """Register a contract: inside the authority's window, never past the limit (row-locked); sent again, 登録済."""
+    """Register a contract: inside the authority's window, never past the limit (row-locked); sent again, 登録済.
+
+    After the year-end close a contract signed in time is a late entry (出納整理期間, or an approver's reopening): a
+    lapsed commitment becomes active with it, and the trail says how much of the lapse it undid.
+    """
     require(actor, "add_contract", commitment.organization_id)
     values: dict[str, object] = {
         "contract_no": contract_no.strip(),
@@ -123,20 +130,26 @@ def contract_register(
         return ContractOutcome(contract=existing, existing=True)
     locked = lock_commitment(commitment.pk)
     rows, warnings = contract_check(commitment=locked, values=values, installments=installments)
+    late = is_late_entry(locked, timezone.localdate())
     contract = Contract(organization_id=locked.organization_id, commitment=locked, registered_by=actor, **values)
     contract._history_user = actor  # type: ignore[attr-defined]
     contract.save()
     store_schedule(contract, rows, actor)
     before = locked.status
-    if locked.status == Status.APPROVED:
+    if locked.status in (Status.APPROVED, Status.LAPSED):  # lapsed: a late entry undoes the lapse for its amount
         locked.status = Status.ACTIVE
     locked.needs_projection = True
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
+    if late:
+        locked._change_reason = LATE_ENTRY_REASON  # type: ignore[attr-defined]
     locked.save()
-    record_event(
-        locked, actor, "contract", before, note=f"{contract.contract_no} {contract.counterparty} {yen(amount_yen)}"
-    )
+    if late:
+        note = late_entry_note(locked, contract, contracted_total(locked.pk))
+        record_event(locked, actor, "late_contract", before, note=note)
+    else:
+        note = f"{contract.contract_no} {contract.counterparty} {yen(amount_yen)}"
+        record_event(locked, actor, "contract", before, note=note)
     projection_services.projection_request(commitment_id=locked.pk)
     return ContractOutcome(contract=contract, warnings=warnings)
 

@@ -1,4 +1,6 @@
-"""The year-end rollover: authority not exercised in its 行為年度 lapses; fully paid commitments complete."""
+"""The year-end transitions of one commitment: authority not exercised by its deadline lapses (失効), an active one
+keeps only its contracts, fully paid ones complete. The year-end close of an organization (`services.closing`)
+applies them; `commitments_rollover` catches every organization's books up to today (load_demo)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as stored
 
 from commitments import fiscal
@@ -16,8 +19,12 @@ from commitments.deadline import contract_deadline_passed
 from commitments.models import Commitment, CommitmentEvent, Contract, Payment, Status, User
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event
+from commitments.services.errors import ServiceError
 
 SYSTEM_USERNAME = "system"
+# Trail entries saying the uncontracted remainder of an active commitment has lapsed: recorded at the close, or when a
+# contract entered late (出納整理期間) brought a lapsed commitment back with only that contract.
+REMAINDER_CLOSED_ACTIONS = ("lapse_remainder", "late_contract")
 
 
 @dataclass
@@ -40,6 +47,11 @@ def system_user() -> User:
     return user
 
 
+def is_system_user(user: User) -> bool:
+    """True for the actor of scheduled jobs: nobody can log in as it (inactive, no usable password)."""
+    return user.username == SYSTEM_USERNAME and not user.is_active and not user.has_usable_password()
+
+
 def _due(as_of_fy: int) -> Q:
     """Candidates whose contract deadline (行為年度, or as extended) ended before `as_of_fy`.
 
@@ -52,6 +64,39 @@ def _contracted(commitment: Commitment) -> int:
     return Contract.objects.filter(commitment=commitment).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
 
 
+def _paid(commitment: Commitment) -> int:
+    return Payment.objects.filter(contract__commitment=commitment).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
+
+
+def money(commitment: Commitment) -> tuple[int, int]:
+    """What is contracted under the commitment and what was paid (net of reversals), in yen."""
+    return _contracted(commitment), _paid(commitment)
+
+
+def is_done(commitment: Commitment, *, contracted: int, paid: int, on: date) -> bool:
+    """An active commitment is done once everything contracted is paid and no authority is left to contract on `on`."""
+    authority_left = (
+        commitment.limit_yen is not None
+        and contracted < commitment.limit_yen
+        and not contract_deadline_passed(commitment, on)
+    )
+    return commitment.status == Status.ACTIVE and bool(contracted) and paid == contracted and not authority_left
+
+
+def remainder_closed(commitment: Commitment) -> bool:
+    """True once the trail records that the commitment's uncontracted remainder lapsed."""
+    return CommitmentEvent.objects.filter(commitment=commitment, action__in=REMAINDER_CLOSED_ACTIONS).exists()
+
+
+def remainder_to_close(commitment: Commitment, contracted: int, *, recorded: bool | None = None) -> int:
+    """What of an active commitment's authority lapses at the close: the limit not contracted, unless the trail
+    already records it (`recorded`, else looked up)."""
+    remainder = max(commitment.exposure_limit_yen - contracted, 0)
+    if not remainder:
+        return 0
+    return 0 if (remainder_closed(commitment) if recorded is None else recorded) else remainder
+
+
 def commitment_complete_if_done(*, commitment: Commitment, actor: User, on: date | None = None) -> bool:
     """Active → completed once everything contracted is paid and no authority is left to contract on `on` (today).
 
@@ -59,14 +104,8 @@ def commitment_complete_if_done(*, commitment: Commitment, actor: User, on: date
     """
     if commitment.status != Status.ACTIVE:
         return False
-    contracted = _contracted(commitment)
-    paid = Payment.objects.filter(contract__commitment=commitment).aggregate(t=Coalesce(Sum("amount_yen"), 0))["t"]
-    authority_left = (
-        commitment.limit_yen is not None
-        and contracted < commitment.limit_yen
-        and not contract_deadline_passed(commitment, on or timezone.localdate())
-    )
-    if not contracted or paid != contracted or authority_left:
+    contracted, paid = money(commitment)
+    if not is_done(commitment, contracted=contracted, paid=paid, on=on or timezone.localdate()):
         return False
     commitment.status = Status.COMPLETED
     commitment.version += 1
@@ -115,8 +154,8 @@ def commitment_close_authority(*, actor: User, commitment_id: int, as_of: date) 
         projection_services.projection_request(commitment_id=locked.pk)
         return "completed"
     contracted = _contracted(locked)
-    remainder = max(locked.exposure_limit_yen - contracted, 0)
-    if not remainder or CommitmentEvent.objects.filter(commitment=locked, action="lapse_remainder").exists():
+    remainder = remainder_to_close(locked, contracted)
+    if not remainder:
         return ""
     record_event(
         locked,
@@ -134,28 +173,40 @@ def commitment_close_authority(*, actor: User, commitment_id: int, as_of: date) 
     return "closed"
 
 
+def commitments_due(
+    *, as_of: date, organization_id: int | None = None
+) -> tuple[QuerySet[Commitment], QuerySet[Commitment]]:
+    """The approved commitments without a contract to lapse by `as_of`, and the active ones to close (id order)."""
+    as_of_fy = fiscal.fiscal_year_of(as_of)
+    scope = Commitment.objects.filter(_due(as_of_fy))
+    if organization_id is not None:
+        scope = scope.filter(organization_id=organization_id)
+    has_contract = Exists(Contract.objects.filter(commitment=OuterRef("pk")))
+    to_lapse = scope.filter(status=Status.APPROVED).annotate(contracted=has_contract).filter(contracted=False)
+    return to_lapse.order_by("pk"), scope.filter(status=Status.ACTIVE).order_by("pk")
+
+
 def commitments_rollover(*, as_of: date | None = None) -> RolloverResult:
-    """Apply the fiscal-year end to every commitment whose authority has expired by `as_of` (default today).
+    """Catch every organization's books up to `as_of` (default today, never later): expired authority lapses.
 
     Each commitment is handled in its own transaction under its row lock, so a rerun or an overlapping run
-    changes nothing twice.
+    changes nothing twice. The scheduled year-end is the recorded close of each organization (`services.closing`);
+    this serves load_demo, which loads past budgets. A date after today is refused: it would lapse live authority.
     """
-    as_of = as_of or timezone.localdate()
-    as_of_fy = fiscal.fiscal_year_of(as_of)
+    today = timezone.localdate()
+    as_of = as_of or today
+    if as_of > today:
+        raise ServiceError(
+            _("基準日 %(date)s は今日（%(today)s）より後です。将来の日付で失効させることはできません。")
+            % {"date": as_of.isoformat(), "today": today.isoformat()}
+        )
     actor = system_user()
     result = RolloverResult()
-    has_contract = Exists(Contract.objects.filter(commitment=OuterRef("pk")))
-    to_lapse = (
-        Commitment.objects.filter(_due(as_of_fy), status=Status.APPROVED)
-        .annotate(contracted=has_contract)
-        .filter(contracted=False)
-        .values_list("pk", flat=True)
-    )
-    for pk in to_lapse.iterator(chunk_size=2000):
+    to_lapse, to_close = commitments_due(as_of=as_of)
+    for pk in to_lapse.values_list("pk", flat=True).iterator(chunk_size=2000):
         if commitment_lapse(actor=actor, commitment_id=pk, as_of=as_of):
             result.lapsed.append(pk)
-    to_close = Commitment.objects.filter(_due(as_of_fy), status=Status.ACTIVE).values_list("pk", flat=True)
-    for pk in to_close.iterator(chunk_size=2000):
+    for pk in to_close.values_list("pk", flat=True).iterator(chunk_size=2000):
         outcome = commitment_close_authority(actor=actor, commitment_id=pk, as_of=as_of)
         if outcome == "completed":
             result.completed.append(pk)

@@ -10,7 +10,7 @@ import time_machine
 from django.db.models import Sum
 
 from commitments.models import Commitment, CommitmentEvent, Contract, ContractChange, Installment, Payment, Status
-from commitments.services import contracts, lifecycle, payments
+from commitments.services import closing, contracts, payments
 from commitments.services.errors import ServiceError
 from tests.factories import make_amendment, make_commitment, make_contract
 
@@ -152,7 +152,9 @@ def test_lapsed_authority_cannot_be_reused_by_raising_a_contract_after_the_deadl
     with time_machine.travel(IN_YEAR, tick=False):
         commitment = make_commitment(org, limit_yen=7_500_000, **R8)
         contract = _quarterly(org, commitment, "R8-委託-1", 7_000_000)
-    assert lifecycle.commitments_rollover(as_of=date(2027, 4, 1)).closed_remainder == [commitment.pk]
+    with time_machine.travel(FIRST_SECOND_AFTER, tick=False):  # the year-end close of FY2026 on 1 April
+        closed = closing.fiscal_year_close(actor=org.approver, organization=org.organization, fiscal_year=2026)
+    assert [line.id for line in closed.closed_remainder] == [commitment.pk]
     assert _last_event(commitment).note == "未契約の限度額 500,000円 は失効（契約済 7,000,000円 のみ存続）"
 
     for moment in (FIRST_SECOND_AFTER, AFTER):

@@ -34,7 +34,7 @@ def test_database_tasks_wait_out_an_outage_of_minutes_not_seconds() -> None:
         tasks.project_commitment,
         tasks.project_all,
         tasks.projections_sweep,
-        tasks.rollover_fiscal_year,
+        tasks.close_fiscal_years,
         tasks.report_due,
         tasks.reports_sweep,
     ):

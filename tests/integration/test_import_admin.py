@@ -77,10 +77,12 @@ def test_a_file_with_errors_lists_them_and_cannot_be_submitted(fuji, client):
             "column": "限度額",
             "text": "△１４，９１３",
             "message": "限度額に負の金額は指定できません: '△１４，９１３'",
+            "label": "行番号 1",  # the row as the book numbers it
         }
     ]
     page = client.get(_change(job)).content.decode()
     assert "何も登録されていません" in page and "△１４，９１３" in page and "承認を依頼する" not in page
+    assert "2（行番号 1）" in page
     client.post(_change(job), {"_submit": "1"})
     job.refresh_from_db()
     assert job.status == ImportJobStatus.REFUSED and not Commitment.objects.exists()

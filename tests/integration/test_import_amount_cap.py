@@ -133,9 +133,10 @@ def test_chousho_amount_columns_and_the_estimate_are_capped_too(fuji, tmp_path):
             stdout=io.StringIO(), stderr=err,
         )  # fmt: skip
     assert err.getvalue().splitlines() == [
-        f"2行目 限度額「1,000,000,000,001」: {CAP_MESSAGE}",
-        f"3行目 8年度以降の支出予定額_金額「600,000,000,000」: 見込額（支出額＋支出予定額）: {CAP_MESSAGE}",
-        f"4行目 一般財源「1,000,000,000,001」: {CAP_MESSAGE}",
+        f"2行目（一連番号 1）限度額「1,000,000,000,001」: {CAP_MESSAGE}",
+        f"3行目（一連番号 2）8年度以降の支出予定額_金額「600,000,000,000」: 見込額（支出額＋支出予定額）: "
+        f"{CAP_MESSAGE}",
+        f"4行目（一連番号 3）一般財源「1,000,000,000,001」: {CAP_MESSAGE}",
     ]
     assert not Commitment.objects.exists()
 

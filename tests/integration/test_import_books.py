@@ -163,7 +163,7 @@ def test_one_bad_row_imports_nothing_and_names_the_row(fuji, tmp_path):
             stdout=out,
             stderr=err,
         )
-    assert "5行目 限度額「５２，７２１円也」: 金額を読み取れません" in err.getvalue()
+    assert "5行目（行番号 4）限度額「５２，７２１円也」: 金額を読み取れません" in err.getvalue()
     assert not Commitment.objects.exists()
 
 

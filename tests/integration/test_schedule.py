@@ -1,4 +1,4 @@
-"""The beat schedule: nightly projection, rollover and the report sweep, and the nightly job through the worker."""
+"""The beat schedule: nightly projection, year-end close and report sweep, and the nightly job through the worker."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from commitments.tasks import project_all
 from jlis_commitments.celery import app
 
 
-def test_beat_schedule_has_nightly_projection_rollover_and_report_sweep():
+def test_beat_schedule_has_nightly_projection_year_end_close_and_report_sweep():
     schedule = app.conf.beat_schedule
     nightly = schedule["project-all-nightly"]
     assert nightly["task"] == "commitments.tasks.project_all"
@@ -22,10 +22,12 @@ def test_beat_schedule_has_nightly_projection_rollover_and_report_sweep():
     sweep = schedule["reports-sweep"]
     assert sweep["task"] == "commitments.tasks.reports_sweep"
     assert sweep["schedule"].minute == set(range(0, 60, 10))
-    rollover = schedule["fiscal-year-rollover"]
-    assert rollover["task"] == "commitments.tasks.rollover_fiscal_year"
-    assert (rollover["schedule"].month_of_year, rollover["schedule"].day_of_month) == ({4}, {1})
-    assert (rollover["schedule"].hour, rollover["schedule"].minute) == ({0}, {5})
+    # The year-end close of every organization on 1 April replaces the old rollover of all books at once.
+    assert "fiscal-year-rollover" not in schedule
+    close = schedule["fiscal-year-close"]
+    assert close["task"] == "commitments.tasks.close_fiscal_years"
+    assert (close["schedule"].month_of_year, close["schedule"].day_of_month) == ({4}, {1})
+    assert (close["schedule"].hour, close["schedule"].minute) == ({0}, {5})
     assert app.conf.timezone == "Asia/Tokyo"
     assert app.conf.task_always_eager is False
 

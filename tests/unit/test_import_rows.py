@@ -202,7 +202,7 @@ def test_every_bad_row_is_listed_with_row_column_and_text() -> None:
     assert [(e.row, e.column) for e in plan.errors] == [(2, "限度額"), (18, "期間")]
     assert plan.errors[0].text == "△２，０４２" and "負の金額" in plan.errors[0].message
     assert "50年以内" in plan.errors[1].message
-    assert str(plan.errors[0]).startswith("2行目 限度額「△２，０４２」")
+    assert str(plan.errors[0]).startswith("2行目（行番号 1）限度額「△２，０４２」")  # the row as the book numbers it
     assert len(plan.rows) == 31
 
 

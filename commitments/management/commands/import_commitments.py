@@ -20,7 +20,10 @@ STAGES = {"read": "読込", "write": "登録", "project": "推計"}
 def describe(plan: RowPlan, unit: str) -> str:
     """One row as the officer reads it: matter, limit, span, and for a 調書 the spent and planned parts."""
     limit = f"「{plan.limit.text}」" if plan.limit.is_text else fiscal.format_amount(plan.limit.yen or 0, unit=unit)
-    text = f"{plan.matter}　限度額 {limit}　{fiscal.format_span(plan.first_fy, plan.last_fy)}"
+    span = fiscal.format_span(plan.first_fy, plan.last_fy)
+    if plan.span_text:
+        span = f"「{plan.span_text}」（推定 {span}）"
+    text = f"{plan.matter}　限度額 {limit}　{span}"
     text += f"　行為年度 {fiscal.format_fiscal_year(plan.authorized_fy)}"
     if plan.explicit:
         text += (
@@ -47,7 +50,10 @@ class Command(BaseCommand):
             "--unit", default="", choices=["", *fiscal.UNITS], help="金額の単位（既定：表の見出し、なければ千円）"
         )
         parser.add_argument(
-            "--segment", default="", metavar="CODE", help="事業区分のコードまたは名称（表に列がない場合）"
+            "--segment",
+            default="",
+            metavar="CODE",
+            help="事業区分のコードまたは名称（表に列がない場合。既定：団体の既定の事業区分）",
         )
         parser.add_argument("--resolution", default="", help="議決・決裁（例：令和8年2月定例会 議案第1号）")
         parser.add_argument("--user", default="", help="取込を行う財務担当者（既定：団体の最初の財務担当者）")
@@ -61,7 +67,10 @@ class Command(BaseCommand):
                 raise CommandError(f"利用者が見つかりません: {username}")
             return user
         if fallback is None:
-            raise CommandError(f"{organization.name} に{role}がいません（--user / --approver で指定してください）。")
+            raise CommandError(
+                f"{organization.name} に{role}がいません（--user / --approver で指定するか、"
+                "create_organization の --user または管理画面の「利用者」で登録してください）。"
+            )
         return fallback
 
     def _progress(self) -> Any:
@@ -126,6 +135,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.file_name}: {result.format_label}{year}、単位 {result.unit}、{len(result.outcomes)} 行"
         )
+        for notice in result.notices:
+            self.stdout.write(f"※ {notice}")
         if result.dry_run:
             for outcome in result.outcomes:
                 plan = outcome.plan
@@ -143,6 +154,19 @@ class Command(BaseCommand):
             )
             + f"（{result.unit}）"
         )
+        funding: dict[str, int] = totals["funding_yen"]  # type: ignore[assignment]
+        if funding:
+            self.stdout.write(
+                "財源内訳 "
+                + "、".join(f"{name} {fiscal.format_amount(yen, unit=result.unit)}" for name, yen in funding.items())
+                + f"（{result.unit}）"
+            )
+        unprinted = [o.plan for o in result.outcomes if o.plan.limit.is_text]
+        if unprinted:
+            self.stdout.write(
+                f"限度額が文言・未記載の行 {len(unprinted)} 件（合計に含めず）："
+                + "、".join(f"{p.row}行目「{p.matter}」" for p in unprinted)
+            )
         for warning in result.warnings:
             self.stderr.write(f"注意: {warning}")
         verb = "登録します（--dry-run のため未登録）" if result.dry_run else "登録しました"

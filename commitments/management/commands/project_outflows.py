@@ -1,4 +1,5 @@
-"""Run the projection synchronously: one commitment, or all of them set-based (what the Celery jobs do)."""
+"""Run the projection synchronously: one commitment, or all of them set-based (what the Celery jobs do). Computes only:
+the year-end close is `close_fiscal_year`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from commitments.services import lifecycle, projection
+from commitments.services import projection
+
+# The year-end close lapses authority: it is never a side effect of computing projections (a future --as-of with
+# --rollover once lapsed live authority of every organization).
+ROLLOVER_GONE = (
+    "--rollover は廃止しました。project_outflows は推計の計算だけを行います。"
+    "年度末処理（失効・完了）は団体・年度ごとに close_fiscal_year --organization 団体名 --fy 年度 で"
+    "行ってください（--dry-run で対象と金額を確認できます）。"
+)
 
 
 class Command(BaseCommand):
@@ -19,17 +28,13 @@ class Command(BaseCommand):
         target.add_argument("--commitment", type=int, metavar="ID", help="債務負担行為の ID")
         target.add_argument("--all", action="store_true", help="全件（夜間処理と同じ集合演算）")
         parser.add_argument("--as-of", type=datetime.date.fromisoformat, help="基準日 YYYY-MM-DD（既定：今日）")
-        parser.add_argument("--rollover", action="store_true", help="先に年度末処理（失効・完了）を行う")
+        parser.add_argument("--rollover", action="store_true", help="廃止：年度末処理は close_fiscal_year で行います")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["rollover"]:
+            raise CommandError(ROLLOVER_GONE)
         as_of = options["as_of"]
         started = time.perf_counter()
-        if options["rollover"]:
-            result = lifecycle.commitments_rollover(as_of=as_of)
-            self.stdout.write(
-                f"年度末処理: 失効 {len(result.lapsed)} 件、完了 {len(result.completed)} 件、"
-                f"未契約分の失効 {len(result.closed_remainder)} 件"
-            )
         if options["all"]:
             rows = projection.projection_refresh_all(as_of=as_of)
         else:

@@ -37,7 +37,17 @@ def _options(job: ImportJob) -> ImportOptions:
 
 
 def _errors(errors: list[RowError]) -> list[dict[str, Any]]:
-    return [{"row": e.row, "column": e.column, "text": e.text, "message": e.message} for e in errors]
+    """Refused cells for the page; `label` (the row as the book numbers it) only when the book prints one."""
+    return [
+        {
+            "row": e.row,
+            "column": e.column,
+            "text": e.text,
+            "message": e.message,
+            **({"label": e.label} if e.label else {}),
+        }
+        for e in errors
+    ]
 
 
 def _summary(result: ImportResult) -> dict[str, Any]:
@@ -51,6 +61,7 @@ def _summary(result: ImportResult) -> dict[str, Any]:
             "limit_yen": o.plan.limit.yen,
             "limit_text": o.plan.limit.text,
             "span": fiscal.format_span(o.plan.first_fy, o.plan.last_fy),
+            "span_text": o.plan.span_text,
             "authorized": fiscal.format_fiscal_year(o.plan.authorized_fy),
             "spent_yen": o.plan.spent_yen,
             "planned_yen": o.plan.planned_yen,
@@ -67,6 +78,7 @@ def _summary(result: ImportResult) -> dict[str, Any]:
         "enriched": result.count("追加"),
         "contracts": result.contracts,
         "totals": result.totals,
+        "notices": result.notices,
         "rows": rows,
         "seconds": round(result.seconds, 2),
     }

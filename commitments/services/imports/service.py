@@ -15,7 +15,7 @@ from commitments.services import projection as projection_services
 from commitments.services.common import require
 from commitments.services.errors import RowErrors, SegregationOfDutiesError, ServiceError
 from commitments.services.imports import writer
-from commitments.services.imports.columns import FORMAT_LABELS, Format, detect
+from commitments.services.imports.columns import FORMAT_LABELS, UNSET_SOURCE, Format, detect
 from commitments.services.imports.reader import ReadError, read_rows
 from commitments.services.imports.rows import Plan, Progress, RowError, RowPlan, plan_rows
 from commitments.services.imports.totals import resolve_budget_year
@@ -81,6 +81,7 @@ class ImportResult:
     dry_run: bool
     outcomes: list[RowOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     total_row: int | None = None
     contracts: int = 0
     funding: int = 0
@@ -110,6 +111,7 @@ class ImportResult:
             "planned_yen": sum(p.planned_yen for p in plans),
             "funding_yen": funding,
             "text_limits": [p.row for p in plans if p.limit.is_text],
+            "text_spans": [p.row for p in plans if p.span_text],
         }
 
 
@@ -141,19 +143,24 @@ def read_plan(data: bytes, options: ImportOptions, *, progress: Progress | None 
 
 
 def _segments(plan: Plan, organization: Organization, default: str) -> tuple[list[Segment], list[RowError]]:
-    """Each row's segment: its 事業区分 cell, else the given default, else the organization's only segment."""
+    """Each row's segment: its 事業区分 cell, else the given one, else the organization's default (or only) one."""
     segments = list(Segment.objects.filter(organization=organization))
     by_name = {key: s for s in segments for key in (s.code, s.name, fiscal.normalize_text(s.name))}
-    only = segments[0] if len(segments) == 1 else None
+    fallback = next((s for s in segments if s.is_default), segments[0] if len(segments) == 1 else None)
     column = plan.layout.name("segment") if "segment" in plan.layout.columns else "事業区分"
     chosen: list[Segment] = []
     errors: list[RowError] = []
     for row in plan.rows:
         text = row.segment or default
-        segment = by_name.get(text) or by_name.get(fiscal.normalize_text(text)) if text else only
+        segment = by_name.get(text) or by_name.get(fiscal.normalize_text(text)) if text else fallback
         if segment is None:
-            message = "事業区分が登録されていません。" if text else "事業区分を指定してください（--segment）。"
-            errors.append(RowError(row.row, column, text, message))
+            message = (
+                f"事業区分が登録されていません（登録済：{'、'.join(s.name for s in segments) or 'なし'}）。"
+                if text
+                else "事業区分を指定してください（--segment）。既定の事業区分がありません。"
+            )
+            label = f"{plan.layout.name('seq')} {row.seq}" if row.seq is not None else ""
+            errors.append(RowError(row.row, column, text, message, label))
         chosen.append(segment)  # type: ignore[arg-type]
     return chosen, errors
 
@@ -181,24 +188,32 @@ def _existing(organization: Organization, plan: Plan) -> dict[tuple[object, ...]
 
 
 def _sources(organization: Organization, plan: Plan) -> dict[str, FundingSource]:
-    """The organization's funding sources named by the 調書's columns, created in print order when missing."""
-    sources = {s.name: s for s in FundingSource.objects.filter(organization=organization)}
-    has_general = any(s.is_general for s in sources.values())
-    for order, (name, _index) in enumerate(plan.layout.funding, start=1):
-        if name not in sources:
-            general = name == GENERAL_SOURCE and not has_general
-            sources[name] = FundingSource.objects.create(
+    """The sources the 調書's columns name (「地 方 債」 is 地方債), created in print order when missing; not 未設定."""
+    found = list(FundingSource.objects.filter(organization=organization))
+    by_name = {fiscal.normalize_text(s.name): s for s in found}
+    has_general = any(s.is_general for s in found)
+    start = max((s.sort_order for s in found), default=0)
+    sources: dict[str, FundingSource] = {}
+    for order, (name, _index) in enumerate(plan.layout.funding, start=start + 1):
+        if name == UNSET_SOURCE:
+            continue
+        key = fiscal.normalize_text(name)
+        if key not in by_name:
+            general = key == GENERAL_SOURCE and not has_general
+            by_name[key] = FundingSource.objects.create(
                 organization=organization, name=name, is_general=general, sort_order=order
             )
+        sources[name] = by_name[key]
     return sources
 
 
 def _free_seq(plan: RowPlan, taken: set[tuple[int, int]]) -> int | None:
-    """The book's row number as the commitment's 番号 unless another commitment of that 行為年度 already has it."""
-    if plan.seq is None or (plan.authorized_fy, plan.seq) in taken:
+    """The book's number of the row (else its place in the table) as 番号, unless taken in that 行為年度."""
+    seq = plan.seq if plan.seq is not None else plan.position or None
+    if seq is None or (plan.authorized_fy, seq) in taken:
         return None
-    taken.add((plan.authorized_fy, plan.seq))
-    return plan.seq
+    taken.add((plan.authorized_fy, seq))
+    return seq
 
 
 def import_file(
@@ -238,6 +253,7 @@ def import_file(
         unit=plan.unit,
         dry_run=dry_run,
         warnings=list(plan.warnings),
+        notices=list(plan.notices),
         total_row=plan.total_row,
     )
     try:

@@ -9,7 +9,7 @@ from commitments.services.imports.columns import Format, Layout
 from commitments.services.imports.reader import SourceRow
 
 if TYPE_CHECKING:
-    from commitments.services.imports.rows import Plan
+    from commitments.services.imports.plans import Plan
 
 
 def resolve_budget_year(
@@ -58,6 +58,14 @@ def check_total(plan: Plan, total: SourceRow) -> list[str]:
             (layout.name("planned_amount"), layout.columns.get("planned_amount"), sum(r.planned_yen for r in plan.rows))
         )
         sums.extend((name, index, sum(r.funding.get(name, 0) for r in plan.rows)) for name, index in layout.funding)
+    if layout.years:
+        context = plan.budget_year
+        for label, index in layout.years:
+            try:
+                fy = fiscal.parse_fiscal_year(label, context_year=context)
+            except fiscal.FiscalParseError:
+                continue
+            sums.append((label, index, sum(r.planned_amounts.get(fy, 0) for r in plan.rows)))
     problems = []
     for name, index, computed in sums:
         text = total.cell(index)

@@ -35,9 +35,8 @@ from commitments.models import (
     User,
     WorkflowItemKind,
 )
-from commitments.projection import equal_split
 from commitments.services import workflow
-from commitments.services.imports.rows import RowPlan
+from commitments.services.imports.plans import RowPlan
 
 CHUNK = 1_000
 ID_BLOCK = 2_000
@@ -237,7 +236,7 @@ def _add_opening(batch: _Batch, plan: RowPlan, commitment_id: int) -> None:
         payment_terms=PaymentTerms.EXPLICIT,
         note=(
             f"{ctx.format_label}（{fiscal.format_fiscal_year(year)}）から取り込んだ期首残高。契約締結日は記載がないため"
-            "行為年度の初日、支払予定は前年度末までの支出額を前年度末に、支出予定額を各年度末に均等に置いたもの。"
+            "行為年度の初日、支払予定は前年度末までの支出額を前年度末に、支出予定額を各年度末に（年度別の額が印刷されていればその額で、なければ均等に）置いたもの。"
         ),
         is_opening=True,
         registered_by_id=ctx.actor.pk,
@@ -245,8 +244,8 @@ def _add_opening(batch: _Batch, plan: RowPlan, commitment_id: int) -> None:
     dues: list[tuple[datetime.date, int]] = []
     if plan.spent_yen:
         dues.append((fiscal.fiscal_year_end(year - 1), plan.spent_yen))
-    if plan.planned_yen:
-        split = equal_split(plan.planned_yen, max(plan.first_fy, year), plan.last_fy)
+    if plan.planned_yen:  # the 年割額 from the budget year on: the book's per-year amounts, else the equal split
+        split = {fy: yen for fy, yen in plan.planned_amounts.items() if fy >= year}
         dues.extend((fiscal.fiscal_year_end(fy), yen) for fy, yen in sorted(split.items()) if yen)
     for due, yen in dues:
         batch.installments.add(
@@ -271,6 +270,8 @@ def _add_funding(batch: _Batch, plan: RowPlan, commitment_id: int) -> None:
     if ctx.budget_year is None:
         return
     for name, yen in plan.funding.items():
+        if name not in ctx.sources:
+            continue  # the 調書's 未設定 column: amounts no source is stated for
         batch.funding.add(
             change_reason(ctx.file_name, plan.row),
             commitment_id=commitment_id,
@@ -295,6 +296,7 @@ def _add_new(batch: _Batch, plan: RowPlan, segment: Segment, seq: int | None) ->
         authorized_fy=plan.authorized_fy,
         first_burden_fy=plan.first_fy,
         last_burden_fy=plan.last_fy,
+        span_text=plan.span_text,
         kind=plan.kind,
         spread_rule=SpreadRule.EXPLICIT if plan.explicit else SpreadRule.EQUAL,
         status=_status(plan),
@@ -351,7 +353,8 @@ def complete_existing(items: Sequence[tuple[RowPlan, Existing]], ctx: WriteConte
     for plan, existing in items:
         added: list[str] = []
         before = existing.status
-        if plan.funding and ctx.budget_year not in existing.funded_years:
+        stated = any(name in ctx.sources for name in plan.funding)
+        if stated and ctx.budget_year not in existing.funded_years:
             _add_funding(batch, plan, existing.pk)
             added.append("財源内訳")
         wants_opening = plan.opening and plan.spent_yen + plan.planned_yen > 0
