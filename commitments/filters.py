@@ -14,17 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments import fiscal
 from commitments.forms.fields import FiscalYearField
 from commitments.models import APPROVED_STATES, Commitment, CommitmentKind, Segment, Status
-
-BASIS_CHOICES = [
-    ("planned", _("年割額（予算）")),
-    ("total", _("支出見込（支出済＋契約済未払＋未契約）")),
-    ("paid", _("支出済")),
-    ("contracted", _("契約済未払")),
-    ("uncontracted", _("未契約")),
-    ("remaining", _("残額（契約済未払＋未契約）")),
-]
-UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
-ERA_CHOICES = [("wareki", _("和暦（令和元年度）")), ("seireki", _("西暦（FY2019）"))]
+from commitments.vocabulary import BASIS_CHOICES, DEFAULT_ERA, DEFAULT_UNIT, ERA_CHOICES, UNIT_CHOICES
 
 
 class ExposureFilter(django_filters.FilterSet):
@@ -92,8 +82,8 @@ class ExposureOptions:
     basis: str = "planned"
     fy_from: int | None = None
     fy_to: int | None = None
-    unit: str = "千円"
-    era: str = "wareki"
+    unit: str = DEFAULT_UNIT
+    era: str = DEFAULT_ERA
     as_of: date | None = None
 
     @property
@@ -125,8 +115,8 @@ def exposure_options(
         basis=basis,
         fy_from=fy_from,
         fy_to=cleaned.get("fy_to"),
-        unit=cleaned.get("unit") or "千円",
-        era=cleaned.get("era") or "wareki",
+        unit=cleaned.get("unit") or DEFAULT_UNIT,
+        era=cleaned.get("era") or DEFAULT_ERA,
         as_of=cleaned.get("as_of"),
     )
     return form, options

@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask
 
 from commitments.models.core import Organization
 from commitments.models.scoping import ScopedManager
+from commitments.vocabulary import BASIS_CHOICES
 
 
 class ReportKind(models.TextChoices):
@@ -22,17 +23,6 @@ class ReportKind(models.TextChoices):
     CHOUSHO = "chousho", _("調書（予算年度）")
     EXCEPTIONS = "exceptions", _("要確認事項の一覧")
     EXPOSURE_MATRIX = "exposure_matrix", _("年度別負担額（全件）")
-
-
-# The bases of the exposure pages (selectors.BASES), labelled as on the pages' 「集計の基準」.
-REPORT_BASES = [
-    ("planned", _("年割額（予算）")),
-    ("total", _("支出見込（支出済＋契約済未払＋未契約）")),
-    ("paid", _("支出済")),
-    ("contracted", _("契約済未払")),
-    ("uncontracted", _("未契約")),
-    ("remaining", _("残額（契約済未払＋未契約）")),
-]
 
 
 class ReportLanguage(models.TextChoices):
@@ -77,7 +67,7 @@ class ReportSubscription(models.Model):
     basis = models.CharField(
         _("集計の基準"),
         max_length=20,
-        choices=REPORT_BASES,
+        choices=BASIS_CHOICES,
         default="planned",
         help_text=_("表とグラフの金額の基準（負担額のページの「集計の基準」と同じ）"),
     )

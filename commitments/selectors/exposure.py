@@ -20,16 +20,9 @@ from commitments.models import (
     User,
 )
 from commitments.selectors.as_of import commitment_stats_as_of
+from commitments.vocabulary import BASIS_COLUMNS
 
-BASES: dict[str, tuple[str, ...]] = {
-    "planned": ("planned_yen",),
-    "paid": ("paid_yen",),
-    "contracted": ("contracted_yen",),
-    "uncontracted": ("uncontracted_yen",),
-    "total": ("paid_yen", "contracted_yen", "uncontracted_yen"),
-    # What is still to flow out: contracted but unpaid, and authority not yet contracted (use with a from-year).
-    "remaining": ("contracted_yen", "uncontracted_yen"),
-}
+BASES = BASIS_COLUMNS  # basis key -> the projection columns it sums (commitments.vocabulary)
 BY_CHOICES = ("commitment", "segment")
 
 
@@ -264,17 +257,6 @@ def fiscal_years_with_projection(*, organization_ids: list[int] | None) -> list[
     return list(range(bounds["first"], bounds["last"] + 1))
 
 
-def report_recipients(*, organization: Organization, group_name: str = "management") -> list[str]:
-    """E-mail addresses of the organization's active users in a group."""
-    return list(
-        User.objects.filter(organization=organization, is_active=True, groups__name=group_name)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-        .order_by("email")
-    )
-
-
 def _year_totals(rows: QuerySet[Any], fiscal_years: list[int], basis: str) -> dict[str, int]:
     """`fy_<year>` sums of the basis over projection rows or cell totals in the given years, and `total_yen`."""
     per_year = rows.filter(fiscal_year__in=fiscal_years).values("fiscal_year").annotate(amount=_amount(basis))
@@ -311,22 +293,6 @@ def exposure_totals_of_scope(
     totals["limit_yen"] = int(stats["s"] or 0)
     totals["commitments"] = int(stats["n"])
     return totals
-
-
-def exposure_table_of(*, commitments: QuerySet[Commitment], fiscal_years: list[int], basis: str) -> ExposureTable:
-    """An ExposureTable (by commitment) from a queryset annotated by exposure_commitments (one query)."""
-    table = ExposureTable(basis=basis, fiscal_years=fiscal_years)
-    for commitment in commitments:
-        years = {fy: int(getattr(commitment, f"fy_{fy}") or 0) for fy in fiscal_years}
-        table.rows.append(
-            {"key": commitment.pk, "label": commitment.matter, "years": years, "total": int(commitment.total_yen or 0)}
-        )
-        for fy, amount in years.items():
-            table.totals[fy] = table.totals.get(fy, 0) + amount
-        table.commitments += 1
-        table.limit_total += commitment.limit_yen or 0
-        table.text_limit_count += commitment.limit_yen is None
-    return table
 
 
 def snapshot_dates(*, organization_ids: list[int] | None) -> list[date]:

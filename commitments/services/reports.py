@@ -1,11 +1,15 @@
 """Scheduled management reports: the public entry points (subscriptions, sends, resends, previews).
 
-The work is split by concern: reports_schedule (subscriptions and their beat entries), reports_message (the
-e-mail from the selectors), reports_chart (the PNG), reports_delivery (claim, send, retry, resend),
-reports_period and reports_calendar (periods and business days).
+The writes are here: reports_schedule (subscriptions and their beat entries) and reports_delivery (claim, send,
+retry, resend). What an e-mail says and looks like is `commitments.reporting` (message, chart, periods, business
+days), which reads and writes nothing; its entry points are re-exported for the callers of this module.
 """
 
-from commitments.services.reports_calendar import first_business_day, is_business_day, is_first_business_day
+from commitments.reporting.calendar import first_business_day, is_business_day, is_first_business_day
+from commitments.reporting.message import report_build
+from commitments.reporting.mime import BuiltReport
+from commitments.reporting.period import Period, period_of
+from commitments.selectors.reports import subscription_recipients
 from commitments.services.reports_delivery import (
     RETRYABLE_ERRORS,
     SendOutcome,
@@ -14,14 +18,13 @@ from commitments.services.reports_delivery import (
     delivery_claim,
     delivery_resend,
     delivery_send,
+    period_parse,
     retry_delay,
     subscription_due,
     subscription_period,
     subscription_send_now,
     subscription_send_sync,
 )
-from commitments.services.reports_message import BuiltReport, report_build, subscription_recipients
-from commitments.services.reports_period import Period, period_of, period_parse
 from commitments.services.reports_schedule import (
     schedule_sync,
     schedule_validate,

@@ -27,11 +27,12 @@ from django.utils.translation import gettext
 
 from commitments.models import ReportDelivery, ReportSubscription, User
 from commitments.models.scoping import may_act_for
+from commitments.reporting import period as periods
+from commitments.reporting.calendar import is_first_business_day
+from commitments.reporting.message import report_build
+from commitments.reporting.period import Period, period_of
 from commitments.services.enqueue import enqueue
 from commitments.services.errors import PermissionDeniedError, ServiceError
-from commitments.services.reports_calendar import is_first_business_day
-from commitments.services.reports_message import report_build
-from commitments.services.reports_period import Period, period_of, period_parse
 from commitments.services.reports_schedule import orphan_task_disable
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,14 @@ def retry_delay(retries: int) -> int:
         maximum=settings.REPORT_RETRY_BACKOFF_MAX,
         full_jitter=True,
     )
+
+
+def period_parse(cadence: str, text: str) -> Period:
+    """A period key typed by an operator (`2026-04`, `2026-W15`, `2026-04-06`); ServiceError when unreadable."""
+    try:
+        return periods.period_parse(cadence, text)
+    except periods.PeriodError as exc:
+        raise ServiceError(str(exc)) from exc
 
 
 def subscription_period(subscription: ReportSubscription, text: str | None = None) -> Period:

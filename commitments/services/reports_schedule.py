@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from commitments.models import ReportSubscription, User
-from commitments.services.reports_calendar import is_first_business_day
+from commitments.reporting.calendar import is_first_business_day
 
 logger = logging.getLogger(__name__)
 

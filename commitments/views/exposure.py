@@ -10,11 +10,12 @@ from django.utils import timezone
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from commitments import exports, fiscal, selectors
-from commitments.filters import BASIS_CHOICES, ExposureFilter, exposure_options
+from commitments import exports, selectors
+from commitments.filters import ExposureFilter, exposure_options
 from commitments.models import Commitment
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope
+from commitments.vocabulary import basis_label
 
 
 class CountedPaginator(Paginator):
@@ -117,7 +118,7 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         context["query"] = self.request.GET.urlencode()
         context["options_form"] = self.options_form
         context["options"] = self.options
-        context["basis_label"] = dict(BASIS_CHOICES)[self.options.basis]
+        context["basis_label"] = basis_label(self.options.basis)
         if self.as_of is None:
             context["stale_count"] = selectors.stale_commitment_count(organization_ids=organization_scope(self.request))
         context["as_of_label"] = selectors.day_label(self.as_of or self.today)
@@ -135,63 +136,34 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         return (self.as_of or self.today).strftime("%Y%m%d")
 
 
-class ExposureCsvView(ExposureView):
-    """The exposure table as CSV (yen), with exactly the rows the page's filters select."""
+class ExposureExportView(ExposureView):
+    """What both downloads hold: every row the page's filters select, as one ExportTable (exports.exposure)."""
 
     rows_selector = staticmethod(selectors.exposure_commitments)  # every row: one grouped join
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def export_table(self) -> exports.ExportTable:
+        """The page's rows, years, unit and era, with its 合計 row."""
         commitments = self.filtered_rows()
-        table = selectors.exposure_table_of(commitments=commitments, fiscal_years=self.fiscal_years, basis=self.basis)
-        response = HttpResponse(exports.exposure_csv(table), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="exposure_{self.stamp()}.csv"'
-        return response
-
-
-class ExposureXlsxView(ExposureView):
-    """The exposure table as an Excel workbook: the page's rows, years, unit and era, streamed row by row."""
-
-    rows_selector = staticmethod(selectors.exposure_commitments)  # every row: one grouped join
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        commitments = self.filtered_rows()
-        options = self.options
-        years = self.fiscal_years
-        columns = [
-            exports.Column("番号", "integer", width=6),
-            exports.Column("事項", "text", width=48),
-            exports.Column("事業区分", "text", width=20),
-            exports.Column("限度額", "amount", width=14),
-            *(exports.Column(fiscal.format_fiscal_year(fy, style=options.year_style), "amount") for fy in years),
-            exports.Column("合計", "amount", width=14),
-        ]
-        totals = self.footer_totals(commitments)
-
-        def rows() -> Any:
-            records = iter(commitments) if isinstance(commitments, list) else commitments.iterator(chunk_size=2000)
-            for c in records:
-                matter = c.matter if c.limit_yen is not None else f"{c.matter}（※文言：{c.limit_text}）"
-                yield [
-                    c.seq,
-                    matter,
-                    c.segment.name,
-                    c.limit_yen if c.limit_yen is not None else c.estimated_limit_yen,
-                    *(getattr(c, f"fy_{fy}") or 0 for fy in years),
-                    c.total_yen or 0,
-                ]
-
-        sheet = exports.Sheet(
-            title="年度別負担額",
-            heading=f"債務負担行為 年度別負担額（{dict(BASIS_CHOICES)[self.basis]}）基準日：{self.as_of_heading()}",
-            columns=columns,
-            rows=rows(),
-            unit=options.unit,
-            footer=[
-                [None, "合計", None, totals["limit_yen"], *(totals[f"fy_{fy}"] for fy in years), totals["total_yen"]]
-            ],
+        return exports.exposure_matrix_export(
+            commitments,
+            fiscal_years=self.fiscal_years,
+            totals=self.footer_totals(commitments),
+            basis=self.basis,
+            unit=self.options.unit,
+            year_style=self.options.year_style,
+            day=self.as_of or self.today,
         )
-        return exports.xlsx_response([sheet], f"exposure_{self.stamp()}.xlsx")
 
-    def as_of_heading(self) -> str:
-        """The 基準日 in the workbook's heading (the download stays Japanese, like its column names)."""
-        return selectors.wareki_day(self.as_of or self.today)
+
+class ExposureCsvView(ExposureExportView):
+    """The exposure table as CSV (UTF-8 with BOM), streamed row by row."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return exports.csv_response(self.export_table(), f"exposure_{self.stamp()}.csv")
+
+
+class ExposureXlsxView(ExposureExportView):
+    """The exposure table as an Excel workbook (heading, unit, frozen header), streamed from a temporary file."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return exports.xlsx_response([self.export_table()], f"exposure_{self.stamp()}.xlsx")

@@ -19,9 +19,10 @@ from django.utils.safestring import mark_safe
 from django.views.generic import View
 
 from commitments.models import ReportSubscription
+from commitments.reporting.message import report_build
+from commitments.reporting.mime import CHART_CID, BuiltReport
 from commitments.services import reports as report_services
 from commitments.services.errors import ServiceError
-from commitments.services.reports_message import CHART_CID, BuiltReport
 from commitments.services.reports_schedule import next_send_times
 from commitments.views.base import ReaderRequiredMixin
 
@@ -62,7 +63,7 @@ class ReportPreviewView(ReaderRequiredMixin, View):
         except ServiceError as exc:
             context["error"] = exc.message
             return TemplateResponse(request, self.template_name, context, status=400)
-        built = report_services.report_build(subscription=subscription, period=period)
+        built = report_build(subscription=subscription, period=period)
         part = request.GET.get("part", "")
         if part:
             return self.part(built, part)

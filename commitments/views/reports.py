@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from commitments import exports, fiscal, selectors
-from commitments.filters import ERA_CHOICES, UNIT_CHOICES
 from commitments.models import Organization
 from commitments.models.scoping import chooses_organization
 from commitments.selectors import chousho as chousho_selectors
 from commitments.selectors import exceptions as exceptions_selectors
 from commitments.views.base import ReaderRequiredMixin
+from commitments.vocabulary import DEFAULT_ERA, DEFAULT_UNIT, ERA_CHOICES, UNIT_CHOICES
 
 UNITS = [value for value, _label in UNIT_CHOICES]
 ERAS = [value for value, _label in ERA_CHOICES]
@@ -90,13 +90,13 @@ class ReportMixin(ReaderRequiredMixin):
     def unit(self) -> str:
         """円, 千円 (default) or 百万円."""
         unit = self.request.GET.get("unit", "")
-        return unit if unit in UNITS else "千円"
+        return unit if unit in UNITS else DEFAULT_UNIT
 
     @cached_property
     def era(self) -> str:
         """wareki (default: `７年度`) or seireki (`2025年度`)."""
         era = self.request.GET.get("era", "")
-        return era if era in ERAS else "wareki"
+        return era if era in ERAS else DEFAULT_ERA
 
     def option_links(self, name: str, values: list[tuple[str, str]], current: str) -> list[dict[str, Any]]:
         """Links that change one query parameter and keep the others."""

@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from commitments import fiscal, selectors
-from commitments.filters import BASIS_CHOICES, exposure_options
+from commitments.filters import exposure_options
+from commitments.reporting.chart import color_of
 from commitments.views.base import ReaderRequiredMixin, organization_scope
-
-# A palette that stays readable in print and for common colour-vision deficiencies (Okabe–Ito).
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
+from commitments.vocabulary import basis_label
 
 
 class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
@@ -55,7 +54,7 @@ class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
         context.update(
             options_form=self.options_form,
             options=options,
-            basis_label=dict(BASIS_CHOICES)[options.basis],
+            basis_label=basis_label(options.basis),
             as_of=self.as_of,
             as_of_label=selectors.day_label(self.as_of or self.today),
             headers=headers,
@@ -68,7 +67,7 @@ class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
                 "unit": options.unit,
                 "divisor": fiscal.UNITS[options.unit],
                 "datasets": [
-                    {"label": r["label"], "data": r["years"], "backgroundColor": PALETTE[i % len(PALETTE)]}
+                    {"label": r["label"], "data": r["years"], "backgroundColor": color_of(i)}
                     for i, r in enumerate(rows)
                 ],
             },

@@ -118,7 +118,7 @@ def test_exposure_matrix_as_of_yesterday_and_today(reader, books):
 
 
 def test_exposure_downloads_as_of_yesterday(reader):
-    csv_text = reader.get("/exposure/export.csv", {"as_of": YESTERDAY, "basis": "total", "unit": "円"}).content
+    csv_text = reader.get("/exposure/export.csv", {"as_of": YESTERDAY, "basis": "total", "unit": "円"}).getvalue()
     lines = csv_text.decode("utf-8-sig").splitlines()
     assert "7084000" in lines[1] and "2583000" in lines[1] and "333000" in lines[1]
     response = reader.get("/exposure/export.xlsx", {"as_of": YESTERDAY, "basis": "planned", "unit": "円"})

@@ -22,11 +22,11 @@ import time_machine
 from django.conf import settings
 from django.utils import translation
 
+from commitments.reporting.period import period_parse
 from commitments.selectors.chousho import TITLE
 from commitments.services import payments
 from commitments.services import reports as report_services
 from commitments.services.projection import projection_refresh_all
-from commitments.services.reports_period import period_parse
 from tests.factories import make_commitment, make_contract
 
 NOW = datetime.datetime(2026, 2, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))

@@ -74,11 +74,19 @@ def test_csv_download(client, demo):
     client.force_login(User.objects.get(username="auditor"))
     response = client.get("/exposure/export.csv")
     assert response.status_code == 200
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0].startswith("事項,平成29年度,平成30年度,令和元年度")
-    assert lines[-1] == "合計,5465241000,5709370000,5327575000,5315933000,1213133000,1212076000,1152295000,25395623000"
+    # The columns of the page (and of its XLSX), in its unit (千円) and era.
+    assert lines[0].startswith(
+        "番号,事項,事業区分,限度額（千円）,平成29年度（千円）,平成30年度（千円）,令和元年度（千円）"
+    )
+    assert lines[0].endswith(",合計（千円）")
+    assert lines[-1] == ",合計,,25395623,5465241,5709370,5327575,5315933,1213133,1212076,1152295,25395623"
     assert len(lines) == 34
+    in_yen = client.get("/exposure/export.csv", {"unit": "円"}).getvalue().decode("utf-8-sig").splitlines()
+    assert in_yen[-1] == (
+        ",合計,,25395623000,5465241000,5709370000,5327575000,5315933000,1213133000,1212076000,1152295000,25395623000"
+    )
 
 
 def test_other_organization_sees_nothing_of_jlis(client, demo):
@@ -86,16 +94,19 @@ def test_other_organization_sees_nothing_of_jlis(client, demo):
     client.force_login(other.auditor)
     html = client.get("/exposure/").content.decode()
     assert "構内電話交換機のリース" not in html
-    csv_text = client.get("/exposure/export.csv").content.decode("utf-8-sig")
+    csv_text = client.get("/exposure/export.csv").getvalue().decode("utf-8-sig")
     assert "構内電話交換機" not in csv_text
 
 
 def test_csv_honours_page_filters(client, demo):
     client.force_login(User.objects.get(username="auditor"))
-    text = client.get("/exposure/export.csv", {"matter": "複合機"}).content.decode("utf-8-sig")
+    text = client.get("/exposure/export.csv", {"matter": "複合機", "unit": "円"}).getvalue().decode("utf-8-sig")
     lines = text.splitlines()
     # 複合機リース(オペ室) 576 千円 FY2017-2021 and 複合機リース(事務室) 1,140 千円 FY2018-2022.
-    assert lines[1] == "複合機リース(オペ室),116000,115000,115000,115000,115000,0,0,576000"
-    assert lines[2] == "複合機リース(事務室),0,228000,228000,228000,228000,228000,0,1140000"
-    assert lines[3] == "合計,116000,343000,343000,343000,343000,228000,0,1716000"
+    assert lines[1] == "18,複合機リース(オペ室),一般事業,576000,116000,115000,115000,115000,115000,0,0,576000"
+    assert lines[2].split(",")[1:] == [
+        "複合機リース(事務室)", "一般事業", "1140000", "0", "228000", "228000", "228000", "228000", "228000", "0",
+        "1140000",
+    ]  # fmt: skip
+    assert lines[3] == ",合計,,1716000,116000,343000,343000,343000,343000,228000,0,1716000"
     assert len(lines) == 4

@@ -14,10 +14,10 @@ from django_celery_beat.models import PeriodicTask
 from openpyxl import load_workbook
 
 from commitments.models import ReportDelivery, ReportSubscription
+from commitments.reporting.period import period_parse
 from commitments.services import projection
 from commitments.services import reports as report_services
 from commitments.services.errors import ServiceError
-from commitments.services.reports_period import period_parse
 from tests.factories import make_commitment, make_org
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_resend_is_explicit_logged_and_keeps_its_own_copy(org, subscription, cli
     assert str(message["Subject"]).strip() == mail.outbox[0].subject
     xlsx = client.get(f"{url}{original.pk}/message/", {"part": "0"})
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert rows[-1][0] == "合計" and rows[-1][-1] == 10_000_000
+    assert rows[-1][0] == "合計" and rows[-1][-1] == 10_000  # 千円, the e-mail's unit
 
 
 def test_preview_renders_the_email_without_sending(org, subscription, client):

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from commitments import selectors
 from commitments.models import ReportDelivery, ReportKind, ReportSubscription
+from commitments.reporting.period import period_of, period_parse
 from commitments.services import projection
 from commitments.services import reports as report_services
-from commitments.services.reports_period import period_of, period_parse
 from tests.factories import make_commitment, make_org, make_user
 
 pytestmark = pytest.mark.django_db
@@ -95,9 +95,12 @@ def test_the_email_shows_the_numbers_of_the_summary_page_with_chart_and_attachme
     names = [a.get_filename() for a in message.iter_attachments()]
     assert names == ["exposure_summary_2026-04.xlsx", "exposure_summary_2026-04.csv"]
     xlsx, csv = list(message.iter_attachments())
+    # The summary page's table, in the e-mail's unit (千円) like its body.
     rows = list(load_workbook(io.BytesIO(xlsx.get_content())).active.iter_rows(values_only=True))
-    assert rows[-1][0] == "合計" and rows[-1][-1] == 13_000_000
-    assert csv.get_content().startswith("\ufeff事業区分,平成29年度")
+    assert rows[1][0] == "（単位：千円）"
+    assert rows[-1] == ("合計", 2_500, 5_500, 2_500, 2_500, 13_000)
+    assert csv.get_content().startswith("\ufeff事業区分,平成29年度（千円）,")
+    assert csv.get_content().splitlines()[-1] == "合計,2500,5500,2500,2500,13000"
 
 
 def test_change_since_the_last_successful_report(books):
@@ -169,8 +172,17 @@ def test_chousho_exceptions_and_matrix_kinds_use_their_selectors(books):
     matrix = subscribe(o, name="全件", kind=ReportKind.EXPOSURE_MATRIX)
     built = report_services.report_build(subscription=matrix, period=APRIL, today=today)
     rows = list(load_workbook(io.BytesIO(built.attachments[0].content)).active.iter_rows(values_only=True))
-    assert {r[0] for r in rows[3:-1]} == {"庁舎清掃業務委託", "浄水場運転管理業務委託"}
-    assert "全 2 件の事項別・年度別の表を添付" in built.text
+    header = rows.index(next(r for r in rows if r[0] == "番号"))
+    # The exposure page's download: 番号, 事項, 事業区分, 限度額, the years, 合計, and a 合計 row (千円).
+    assert rows[header][:4] == ("番号", "事項", "事業区分", "限度額") and rows[header][-1] == "合計"
+    # Every approved commitment, as on the page: the limit in words (not yet projected) shows its estimate.
+    assert {r[1:4] for r in rows[header + 1 : -1]} == {
+        ("庁舎清掃業務委託", "一般会計", 10_000),
+        ("浄水場運転管理業務委託", "水道事業", 3_000),
+        ("ふるさと納税返礼品等業務（※文言：寄附金額に応じた諸経費にかかる金額）", "一般会計", 6_000),
+    }
+    assert rows[-1][1] == "合計" and rows[-1][3] == 13_000 and rows[-1][-1] == 13_000
+    assert "全 3 件の事項別・年度別の表を添付" in built.text
 
 
 def test_english_report(books):
@@ -179,6 +191,9 @@ def test_english_report(books):
     assert built.subject == "[Commitments] April 2026 report: exposure by fiscal year and segment (テスト市)"
     assert "== FY2018  total 5,500" in built.text
     assert '<th style="border:1px solid #999">FY2018</th>' in built.html
+    # The basis and the chart's unit are the pages' words, in English from the catalogue.
+    assert "Amounts: Planned annual amounts (budget), in thousands of yen." in built.text
+    assert "Axis: thousand yen" in built.html and "千円" not in built.html
 
 
 def test_no_recipients_is_logged_as_skipped(books):

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from commitments.models import ReportDelivery, ReportSubscription
+from commitments.reporting.period import period_parse
 from commitments.services import projection
 from commitments.services import reports as report_services
-from commitments.services.reports_period import period_parse
 from commitments.tasks import report_send
 from devtools.servers import free_port
 from tests.factories import make_commitment, make_org

@@ -56,9 +56,10 @@ def test_monthly_report_through_worker_and_smtp(celery_worker, smtp_server):
     assert attachment.get_filename().endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(attachment.get_content())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[2][0] == "事業区分" and rows[2][1] == "平成29年度"
+    assert rows[1][0] == "（単位：千円）"
+    assert rows[3][0] == "事業区分" and rows[3][1] == "平成29年度"
     assert rows[-1][0] == "合計"
-    assert rows[-1][-1] == 25_395_623_000
+    assert rows[-1][-1] == 25_395_623
 
     delivery.refresh_from_db()
     assert delivery.status == ReportDelivery.Status.SENT and delivery.attempts == 1

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from commitments.models import ReportSubscription
+from commitments.reporting.period import period_parse
 from commitments.services import lifecycle
 from commitments.services import reports as report_services
-from commitments.services.reports_period import period_parse
 from tests.factories import make_commitment
 
 pytestmark = pytest.mark.django_db

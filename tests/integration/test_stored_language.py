@@ -10,9 +10,9 @@ import time_machine
 from django.utils import translation
 
 from commitments.models import CommitmentEvent, ReportSubscription
+from commitments.reporting.period import period_parse
 from commitments.services import lifecycle
 from commitments.services import reports as report_services
-from commitments.services.reports_period import period_parse
 from tests.factories import make_amendment, make_commitment
 
 NOW = datetime.datetime(2026, 2, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))

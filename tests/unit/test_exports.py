@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from commitments import exports
-from commitments.exports import Column, HeaderCell, Sheet
+from commitments.exports import Column, ExportTable, HeaderCell
 
 DANGEROUS = ["=1+2", "+81-3-1234", "-2+3", "@SUM(A1:A2)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x.example","y")']
 
@@ -36,7 +36,7 @@ def _sheet(rows, **kwargs):
         Column("割合", "percent"),
         Column("期限", "date"),
     ]
-    return Sheet(title="テスト表", heading="債務負担行為 テスト", columns=columns, rows=rows, **kwargs)
+    return ExportTable(title="テスト表", heading="債務負担行為 テスト", columns=columns, rows=rows, **kwargs)
 
 
 ROWS = [
@@ -73,7 +73,7 @@ def test_header_labels_join_like_the_fuji_csv():
         [HeaderCell("期間", rowspan=2), HeaderCell("金額", rowspan=2), HeaderCell("特定財源")],
         [HeaderCell("国県支出金")],
     ]
-    sheet = Sheet(title="t", heading="h", columns=columns, rows=[], header=header, unit_in_csv_header=False)
+    sheet = ExportTable(title="t", heading="h", columns=columns, rows=[], header=header, unit_in_csv_header=False)
     assert exports.flat_labels(sheet) == [
         "事項",
         "８年度以降の支出予定額_期間",
@@ -137,7 +137,7 @@ def test_sheet_titles_are_what_excel_accepts():
 
 
 def test_several_sheets_in_one_workbook():
-    sheets = [_sheet(iter(ROWS[:1])), Sheet(title="二枚目", heading="h", columns=[Column("a")], rows=[["x"]])]
+    sheets = [_sheet(iter(ROWS[:1])), ExportTable(title="二枚目", heading="h", columns=[Column("a")], rows=[["x"]])]
     workbook = load_workbook(io.BytesIO(exports.xlsx_bytes(sheets)))
     assert workbook.sheetnames == ["テスト表", "二枚目"]
 

@@ -8,15 +8,16 @@ import io
 import pytest
 from PIL import Image
 
-from commitments.services.errors import ServiceError
-from commitments.services.reports_calendar import (
+from commitments.reporting.calendar import (
     first_business_day,
     is_business_day,
     is_first_business_day,
     national_holidays,
 )
-from commitments.services.reports_chart import HEIGHT, WIDTH, ChartSeries, color_of, stacked_bar_png
-from commitments.services.reports_period import period_of, period_parse
+from commitments.reporting.chart import HEIGHT, WIDTH, ChartSeries, color_of, stacked_bar_png
+from commitments.reporting.period import period_of
+from commitments.services.errors import ServiceError
+from commitments.services.reports import period_parse
 
 D = datetime.date
 

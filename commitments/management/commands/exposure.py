@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from commitments import fiscal, selectors
+from commitments import fiscal, selectors, vocabulary
 from commitments.models import Organization
 
 
@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--organization", help="団体名（省略時はすべての団体）")
         parser.add_argument(
             "--basis",
-            choices=sorted(selectors.BASES),
-            help="planned（年割額、既定）| paid | contracted | uncontracted | total | remaining",
+            choices=[b.key for b in vocabulary.BASES],
+            help="集計の基準（既定 planned）: " + " | ".join(f"{b.key}＝{b.label}" for b in vocabulary.BASES),
         )
         parser.add_argument(
             "--remaining-from",

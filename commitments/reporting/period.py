@@ -6,18 +6,22 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext
 
-from commitments import fiscal
-from commitments.services.errors import ServiceError
+from commitments.reporting.formatting import day_label, month_label
 
 MONTHLY, WEEKLY, DAILY = "monthly", "weekly", "daily"
-_EN_MONTHS = "January February March April May June July August September October November December".split()
+EXAMPLES = {MONTHLY: "2026-04", WEEKLY: "2026-W15", DAILY: "2026-04-06"}
 _PATTERNS = {
     MONTHLY: re.compile(r"^(\d{4})-(\d{2})$"),
     WEEKLY: re.compile(r"^(\d{4})-W(\d{2})$"),
     DAILY: re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
 }
+
+
+class PeriodError(ValueError):
+    """A period key that cannot be read (the message, in the active language, names an example)."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +33,16 @@ class Period:
     start: datetime.date
     end: datetime.date
 
-    def label(self, language: str = "ja") -> str:
-        """令和8年4月 / 令和8年4月6日の週 / 令和8年4月6日, or April 2026 / week of 6 April 2026 / 6 April 2026."""
-        d = self.start
-        if language == "en":
-            day = f"{d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
-            return {MONTHLY: f"{_EN_MONTHS[d.month - 1]} {d.year}", WEEKLY: f"week of {day}", DAILY: day}[self.cadence]
-        month = fiscal.format_month(d)
-        return {MONTHLY: month, WEEKLY: f"{month}{d.day}日の週", DAILY: f"{month}{d.day}日"}[self.cadence]
+    def label(self, language: str | None = None) -> str:
+        """令和8年4月 / 令和8年4月6日の週 / 令和8年4月6日 (April 2026 …), in `language` or the active one."""
+        if language is not None:
+            with translation.override(language):
+                return self.label()
+        if self.cadence == MONTHLY:
+            return month_label(self.start)
+        if self.cadence == WEEKLY:
+            return gettext("%(day)sの週") % {"day": day_label(self.start)}
+        return day_label(self.start)
 
     def previous(self) -> Period:
         """The period just before this one."""
@@ -59,7 +65,7 @@ def period_of(cadence: str, day: datetime.date) -> Period:
 
 
 def period_parse(cadence: str, text: str) -> Period:
-    """Read a period key written by an operator (`2026-04`, `2026-W15`, `2026-04-06`) for a cadence."""
+    """Read a period key (`2026-04`, `2026-W15`, `2026-04-06`) for a cadence; PeriodError when it cannot be read."""
     match = _PATTERNS[cadence].match(text.strip())
     try:
         if match is None:
@@ -72,8 +78,8 @@ def period_parse(cadence: str, text: str) -> Period:
         else:
             day = datetime.date(*numbers)
     except ValueError as exc:
-        example = {MONTHLY: "2026-04", WEEKLY: "2026-W15", DAILY: "2026-04-06"}[cadence]
-        raise ServiceError(
-            gettext("対象期間を読み取れません: %(text)s（例: %(example)s）") % {"text": repr(text), "example": example}
+        raise PeriodError(
+            gettext("対象期間を読み取れません: %(text)s（例: %(example)s）")
+            % {"text": repr(text), "example": EXAMPLES[cadence]}
         ) from exc
     return period_of(cadence, day)

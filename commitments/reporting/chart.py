@@ -9,13 +9,21 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
-# Okabe–Ito: readable in print and for common colour-vision deficiencies (as the summary page).
+from commitments import fiscal
+from commitments.reporting.formatting import short_year_label
+
+if TYPE_CHECKING:
+    from commitments.selectors import ExposureTable
+
+# Okabe–Ito: readable in print and for common colour-vision deficiencies (the summary page draws with it too).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
 WIDTH, HEIGHT = 720, 300
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 14, 30
+MILLIONS_FROM = 1_000_000_000  # yen: a year reaching 1,000 百万円 draws the chart in 百万円
 
 
 @dataclass(frozen=True)
@@ -88,3 +96,16 @@ def stacked_bar_png(labels: Sequence[str], series: Sequence[ChartSeries]) -> byt
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def exposure_chart(table: ExposureTable, *, unit: str) -> tuple[bytes | None, str]:
+    """The PNG of a table by segment (None without rows or years) and its unit: 百万円 from 1,000 百万円 a year."""
+    if not table.rows or not table.fiscal_years:
+        return None, unit
+    if max(table.totals.values(), default=0) >= MILLIONS_FROM:
+        unit = "百万円"
+    series = [
+        ChartSeries(color_of(i), [fiscal.to_unit(r["years"].get(fy, 0), unit) for fy in table.fiscal_years])
+        for i, r in enumerate(table.rows)
+    ]
+    return stacked_bar_png([short_year_label(fy) for fy in table.fiscal_years], series), unit

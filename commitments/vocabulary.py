@@ -1,0 +1,50 @@
+"""The tracker's shared words, defined once: the bases of the exposure figures, the display units and year eras.
+
+Pure (no ORM): read by the filters, the models' choices, the selectors, the reports and the exports. Labels are
+Japanese msgids (gettext_lazy); English comes from the catalogue under the active language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Basis:
+    """One basis of the exposure figures: its key, its label, and the projection columns (yen) it sums."""
+
+    key: str
+    label: Promise
+    columns: tuple[str, ...]
+
+
+BASES: tuple[Basis, ...] = (
+    Basis("planned", _("年割額（予算）"), ("planned_yen",)),
+    Basis("total", _("支出見込（支出済＋契約済未払＋未契約）"), ("paid_yen", "contracted_yen", "uncontracted_yen")),
+    Basis("paid", _("支出済"), ("paid_yen",)),
+    Basis("contracted", _("契約済未払"), ("contracted_yen",)),
+    Basis("uncontracted", _("未契約"), ("uncontracted_yen",)),
+    # What is still to flow out: contracted but unpaid, and authority not yet contracted (use with a from-year).
+    Basis("remaining", _("残額（契約済未払＋未契約）"), ("contracted_yen", "uncontracted_yen")),
+)
+BASIS_COLUMNS: dict[str, tuple[str, ...]] = {b.key: b.columns for b in BASES}
+BASIS_CHOICES: list[tuple[str, Promise]] = [(b.key, b.label) for b in BASES]
+
+# Display units (the yen value of each is fiscal.UNITS) and the era of fiscal-year headers.
+UNIT_CHOICES: list[tuple[str, Promise]] = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
+ERA_CHOICES: list[tuple[str, Promise]] = [("wareki", _("和暦（令和元年度）")), ("seireki", _("西暦（FY2019）"))]
+DEFAULT_UNIT = "千円"
+DEFAULT_ERA = "wareki"
+
+
+def basis_label(key: str) -> Promise:
+    """The label of a basis (KeyError for an unknown key)."""
+    return dict(BASIS_CHOICES)[key]
+
+
+def unit_label(unit: str) -> Promise:
+    """The label of a display unit: 千円 (thousand yen in English)."""
+    return dict(UNIT_CHOICES)[unit]
