@@ -31,9 +31,10 @@ stop:                 ## Stop the embedded servers started by `make services`
 manage: install       ## make manage ARGS="exposure --json" (quickstart settings: DEBUG on unless set)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py $(ARGS)
 
-lint: install
+lint: install         ## ruff, and the layering contracts of .importlinter (docs/architecture.md)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) test-artifacts

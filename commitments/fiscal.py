@@ -6,8 +6,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from commitments.rules import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
-from commitments.rules import MAX_YEN as MAX_YEN  # re-exported: the bounds are kept in rules
+from commitments.bounds import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
+from commitments.bounds import MAX_YEN as MAX_YEN  # re-exported: the bounds are stated as rules in rules.py
 
 
 class FiscalParseError(ValueError):

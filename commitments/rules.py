@@ -13,13 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from commitments.bounds import MAX_FISCAL_YEAR, MAX_YEN, MIN_FISCAL_YEAR  # the amount cap and the years, as rules
 from commitments.projection import fiscal_year_of_date, monthly_split
 
-# 1,000兆円, ten times a national budget: anything larger is a typo. A bigint holds 9.2×10^18, so one amount always
-# fits; sums over many rows are kept in numeric columns (ProjectionTotal).
-MAX_YEN = 10**15
-MIN_FISCAL_YEAR = 1926  # 昭和元年度
-MAX_FISCAL_YEAR = 2200
 MAX_SPAN_YEARS = 50  # last − first < 50: a burden of at most 50 fiscal years
 MATTER_MAX_LENGTH = 500  # Commitment.matter, Amendment.new_matter
 LIMIT_TEXT_MAX_LENGTH = 500  # Commitment.limit_text, Amendment.new_limit_text
@@ -50,7 +46,7 @@ def _yen(amount: int) -> str:
 
 def _year_label(fy: int) -> str:
     """A fiscal year in range as printed (令和8年度)."""
-    from commitments import fiscal  # fiscal reads its bounds from this module: imported when a message needs it
+    from commitments import fiscal  # imported when a message needs it (fiscal reads its bounds from bounds.py)
 
     return fiscal.format_fiscal_year(fy)
 

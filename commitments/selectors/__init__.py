@@ -3,7 +3,8 @@
 from commitments.selectors.as_of import commitment_state_counts, commitment_stats_as_of, day_label, wareki_day
 from commitments.selectors.books_as_of import BookCommitment, PointOfView, books_as_of, fiscal_years_of_books
 from commitments.selectors.chousho import ChoushoReport, ChoushoRow, FundingColumn, chousho_report
-from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport, exceptions_report
+from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport
+from commitments.selectors.exceptions_report import exceptions_report
 from commitments.selectors.exposure import (
     BASES,
     BY_CHOICES,

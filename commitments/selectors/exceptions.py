@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -336,36 +335,12 @@ def _stale(organization: Organization) -> ExceptionSection:
     return section
 
 
-def exceptions_report(
-    *,
-    organization: Organization,
-    today: datetime.date,
-    days: int = DEFAULT_DAYS,
-    warn_percent: int | None = None,
-    as_of: datetime.date | None = None,
-) -> ExceptionsReport:
-    """Every exception section for an organization as of `today` (five queries); as of another day `as_of`, from
-    the books of that day (`exceptions_as_of`)."""
-    if not 0 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be between 0 and {MAX_DAYS}")
-    percent = settings.COMMITMENT_WARN_PERCENT if warn_percent is None else warn_percent
-    if as_of is not None and as_of != today:
-        from commitments.selectors.exceptions_as_of import sections_as_of  # it builds on this module's sections
-
-        sections = sections_as_of(organization=organization, day=as_of, days=days, percent=percent)
-        return ExceptionsReport(
-            organization=organization, today=as_of, days=days, warn_percent=percent, sections=sections, as_of=as_of
-        )
-    return ExceptionsReport(
-        organization=organization,
-        today=today,
-        days=days,
-        warn_percent=percent,
-        sections=[
-            _near_limit(organization, today, percent),
-            _lapsing(organization, today, days),
-            _contracts_ending(organization, today, days),
-            _text_limits(organization, today),
-            _stale(organization),
-        ],
-    )
+def sections_today(organization: Organization, today: datetime.date, days: int, percent: int) -> list[ExceptionSection]:
+    """Every exception section from the stored books of today (five queries)."""
+    return [
+        _near_limit(organization, today, percent),
+        _lapsing(organization, today, days),
+        _contracts_ending(organization, today, days),
+        _text_limits(organization, today),
+        _stale(organization),
+    ]
