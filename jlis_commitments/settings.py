@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "pgtrigger",
     "commitments",
 ]
 # The benchmark and the synthetic-data generator (devtools/): the quickstart and the tests, never production.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -153,6 +154,14 @@ class Installment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "due_on"], name="installment_unique_due_date"),
             models.CheckConstraint(condition=Q(amount_yen__gte=0), name="installment_not_negative"),
+            # The fiscal year is the one of the due date (April to March: the year, less one before April), kept
+            # stored for the projection's per-year sums; every writer computes it, the database refuses a mismatch.
+            models.CheckConstraint(
+                condition=Q(
+                    fiscal_year=ExtractYear("due_on") - Case(When(due_on__month__lt=4, then=Value(1)), default=Value(0))
+                ),
+                name="installment_fiscal_year_of_due_date",
+            ),
         ]
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="installment_contract_fy")]
 

@@ -5,12 +5,75 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models.core import Commitment, Organization, Segment
 from commitments.models.scoping import ScopedManager
+
+# The per-cell totals (ProjectionTotal) follow every write to the projection rows, in the writing statement's
+# transaction. Statement-level triggers with transition tables: one grouped upsert per statement, whatever its size
+# (the nightly run writes millions of rows in three statements; a commitment's refresh a handful). Keys are upserted
+# in sorted order so concurrent refreshes lock the cells in one order; amounts are summed in numeric (a cell passes
+# bigint: see ProjectionTotal). Cells left without a row are removed. PostgreSQL allows transition tables on
+# triggers of one event only: one trigger per operation.
+_TOTALS_UPSERT = """
+    INSERT INTO commitments_projectiontotal AS t
+           (organization_id, segment_id, fiscal_year, planned_yen, paid_yen, contracted_yen, uncontracted_yen,
+            commitments)
+    SELECT organization_id, segment_id, fiscal_year, SUM(planned_yen), SUM(paid_yen), SUM(contracted_yen),
+           SUM(uncontracted_yen), SUM(n)
+      FROM ({deltas}) AS d
+     GROUP BY 1, 2, 3
+     ORDER BY 1, 3, 2
+    ON CONFLICT (organization_id, fiscal_year, segment_id) DO UPDATE
+       SET planned_yen = t.planned_yen + EXCLUDED.planned_yen,
+           paid_yen = t.paid_yen + EXCLUDED.paid_yen,
+           contracted_yen = t.contracted_yen + EXCLUDED.contracted_yen,
+           uncontracted_yen = t.uncontracted_yen + EXCLUDED.uncontracted_yen,
+           commitments = t.commitments + EXCLUDED.commitments;"""
+_ADDED = """SELECT organization_id, segment_id, fiscal_year, planned_yen::numeric AS planned_yen,
+                  paid_yen::numeric AS paid_yen, contracted_yen::numeric AS contracted_yen,
+                  uncontracted_yen::numeric AS uncontracted_yen, 1 AS n
+             FROM new_rows"""
+_REMOVED = """SELECT organization_id, segment_id, fiscal_year, -(planned_yen::numeric) AS planned_yen,
+                  -(paid_yen::numeric) AS paid_yen, -(contracted_yen::numeric) AS contracted_yen,
+                  -(uncontracted_yen::numeric) AS uncontracted_yen, -1 AS n
+             FROM old_rows"""
+# (partial index projection_total_empty)
+_EMPTY_CELLS = "\n    DELETE FROM commitments_projectiontotal WHERE commitments = 0;"
+_DONE = "\n    RETURN NULL;"
+
+
+def _totals_trigger(operation: pgtrigger.Operation, *, added: bool, removed: bool) -> pgtrigger.Trigger:
+    """The statement-level trigger adding the rows a statement inserted and subtracting those it deleted."""
+    deltas = [_ADDED] * added + [_REMOVED] * removed
+    func = _TOTALS_UPSERT.format(deltas="\n             UNION ALL\n             ".join(deltas))
+    return pgtrigger.Trigger(
+        name=f"totals_{str(operation).lower()}",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=pgtrigger.Referencing(old="old_rows" if removed else None, new="new_rows" if added else None),
+        func=func + (_EMPTY_CELLS if removed else "") + _DONE,
+    )
+
+
+TOTALS_TRIGGERS = [
+    _totals_trigger(pgtrigger.Insert, added=True, removed=False),
+    _totals_trigger(pgtrigger.Update, added=True, removed=True),
+    _totals_trigger(pgtrigger.Delete, added=False, removed=True),
+    # TRUNCATE has no transition table: no row is left, so no cell either.
+    pgtrigger.Trigger(
+        name="totals_truncate",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Truncate,
+        func="DELETE FROM commitments_projectiontotal;" + _DONE,
+    ),
+]
 
 
 class ProjectionYear(models.Model):
@@ -46,6 +109,7 @@ class ProjectionYear(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["organization", "fiscal_year", "segment"], name="projection_org_fy_seg")]
+        triggers = TOTALS_TRIGGERS
 
     def __str__(self) -> str:
         return f"{self.commitment_id} FY{self.fiscal_year}"
@@ -66,11 +130,12 @@ class YenSumField(models.DecimalField):
 class ProjectionTotal(models.Model):
     """Sum of the projection rows of one organization × segment × fiscal year, kept by PostgreSQL triggers.
 
-    Statement-level triggers on commitments_projectionyear (migration 0014) add each statement's inserted rows and
-    subtract its deleted ones, in the writing transaction: the totals are always the GROUP BY of the rows that
-    transaction sees, whichever path wrote them (a commitment's refresh, the nightly run, a cascade delete). Pages
-    read a few dozen of these instead of summing millions of rows. Never written by the application. The amounts are
-    numeric (migration 0016): a cell sums up to 10^15 yen per commitment and year over any number of commitments.
+    Statement-level triggers on commitments_projectionyear (TOTALS_TRIGGERS, declared on ProjectionYear and
+    installed by its migrations) add each statement's inserted rows and subtract its deleted ones, in the writing
+    transaction: the totals are always the GROUP BY of the rows that transaction sees, whichever path wrote them (a
+    commitment's refresh, the nightly run, a cascade delete). Pages read a few dozen of these instead of summing
+    millions of rows. Never written by the application. The amounts are
+    numeric: a cell sums up to 10^15 yen per commitment and year over any number of commitments.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)

@@ -104,10 +104,23 @@ def test_fully_paid_commitment_completes_at_rollover(org):
     assert Commitment.objects.get(pk=commitment.pk).status == Status.COMPLETED
 
 
-def test_project_all_keeps_a_snapshot_per_as_of_date_and_the_command_reads_it(org, half_contracted):
-    other = make_commitment(
-        org, matter="水道施設保守", segment=org.other_segment, limit_yen=900_000, last_burden_fy=2018
-    )
+def test_project_all_keeps_a_snapshot_per_as_of_date_and_the_command_reads_the_books_of_a_day(org):
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    with time_machine.travel(datetime.datetime(2017, 5, 15, 10, tzinfo=tokyo), tick=False):
+        commitment = make_commitment(org, limit_yen=10_000_000, last_burden_fy=2019)
+        make_commitment(org, matter="水道施設保守", segment=org.other_segment, limit_yen=900_000, last_burden_fy=2018)
+    with time_machine.travel(datetime.datetime(2017, 7, 1, 10, tzinfo=tokyo), tick=False):
+        contracts.contract_register(
+            actor=org.officer2,
+            commitment=commitment,
+            contract_no="H29-050",
+            counterparty="株式会社半分",
+            signed_on=datetime.date(2017, 7, 1),
+            start_on=datetime.date(2017, 7, 1),
+            end_on=datetime.date(2020, 3, 31),
+            amount_yen=6_000_000,
+            payment_terms="annual",
+        )
     projection.projection_refresh_all(as_of=datetime.date(2017, 6, 1))
     projection.projection_refresh_all(as_of=datetime.date(2018, 6, 1))
     assert sorted(set(ProjectionSnapshot.objects.values_list("as_of", flat=True))) == [
@@ -117,11 +130,12 @@ def test_project_all_keeps_a_snapshot_per_as_of_date_and_the_command_reads_it(or
     out = io.StringIO()
     call_command("exposure", "--by", "segment", "--basis", "total", "--as-of", "2017-12-31", "--json", stdout=out)
     data = json.loads(out.getvalue())
-    assert data["as_of"] == "2017-06-01"
-    # FY2017 as of 2017-06-01: half_contracted 6,000,000 contract + 4,000,000 uncontracted = 10,000,000;
+    assert data["as_of"] == "2017-12-31"  # the books at the end of that day, rebuilt from the records
+    # FY2017 as of 2017-12-31: the 6,000,000 contract + 4,000,000 uncontracted = 10,000,000;
     # 水道施設保守 900,000 live (450,000 / 450,000).
     by_label = {r["label"]: r["total"] for r in data["rows"]}
     assert by_label == {"一般会計": 10_000_000, "水道事業": 900_000}
+    assert (data["commitments"], data["limit_total"]) == (2, 10_900_000)
     out = io.StringIO()
     call_command(
         "exposure", "--by", "segment", "--as-of", "2018-06-01", "--remaining-from", "H30", "--json", stdout=out
@@ -130,7 +144,6 @@ def test_project_all_keeps_a_snapshot_per_as_of_date_and_the_command_reads_it(or
     # As of FY2018 only the contract remains (uncontracted lapsed): 2,181,820 + 3,818,180; 水道 lapsed: 0.
     assert data["basis"] == "remaining" and data["from_fiscal_year"] == 2018
     assert {r["label"]: r["total"] for r in data["rows"]} == {"一般会計": 6_000_000, "水道事業": 0}
-    assert other.pk
 
 
 def test_project_outflows_command_runs_the_services(org, half_contracted):

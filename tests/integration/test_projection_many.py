@@ -1,5 +1,5 @@
-"""The set-based refresh of some commitments (a bulk import, a backlog of stale ones) writes exactly what refreshing
-each of them would, and leaves every other commitment's rows as they were."""
+"""The set-based refresh of some commitments (a bulk import, a backlog of stale ones) writes exactly what the oracle
+computes for them and what refreshing each of them would, and leaves every other commitment's rows as they were."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from commitments.models import Commitment, ProjectionYear, Status
 from commitments.services.projection import projection_refresh, projection_refresh_all, projection_refresh_many
 from devtools.generate import generate_commitments
 from tests.integration.test_projection_totals import _assert_equal
+from tests.projection_oracle import oracle_rows, stored_rows
 
 GENERATED_AS_OF = date(2025, 9, 30)
 LATER = date(2027, 6, 1)  # two fiscal years on: authority lapses by date, spreads restart
@@ -41,6 +42,7 @@ def test_refresh_many_equals_refreshing_each_and_touches_nothing_else():
 
     many = _rows(chosen)
     assert written == len(many) > 0
+    assert stored_rows(chosen) == oracle_rows(LATER, chosen)
     assert _rows(set(all_ids) - chosen) == others_before  # the rest untouched
     assert not Commitment.objects.filter(pk__in=chosen, needs_projection=True).exists()
     _assert_equal()  # the per-cell totals followed

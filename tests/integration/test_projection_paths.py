@@ -1,4 +1,5 @@
-"""The two projection paths (one commitment in Python, all of them in SQL) agree row for row, on a rich book.
+"""The SQL engine's paths (every commitment at once, one commitment at a time) and the pure oracle agree row for
+row, on a rich book.
 
 Every expected amount below is worked out by hand in the comments; nothing is recomputed with the code under test.
 """
@@ -13,6 +14,7 @@ from commitments.models import Commitment, ProjectionYear, Status
 from commitments.services import approval, payments
 from commitments.services.projection import projection_refresh, projection_refresh_all
 from tests.factories import make_amendment, make_commitment, make_contract
+from tests.projection_oracle import oracle_rows
 
 D1 = date(2017, 11, 15)  # FY2017: every FY2017 authority is still live
 D2 = date(2019, 6, 1)  # FY2019: only the authorities extended to FY2019 or later are live
@@ -291,10 +293,11 @@ EXPECTED_D3["K"] = EXPECTED_D2["K"]
 @pytest.mark.parametrize(
     ("as_of", "expected"), [(D1, EXPECTED_D1), (D2, EXPECTED_D2), (D3, EXPECTED_D3)], ids=["FY2017", "FY2019", "FY2022"]
 )
-def test_one_by_one_equals_set_based_and_the_hand_worked_rows(book, as_of, expected):
+def test_one_by_one_equals_set_based_the_oracle_and_the_hand_worked_rows(book, as_of, expected):
     projection_refresh_all(as_of=as_of)
     set_based = _table()
     assert {key: _by_fy(book[key]) for key in expected} == expected
+    assert set(set_based) == oracle_rows(as_of)
 
     ProjectionYear.objects.all().delete()
     _refresh_each(as_of)

@@ -1,0 +1,131 @@
+"""Writes of projection rows, all through the one SQL engine: one commitment after a change, a set of ids, or all."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from commitments import fiscal
+from commitments.models import Commitment, ProjectionYear
+from commitments.selectors.projection_inputs import LIVE_STATES, PROJECTED_STATES
+from commitments.services.enqueue import enqueue
+from commitments.services.projection import engine
+
+logger = logging.getLogger(__name__)
+
+# Past this many stale commitments one set-based run is cheaper than refreshing them one by one.
+SWEEP_BATCH = 500
+# Up to this many commitments are refreshed set-based by id (their own inputs only); beyond, the nightly run.
+MANY_MAX = 100_000
+
+
+def projection_request(*, commitment_id: int) -> None:
+    """Queue the commitment's projection once the current transaction commits (its stale flag covers a lost send)."""
+    enqueue("commitments.tasks.project_commitment", commitment_id)
+
+
+def _params(day: date, **extra: Any) -> dict[str, Any]:
+    """What every projection statement binds: the as-of year, the states, the time of the writes."""
+    return {
+        "as_of_fy": fiscal.fiscal_year_of(day),
+        "live": LIVE_STATES,
+        "projected": PROJECTED_STATES,
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+def projection_refresh(*, commitment_id: int, as_of: date | None = None) -> int:
+    """Rebuild one commitment's rows: the engine restricted to its id (projection_refresh_many of one).
+
+    Idempotent, serialised by the commitment's row lock. Returns the rows the commitment has afterwards (none when
+    it does not exist or is not projected)."""
+    return projection_refresh_many(commitment_ids=[commitment_id], as_of=as_of)
+
+
+def projection_refresh_many(*, commitment_ids: Iterable[int], as_of: date | None = None) -> int:
+    """Rebuild the rows of these commitments set-based: the engine restricted to their ids, writing only what changed.
+
+    The table is locked before the rows, in projection_refresh_all's order. The other way round a refresh holding a
+    commitment's row lock waited for the nightly run's table lock while the nightly run waited for that row (its
+    foreign-key check or the stale-flag update): a deadlock PostgreSQL broke after a second by aborting one of them,
+    possibly the whole run. ROW EXCLUSIVE is what the writes take anyway: refreshes of other commitments still run
+    together. The commitments are then row-locked in id order; other commitments' rows are not read or written, so
+    this costs what the commitments have, not what the table has. Returns the rows the commitments have afterwards.
+    """
+    ids = sorted(set(commitment_ids))
+    params = _params(as_of or timezone.localdate(), ids=ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(engine.LOCK_FOR_REFRESH)
+        cursor.execute(engine.WORK_MEM, [settings.PROJECTION_WORK_MEM])
+        locked = [
+            pk for (pk,) in Commitment.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk")
+        ]
+        if not locked:
+            return 0
+        cursor.execute(engine.merge(engine.BY_IDS), params)
+        Commitment.objects.filter(pk__in=locked, needs_projection=True).update(needs_projection=False)
+        return ProjectionYear.objects.filter(commitment_id__in=locked).count()
+
+
+def projection_sweep() -> int:
+    """Bring up to date the commitments still flagged stale: their own task was lost (broker down, dead worker).
+
+    Returns how many were stale. Each one is refreshed on its own (row lock, idempotent); a backlog larger than
+    SWEEP_BATCH is refreshed set-based by id, and one larger than MANY_MAX (a bulk load) takes the nightly run.
+    """
+    stale = list(
+        Commitment.objects.filter(needs_projection=True).order_by("pk").values_list("pk", flat=True)[: SWEEP_BATCH + 1]
+    )
+    if len(stale) > SWEEP_BATCH:
+        backlog = list(
+            Commitment.objects.filter(needs_projection=True).order_by("pk").values_list("pk", flat=True)[: MANY_MAX + 1]
+        )
+        if len(backlog) > MANY_MAX:
+            count = Commitment.objects.filter(needs_projection=True).count()
+            projection_refresh_all()
+            return count
+        projection_refresh_many(commitment_ids=backlog)
+        return len(backlog)
+    for commitment_id in stale:
+        projection_refresh(commitment_id=commitment_id)
+    return len(stale)
+
+
+def projection_refresh_all(*, as_of: date | None = None) -> int:
+    """Bring every commitment's rows up to date in one set-based statement, keep the day's totals as a snapshot.
+
+    Returns the number of projection rows. Only rows whose numbers changed are written (engine.merge); an empty
+    table takes every row as it comes (engine.insert_all).
+
+    One REPEATABLE READ transaction: readers see the old rows or the new ones, never half; the stale flags are
+    cleared only for rows this run saw (a commitment changed meanwhile keeps its flag for the next run).
+    """
+    as_of = as_of or timezone.localdate()
+    params = _params(as_of, as_of=as_of)
+    outermost = not connection.in_atomic_block  # (inside a caller's transaction its isolation level applies)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # Locked before the first query takes the snapshot: a single-commitment refresh either committed before
+        # it (and is seen) or waits for this run.
+        cursor.execute(engine.LOCK_FOR_NIGHTLY)
+        # Memory per sort and hash of this run (several are alive at once); LOCAL ends with this transaction.
+        cursor.execute(engine.WORK_MEM, [settings.PROJECTION_WORK_MEM])
+        cursor.execute(engine.ANY_ROW)
+        cursor.execute(engine.merge(engine.EVERY) if cursor.fetchone()[0] else engine.insert_all(), params)
+        cursor.execute(engine.SNAPSHOT_DELETE, params)
+        cursor.execute(engine.SNAPSHOT, params)
+        rows = int(cursor.fetchone()[0])
+        try:
+            with transaction.atomic():
+                Commitment.objects.filter(needs_projection=True).update(needs_projection=False)
+        except OperationalError:  # changed since this run's snapshot: stale until its own task or the next run
+            logger.info("stale flags left for commitments changed during the run")
+    return rows
