@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import random
 import smtplib
 import traceback
 from dataclasses import dataclass
 
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
@@ -58,13 +58,14 @@ class SendOutcome:
 
 
 def retry_delay(retries: int) -> int:
-    """Seconds before the next attempt: REPORT_RETRY_BACKOFF × 2^retries, full jitter, capped."""
-    return get_exponential_backoff_interval(
-        factor=settings.REPORT_RETRY_BACKOFF,
-        retries=retries,
-        maximum=settings.REPORT_RETRY_BACKOFF_MAX,
-        full_jitter=True,
-    )
+    """Seconds before the next attempt: REPORT_RETRY_BACKOFF × 2^retries capped, half of it fixed and half jittered.
+
+    With full jitter a retry could come at once, five refused connections in a fraction of a second and the report
+    given up before a restarting server was back; the fixed half keeps the attempts spread over the back-off.
+    """
+    ceiling = min(settings.REPORT_RETRY_BACKOFF * 2**retries, settings.REPORT_RETRY_BACKOFF_MAX)
+    fixed = (ceiling + 1) // 2
+    return fixed + random.randint(0, ceiling - fixed)
 
 
 def period_parse(cadence: str, text: str) -> Period:

@@ -26,7 +26,15 @@ def test_the_module_imports_no_models_and_no_database():
     top = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
     modules = {alias.name for node in top if isinstance(node, ast.Import) for alias in node.names}
     modules |= {node.module or "" for node in top if isinstance(node, ast.ImportFrom)}
-    assert modules == {"__future__", "datetime", "collections.abc", "dataclasses", "typing", "commitments.projection"}
+    assert modules == {
+        "__future__",
+        "datetime",
+        "collections.abc",
+        "dataclasses",
+        "typing",
+        "commitments.bounds",
+        "commitments.projection",
+    }
     everywhere = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {m for m in everywhere if m and (m.startswith("django.db") or m.startswith("commitments.models"))}
 
