@@ -156,11 +156,6 @@ class ContractFlows:
     paid_yen: int
 
 
-def authority_is_live(*, approved: bool, authorized_fy: int, as_of_fy: int, lapsed: bool = False) -> bool:
-    """Authority can still be contracted: approved, not lapsed, and its 行為年度 not yet ended."""
-    return approved and not lapsed and as_of_fy <= authorized_fy
-
-
 def _uncontracted(*, remaining_yen: int, first_fy: int, last_fy: int, live: bool, as_of_fy: int) -> dict[int, int]:
     """Uncontracted authority spread equally from the current year (clamped into the span) to the last."""
     if not live or remaining_yen <= 0:

@@ -12,7 +12,6 @@ from django.db.models.functions import Coalesce
 from commitments.models import (
     APPROVED_STATES,
     Commitment,
-    Organization,
     ProjectionSnapshot,
     ProjectionTotal,
     ProjectionYear,
@@ -24,11 +23,6 @@ from commitments.vocabulary import BASIS_COLUMNS
 
 BASES = BASIS_COLUMNS  # basis key -> the projection columns it sums (commitments.vocabulary)
 BY_CHOICES = ("commitment", "segment")
-
-
-def organizations_visible_to(user: User) -> QuerySet[Organization]:
-    """The organizations whose books this user may read."""
-    return Organization.objects.for_user(user)
 
 
 def commitments_visible_to(user: User) -> QuerySet[Commitment]:

@@ -14,7 +14,6 @@ from commitments.projection import (
     ContractFlows,
     Installment,
     YearOutflow,
-    authority_is_live,
     equal_split,
     monthly_split,
     project_outflow,
@@ -82,7 +81,7 @@ def test_equal_split_sums_to_amount_and_rounds_to_thousands(amount, first, lengt
 
 
 def _outflow(limit: int, first: int, last: int, authorized: int, as_of: int, contracts=()):
-    live = authority_is_live(approved=True, authorized_fy=authorized, as_of_fy=as_of)
+    live = as_of <= authorized  # approved authority is live until its 行為年度 ends
     return project_outflow(
         limit_yen=limit,
         first_fy=first,
