@@ -32,8 +32,8 @@ from commitments.models import (
 from commitments.models import Installment as InstallmentRow
 from commitments.projection import ContractFlows, Installment, YearOutflow, project_outflow
 from commitments.selectors.as_of import end_of_day
+from commitments.selectors.projection_inputs import commitment_is_live
 
-LIVE_STATES = (Status.APPROVED, Status.ACTIVE)  # authority that can still be contracted, as services.projection
 DRAFT_STATES = (Status.DRAFT, Status.SUBMITTED)
 _TERMS = ("contract_no", "counterparty", "note", "payment_terms", "status", "amount_yen")
 _DATES = ("signed_on", "start_on", "end_on", "cancelled_on")
@@ -302,8 +302,7 @@ def books_as_of(
         passed = contract_deadline_passed(commitment, deadline_day)
         commitment.status = status_then(commitment.status, contracted=bool(kept), deadline_passed=passed)
         entered = view.draft and commitment.status in DRAFT_STATES
-        # live: approved or active then, its contract deadline (deadline.contract_deadline_passed) not past then
-        live = (commitment.status in LIVE_STATES and not passed) or entered
+        live = commitment_is_live(commitment, view.live_fy) or entered  # the one rule, on the state of then
         book = BookCommitment(commitment, planned.get(pk, {}), kept, _paid_by_fy(kept), live)
         books.append(book)
         if commitment.status not in APPROVED_STATES and not entered:

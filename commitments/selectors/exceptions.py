@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from commitments import fiscal
-from commitments.models import APPROVED_STATES, Commitment, Contract, ContractStatus, Organization, Status
+from commitments.models import APPROVED_STATES, Commitment, Contract, ContractStatus, Organization
+from commitments.selectors.projection_inputs import LIVE_STATES
 
 DEFAULT_DAYS = 60
 MAX_DAYS = 3660
-LIVE_STATES = [Status.APPROVED, Status.ACTIVE]
 _ORDER = ("authorized_fy", "seq", "id")
 
 
