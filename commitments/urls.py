@@ -1,20 +1,28 @@
 """URLs of the auditor site."""
 
-from django.urls import path
+from typing import Any
+
+from django.urls import URLPattern, path
 
 from commitments import views
 
+
+def page_with_exports(route: str, name: str, page: Any, csv: Any, xlsx: Any) -> list[URLPattern]:
+    """A page and its downloads, `<route>export.csv` and `<route>export.xlsx` named `<name>-csv` and `<name>-xlsx`."""
+    return [
+        path(route, page.as_view(), name=name),
+        path(f"{route}export.csv", csv.as_view(), name=f"{name}-csv"),
+        path(f"{route}export.xlsx", xlsx.as_view(), name=f"{name}-xlsx"),
+    ]
+
+
 urlpatterns = [
-    path("exposure/", views.ExposureView.as_view(), name="exposure"),
+    *page_with_exports("exposure/", "exposure", views.ExposureView, views.ExposureCsvView, views.ExposureXlsxView),
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
-    path("exposure/export.csv", views.ExposureCsvView.as_view(), name="exposure-csv"),
-    path("exposure/export.xlsx", views.ExposureXlsxView.as_view(), name="exposure-xlsx"),
     path("exposure/summary/", views.ExposureSummaryView.as_view(), name="exposure-summary"),
-    path("reports/chousho/", views.ChoushoView.as_view(), name="chousho"),
-    path("reports/chousho/export.xlsx", views.ChoushoXlsxView.as_view(), name="chousho-xlsx"),
-    path("reports/chousho/export.csv", views.ChoushoCsvView.as_view(), name="chousho-csv"),
-    path("reports/exceptions/", views.ExceptionsView.as_view(), name="exceptions"),
-    path("reports/exceptions/export.xlsx", views.ExceptionsXlsxView.as_view(), name="exceptions-xlsx"),
-    path("reports/exceptions/export.csv", views.ExceptionsCsvView.as_view(), name="exceptions-csv"),
+    *page_with_exports("reports/chousho/", "chousho", views.ChoushoView, views.ChoushoCsvView, views.ChoushoXlsxView),
+    *page_with_exports(
+        "reports/exceptions/", "exceptions", views.ExceptionsView, views.ExceptionsCsvView, views.ExceptionsXlsxView
+    ),
     path("reports/preview/", views.ReportPreviewView.as_view(), name="report-preview"),
 ]

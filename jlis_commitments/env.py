@@ -63,19 +63,25 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def server_url(name: str, server: str, schemes: tuple[str, ...]) -> str:
+    """A required server URL whose scheme is one of `schemes` (the first is the one named in the message)."""
+    raw = os.environ.get(name)
+    if not raw:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Point it at {server}, "
+            "or start the embedded servers with `make services` (or `make run`)."
+        )
+    scheme = urlsplit(raw).scheme
+    if scheme not in schemes:
+        raise ImproperlyConfigured(f"{name} must be a {schemes[0]}:// URL, got scheme {scheme!r}")
+    return raw
+
+
 def database_config(name: str = "DATABASE_URL") -> dict[str, object]:
     """Django DATABASES['default'] from a postgres:// URL (PostgreSQL is the only engine)."""
     import dj_database_url
 
-    raw = os.environ.get(name)
-    if not raw:
-        raise ImproperlyConfigured(
-            f"{name} is not set. Point it at PostgreSQL (postgresql://user:pass@host:5432/db), "
-            "or start the embedded servers with `make services` (or `make run`)."
-        )
-    scheme = urlsplit(raw).scheme
-    if scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(f"{name} must be a postgresql:// URL, got scheme {scheme!r}")
+    raw = server_url(name, "PostgreSQL (postgresql://user:pass@host:5432/db)", ("postgresql", "postgres", "pgsql"))
     config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} names no database")
@@ -84,16 +90,7 @@ def database_config(name: str = "DATABASE_URL") -> dict[str, object]:
 
 def redis_url(name: str = "REDIS_URL") -> str:
     """The broker URL: redis://, rediss:// or redis+socket://."""
-    raw = os.environ.get(name)
-    if not raw:
-        raise ImproperlyConfigured(
-            f"{name} is not set. Point it at Redis (redis://host:6379/0), "
-            "or start the embedded servers with `make services` (or `make run`)."
-        )
-    scheme = urlsplit(raw).scheme
-    if scheme not in {"redis", "rediss", "redis+socket"}:
-        raise ImproperlyConfigured(f"{name} must be a redis:// URL, got scheme {scheme!r}")
-    return raw
+    return server_url(name, "Redis (redis://host:6379/0)", ("redis", "rediss", "redis+socket"))
 
 
 def email_config(name: str, file_dir: Path) -> dict[str, object]:

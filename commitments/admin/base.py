@@ -127,7 +127,18 @@ class ReadOnlyHistoryMixin:
 
 
 class ServiceRefusalMixin:
-    """A refusal the form could not foresee (a race lost under the row lock): a message, back to the page."""
+    """A refusal the form could not foresee (a race lost under the row lock): a message, back to the page.
+
+    The change page of an existing object also gets `change_page_context(request, obj)` (links its state allows),
+    from the object the page shows: no query of its own.
+    """
+
+    def change_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def service_refused(self, request: HttpRequest, object_id: str | None, exc: ServiceError) -> HttpResponse:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(request.get_full_path())
 
     def changeform_view(
         self,
@@ -139,8 +150,25 @@ class ServiceRefusalMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         except ServiceError as exc:
-            messages.error(request, str(exc.message))
-            return HttpResponseRedirect(request.get_full_path())
+            return self.service_refused(request, object_id, exc)
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("change") and kwargs.get("obj") is not None:
+            context.update(self.change_page_context(request, kwargs["obj"]))
+        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+
+
+class ReadOnlyAdminMixin:
+    """Derived or logged rows: listed and shown, never added, changed or deleted through the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 def run_each(

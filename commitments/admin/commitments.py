@@ -19,6 +19,7 @@ from commitments import fiscal
 from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
+    ServiceRefusalMixin,
     badge,
     confirmation_page,
     run_each,
@@ -43,7 +44,7 @@ FILL_BUTTONS = {"_fill_equal": SpreadRule.EQUAL, "_fill_monthly": SpreadRule.MON
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = CommitmentForm
     change_form_template = "admin/commitments/commitment/change_form.html"
     list_display = [
@@ -226,36 +227,22 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
             initial.setdefault("organization", request.user.organization_id)
         return initial
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra_context = dict(extra_context or {})
+    def change_page_context(self, request: HttpRequest, obj: Commitment) -> dict[str, Any]:
+        context: dict[str, Any] = {"fill_buttons": self.has_change_permission(request, obj)}
+        if obj.status in AMENDABLE_STATES and request.user.has_perm("commitments.add_amendment"):
+            context["amend_url"] = reverse("admin:commitments_amendment_add") + f"?commitment={obj.pk}"
+        if (
+            request.user.has_perm("commitments.add_contract")
+            and contractable_commitments(timezone.localdate()).filter(pk=obj.pk).exists()
+        ):
+            context["contract_url"] = reverse("admin:commitments_contract_add") + f"?commitment={obj.pk}"
+        return context
+
+    def service_refused(self, request: HttpRequest, object_id: str | None, exc: ServiceError) -> HttpResponse:
+        messages.error(request, str(exc.message))
         if object_id:
-            obj = self.get_object(request, object_id)
-            if (
-                obj is not None
-                and obj.status in AMENDABLE_STATES
-                and request.user.has_perm("commitments.add_amendment")
-            ):
-                extra_context["amend_url"] = reverse("admin:commitments_amendment_add") + f"?commitment={obj.pk}"
-            if (
-                obj is not None
-                and request.user.has_perm("commitments.add_contract")
-                and contractable_commitments(timezone.localdate()).filter(pk=obj.pk).exists()
-            ):
-                extra_context["contract_url"] = reverse("admin:commitments_contract_add") + f"?commitment={obj.pk}"
-            extra_context["fill_buttons"] = obj is not None and self.has_change_permission(request, obj)
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            messages.error(request, str(exc.message))
-            if object_id:
-                return HttpResponseRedirect(request.path)
-            return TemplateResponse(request, "admin/commitments/error.html", {"message": exc.message})
+            return HttpResponseRedirect(request.path)
+        return TemplateResponse(request, "admin/commitments/error.html", {"message": exc.message})
 
     def delete_model(self, request: HttpRequest, obj: Commitment) -> None:
         approval.commitment_delete_draft(actor=request.user, commitment=obj)

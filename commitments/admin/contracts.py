@@ -191,19 +191,10 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
         )
         return HttpResponseRedirect(reverse("admin:commitments_contract_change", args=[existing.pk]))
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra_context = dict(extra_context or {})
-        if object_id:
-            obj = self.get_object(request, object_id)
-            if obj is not None and self.has_change_permission(request, obj):
-                extra_context["cancel_url"] = reverse("admin:commitments_contract_cancel", args=[obj.pk])
-        return super().changeform_view(request, object_id, form_url, extra_context)
+    def change_page_context(self, request: HttpRequest, obj: Contract) -> dict[str, Any]:
+        if self.has_change_permission(request, obj):
+            return {"cancel_url": reverse("admin:commitments_contract_cancel", args=[obj.pk])}
+        return {}
 
     def get_urls(self) -> list[Any]:
         cancel = path(

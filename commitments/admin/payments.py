@@ -18,7 +18,7 @@ from commitments import fiscal
 from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, ServiceRefusalMixin, yen
 from commitments.admin.inlines import ReadOnlyInline
 from commitments.forms import PaymentForm, PaymentUploadForm
-from commitments.forms.contracts import PaymentReverseForm
+from commitments.forms.contracts import PaymentReverseForm, show_refusal
 from commitments.models import Payment
 from commitments.services import payment_reversals
 from commitments.services import payments as payment_services
@@ -162,18 +162,10 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
         change_url = reverse("admin:commitments_payment_change", args=[payment.pk])
         form = PaymentReverseForm(request.POST or None, payment=payment)
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
             try:
-                reversal = payment_reversals.payment_reverse(
-                    actor=request.user,
-                    payment=payment,
-                    amount_yen=data["amount_yen"],
-                    reason=data["reason"],
-                    reversed_on=data.get("reversed_on"),
-                    reference=data.get("reference") or "",
-                )
+                reversal = payment_reversals.payment_reverse(actor=request.user, **form.reversal())
             except PaymentRefusedError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                show_refusal(form, exc)
             except ServiceError as exc:
                 form.add_error(None, str(exc.message))
             else:

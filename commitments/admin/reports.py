@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from commitments.admin.base import OrganizationScopedAdmin, confirmation_page, run_each
+from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyAdminMixin, confirmation_page, run_each
 from commitments.admin.filters import OwnOrganizationFilter
 from commitments.models import ReportDelivery, ReportSubscription, User
 from commitments.services import reports as report_services
@@ -204,7 +204,7 @@ def _parsed(delivery: ReportDelivery) -> Any:
 
 
 @admin.register(ReportDelivery)
-class ReportDeliveryAdmin(SendPermissionMixin, OrganizationScopedAdmin):
+class ReportDeliveryAdmin(ReadOnlyAdminMixin, SendPermissionMixin, OrganizationScopedAdmin):
     list_display = [
         "claimed_at",
         "subscription_name",
@@ -259,15 +259,6 @@ class ReportDeliveryAdmin(SendPermissionMixin, OrganizationScopedAdmin):
         for index, part in enumerate(_parsed(obj).iter_attachments()):
             links.append((f"{base}?part={index}", part.get_filename() or f"attachment-{index}"))
         return format_html_join(" ／ ", '<a href="{}">{}</a>', links)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[Any]:
         message = path(

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from commitments.admin.base import OrganizationScopedAdmin, ServiceRefusalMixin
+from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyAdminMixin, ServiceRefusalMixin
 from commitments.admin.filters import OrganizationSegmentFilter, OwnOrganizationFilter
 from commitments.models import Organization, ProjectionYear, Segment, User
 from commitments.models.scoping import scoped
@@ -26,22 +26,21 @@ admin.site.index_title = _("財務担当・承認者メニュー")
 admin.site.enable_nav_sidebar = False  # the lists need the width (事項 are long)
 
 
+def _lines_field(label: Any, help_text: Any) -> forms.CharField:
+    """An optional text area read one entry a line."""
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text=help_text)
+
+
 class OrganizationForm(forms.ModelForm):
     """An organization; on adding, also its segments and funding sources (一般会計 is always created, as default)."""
 
-    segments = forms.CharField(
-        label=_("事業区分"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "1行に1つ「コード:名称」（例：water:水道事業会計）。一般会計（general）は必ず作られ、既定になります。"
-        ),
+    segments = _lines_field(
+        _("事業区分"),
+        _("1行に1つ「コード:名称」（例：water:水道事業会計）。一般会計（general）は必ず作られ、既定になります。"),
     )
-    funding_sources = forms.CharField(
-        label=_("財源"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
+    funding_sources = _lines_field(
+        _("財源"),
+        _(
             "1行に1つ、調書の財源内訳の順に（例：国県支出金、地方債、その他、一般財源）。空欄なら調書の取込時に見出しから作ります。"
         ),
     )
@@ -188,7 +187,7 @@ class SegmentAdmin(OrganizationScopedAdmin):
 
 
 @admin.register(ProjectionYear)
-class ProjectionYearAdmin(OrganizationScopedAdmin):
+class ProjectionYearAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
     list_display = [
         "commitment",
         "fiscal_year",
@@ -202,12 +201,3 @@ class ProjectionYearAdmin(OrganizationScopedAdmin):
     list_filter = ["fiscal_year", ("segment", OrganizationSegmentFilter)]
     list_select_related = ["commitment", "segment"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,4 +1,4 @@
-"""Admin forms: amounts in a chosen unit and fiscal years in 和暦 or 西暦, parsed by fiscal.py."""
+"""Admin forms: amounts in a chosen unit and fiscal years in 和暦 or 西暦, parsed by commitments.fiscal."""
 
 from commitments.forms.amendments import AmendmentForm
 from commitments.forms.commitments import ApproveForm, CommitmentForm, RejectForm

@@ -8,8 +8,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from commitments import fiscal
-from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, check_yen, validate_fiscal_date
+from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, validate_fiscal_date
 from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
 from commitments.models.scoping import chooses_organization
@@ -129,18 +128,16 @@ class InstallmentFormSet(BaseInlineFormSet):
             raise forms.ValidationError(str(exc.message)) from exc
 
 
+def show_refusal(form: forms.Form, exc: PaymentRefusedError) -> None:
+    """A payment refusal beside the field it names, or above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
 class PaymentAmountField(YenField):
     """支出額 as typed, its sign kept: payment_check says beside the field that a correction is a 戻入・取消."""
 
-    def to_python(self, value: Any) -> int | None:
-        text = forms.CharField.to_python(self, value)
-        if not text:
-            return None
-        try:
-            amount = fiscal.parse_amount(text, unit=self.unit)
-        except fiscal.FiscalParseError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        return check_yen(amount)
+    def signed(self, amount: int) -> int:
+        return amount
 
 
 class PaymentForm(forms.ModelForm):
@@ -178,7 +175,7 @@ class PaymentForm(forms.ModelForm):
                 reference=data.get("reference") or "",
             )
         except PaymentRefusedError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, str(exc.message))
+            show_refusal(self, exc)
             return data
         except ServiceError as exc:
             raise forms.ValidationError(str(exc.message)) from exc
@@ -237,13 +234,18 @@ class PaymentReverseForm(forms.Form):
         if data.get("amount_yen") is None or not data.get("reason"):
             return data
         try:
-            payment_reverse_check(
-                payment=self.payment,
-                amount_yen=data["amount_yen"],
-                reason=data["reason"],
-                reversed_on=data.get("reversed_on"),
-                reference=data.get("reference") or "",
-            )
+            payment_reverse_check(**self.reversal())
         except PaymentRefusedError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, str(exc.message))
+            show_refusal(self, exc)
         return data
+
+    def reversal(self) -> dict[str, Any]:
+        """The reversal as the services take it, from the cleaned data."""
+        data = self.cleaned_data
+        return {
+            "payment": self.payment,
+            "amount_yen": data["amount_yen"],
+            "reason": data["reason"],
+            "reversed_on": data.get("reversed_on"),
+            "reference": data.get("reference") or "",
+        }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal, rules
+
+T = TypeVar("T")
 
 UNIT_CHOICES = [("千円", _("千円")), ("円", _("円")), ("百万円", _("百万円"))]
 
@@ -29,13 +32,32 @@ def validate_fiscal_date(value: datetime.date | None) -> None:
         raise forms.ValidationError(error)
 
 
-class FiscalYearField(forms.CharField):
-    """A fiscal year typed as 平成29年度, H29, 令和5年度 or 2017; cleaned to the int year."""
+def parsed(parse: Callable[..., T], text: str, **options: Any) -> T:
+    """A fiscal parser's result; its Japanese message, if it cannot read the text, becomes the field's error."""
+    try:
+        return parse(text, **options)
+    except fiscal.FiscalParseError as exc:
+        raise forms.ValidationError(str(exc)) from exc
+
+
+class TypedField(forms.CharField):
+    """A figure typed as text into a small input, with an example as its help."""
+
+    input_attrs: ClassVar[dict[str, Any]] = {}
+    example: ClassVar[Any] = None
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 30, "size": 14}))
-        kwargs.setdefault("help_text", _("例：平成29年度、H29、令和5年度、2017"))
+        kwargs.setdefault("widget", forms.TextInput(attrs=dict(self.input_attrs)))
+        if self.example is not None:
+            kwargs.setdefault("help_text", self.example)
         super().__init__(**kwargs)
+
+
+class FiscalYearField(TypedField):
+    """A fiscal year typed as 平成29年度, H29, 令和5年度 or 2017; cleaned to the int year."""
+
+    input_attrs = {"maxlength": 30, "size": 14}
+    example = _("例：平成29年度、H29、令和5年度、2017")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):
@@ -44,21 +66,17 @@ class FiscalYearField(forms.CharField):
 
     def to_python(self, value: Any) -> int | None:
         text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return fiscal.parse_fiscal_year(text)
-        except fiscal.FiscalParseError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        return parsed(fiscal.parse_fiscal_year, text) if text else None
 
 
-class YenField(forms.CharField):
+class YenField(TypedField):
     """An amount in a fixed unit (default 円), 全角 and `，` accepted; cleaned to positive int yen."""
+
+    input_attrs = {"size": 16, "maxlength": 40, "style": "text-align:right"}
 
     def __init__(self, *, unit: str = "円", allow_zero: bool = False, **kwargs: Any) -> None:
         self.unit = unit
         self.allow_zero = allow_zero
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 16, "maxlength": 40, "style": "text-align:right"}))
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -70,25 +88,23 @@ class YenField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
-        try:
-            amount = fiscal.parse_amount(text, unit=self.unit)
-        except fiscal.FiscalParseError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        return check_yen(self.signed(parsed(fiscal.parse_amount, text, unit=self.unit)))
+
+    def signed(self, amount: int) -> int:
+        """The amount if its sign is one this field takes: positive (or zero when allowed)."""
         if amount < 0 or (amount == 0 and not self.allow_zero):
             raise forms.ValidationError(_("正の金額を入力してください（△・▲は負数です）。"))
-        return check_yen(amount)
+        return amount
 
 
 _MONTH = re.compile(r"^(?P<year>.+?)\s*[-/.年]\s*(?P<month>\d{1,2})\s*月?(?:\s*[-/.]?\s*1\s*日?)?$")
 
 
-class MonthField(forms.CharField):
+class MonthField(TypedField):
     """A month typed as 2017-10, 2017/10, 2017年10月, 平成29年10月 or H29.10; cleaned to its first day."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 20, "size": 12}))
-        kwargs.setdefault("help_text", _("例：2017-10、平成29年10月"))
-        super().__init__(**kwargs)
+    input_attrs = {"maxlength": 20, "size": 12}
+    example = _("例：2017-10、平成29年10月")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime.date):

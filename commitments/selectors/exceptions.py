@@ -98,6 +98,8 @@ _MATTER = ExceptionColumn(gettext_noop("事項"))
 _AUTHORIZED = ExceptionColumn(gettext_noop("行為年度"))
 _STATUS = ExceptionColumn(gettext_noop("状態"))
 _LIMIT = ExceptionColumn(gettext_noop("限度額"), "amount")
+_CONTRACTED = ExceptionColumn(gettext_noop("契約額"), "amount")
+_HEAD = [_SEQ, _MATTER, _AUTHORIZED, _STATUS]  # the cells of `_head`
 
 
 def _limit_cell(c: Commitment) -> Any:
@@ -129,12 +131,9 @@ def near_limit_section(percent: int) -> ExceptionSection:
         title=_("契約額が限度額の%(percent)s%%以上") % {"percent": percent},
         note=_("契約締結期限が過ぎていない債務負担行為で、契約額の合計が限度額に近いもの（残りの契約余地が少ない）。"),
         columns=[
-            _SEQ,
-            _MATTER,
-            _AUTHORIZED,
-            _STATUS,
+            *_HEAD,
             _LIMIT,
-            ExceptionColumn(gettext_noop("契約額"), "amount"),
+            _CONTRACTED,
             ExceptionColumn(gettext_noop("割合（%）"), "percent"),
             ExceptionColumn(gettext_noop("残額"), "amount"),
             ExceptionColumn(gettext_noop("契約締結期限")),
@@ -193,12 +192,9 @@ def lapsing_section(today: datetime.date, days: int) -> tuple[ExceptionSection, 
             "left": left,
         },
         columns=[
-            _SEQ,
-            _MATTER,
-            _AUTHORIZED,
-            _STATUS,
+            *_HEAD,
             _LIMIT,
-            ExceptionColumn(gettext_noop("契約額"), "amount"),
+            _CONTRACTED,
             ExceptionColumn(gettext_noop("未契約残額"), "amount"),
             ExceptionColumn(gettext_noop("失効日"), "date"),
             ExceptionColumn(gettext_noop("残日数"), "integer"),
@@ -284,10 +280,7 @@ def text_limits_section() -> ExceptionSection:
         title=_("限度額が文言のもの"),
         note=_("金額で定めていない限度額。見込額があれば負担額の集計に含め、調書の合計には含めません。"),
         columns=[
-            _SEQ,
-            _MATTER,
-            _AUTHORIZED,
-            _STATUS,
+            *_HEAD,
             ExceptionColumn(gettext_noop("限度額（文言）")),
             ExceptionColumn(gettext_noop("見込額"), "amount"),
             ExceptionColumn(gettext_noop("負担年度")),
@@ -319,7 +312,7 @@ def stale_section() -> ExceptionSection:
         key="stale",
         title=_("推計が未更新のもの"),
         note=_("最新の変更がまだ年度別推計に反映されていないもの（通常は数分で反映。残る場合は夜間処理を確認）。"),
-        columns=[_SEQ, _MATTER, _AUTHORIZED, _STATUS, ExceptionColumn(gettext_noop("最終更新"))],
+        columns=[*_HEAD, ExceptionColumn(gettext_noop("最終更新"))],
     )
 
 

@@ -114,6 +114,12 @@ class ExposureTable:
         }
 
 
+def check_grouping(by: str) -> None:
+    """Refuse a grouping the exposure tables do not know."""
+    if by not in BY_CHOICES:
+        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
+
+
 def exposure_table(
     *,
     organization_ids: list[int] | None,
@@ -123,8 +129,7 @@ def exposure_table(
     from_fy: int | None = None,
 ) -> ExposureTable:
     """Exposure by fiscal year and commitment or segment, from the stored projection rows (two queries)."""
-    if by not in BY_CHOICES:
-        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
+    check_grouping(by)
     key_field = "commitment_id" if by == "commitment" else "segment_id"
     # By segment: the trigger-kept cells (organization × segment × year), a few hundred rows instead of millions.
     source = _projection_rows if by == "commitment" else _total_cells

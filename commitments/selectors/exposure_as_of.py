@@ -9,7 +9,7 @@ from typing import Any
 from commitments.models import Commitment, Segment
 from commitments.projection import YearOutflow
 from commitments.selectors.books_as_of import BookCommitment, PointOfView, books_as_of
-from commitments.selectors.exposure import BASES, BY_CHOICES, ExposureTable
+from commitments.selectors.exposure import BASES, ExposureTable, check_grouping
 
 
 def _amount(year: YearOutflow, basis: str) -> int:
@@ -64,8 +64,7 @@ def exposure_table_as_of(
     from_fy: int | None = None,
 ) -> ExposureTable:
     """`exposure_table` as the books stood at the end of `as_of`: amounts, number and 限度額 of the commitments."""
-    if by not in BY_CHOICES:
-        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
+    check_grouping(by)
     if basis not in BASES:
         raise ValueError(f"unknown basis {basis!r}; choose from {', '.join(BASES)}")
     books = exposure_books(organization_ids=organization_ids, as_of=as_of, segment_ids=segment_ids)

@@ -98,19 +98,28 @@ def store_schedule(contract: Contract, rows: Schedule, actor: User) -> None:
         installment.save()
 
 
-def record_change(
-    *,
-    contract: Contract,
+def save_change(
+    locked: Contract,
     kind: str,
     reason: str,
     before: dict[str, object],
-    after: dict[str, object],
+    rows: Schedule,
     changed_on: date,
+    *,
     actor: User,
+    store_rows: bool = True,
 ) -> ContractChange:
-    """Append the entry (never edited): what the contract was and became, why, when and by whom."""
+    """Save the locked contract as its next version (and its schedule as `rows`), then append the entry, never
+    edited: what the contract was and became, why, when and by whom."""
+    locked.version += 1
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked._change_reason = reason  # type: ignore[attr-defined]
+    locked.save()
+    if store_rows:
+        store_schedule(locked, rows, actor)
+    after = contract_terms(locked, rows)
     return ContractChange.objects.create(
-        contract=contract,
+        contract=locked,
         kind=kind,
         reason=reason,
         before=before,
@@ -189,20 +198,7 @@ def contract_cancel(
     old_amount, paid = locked.amount_yen, net_paid(locked)
     rows = trim_schedule(schedule, paid)
     locked.status, locked.cancelled_on, locked.amount_yen = ContractStatus.CANCELLED, cancelled_on, paid
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked._change_reason = reason  # type: ignore[attr-defined]
-    locked.save()
-    store_schedule(locked, rows, actor)
-    entry = record_change(
-        contract=locked,
-        kind=ContractChangeKind.CANCEL,
-        reason=reason,
-        before=before,
-        after=contract_terms(locked, rows),
-        changed_on=cancelled_on,
-        actor=actor,
-    )
+    entry = save_change(locked, ContractChangeKind.CANCEL, reason, before, rows, cancelled_on, actor=actor)
     head = stored("%(no)s 契約解除（%(date)s）：%(reason)s") % {
         "no": locked.contract_no,
         "date": cancelled_on.isoformat(),
@@ -231,21 +227,8 @@ def contract_trim_to_paid(*, actor: User, contract: Contract) -> ContractChange 
     old_amount = locked.amount_yen
     rows = trim_schedule(schedule, paid)
     locked.amount_yen = paid
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked._change_reason = TRIM_REASON  # type: ignore[attr-defined]
-    locked.save()
-    store_schedule(locked, rows, actor)
     today = timezone.localdate()
-    entry = record_change(
-        contract=locked,
-        kind=ContractChangeKind.CHANGE,
-        reason=TRIM_REASON,
-        before=before,
-        after=contract_terms(locked, rows),
-        changed_on=today,
-        actor=actor,
-    )
+    entry = save_change(locked, ContractChangeKind.CHANGE, TRIM_REASON, before, rows, today, actor=actor)
     head = stored("%(no)s %(reason)s") % {"no": locked.contract_no, "reason": TRIM_REASON}
     settle_commitment(commitment, actor, "contract_change", change_note(commitment, head, old_amount, paid, today))
     return entry

@@ -135,9 +135,9 @@ def check_increase_allowed(commitment: Commitment, today: date) -> None:
         )
 
 
-def schedule_check(commitment: Commitment, contract: Contract, installments: Sequence[tuple[date, int]]) -> None:
-    """Refuse an explicit schedule that does not sum to the contract amount or leaves the burden span."""
-    build_schedule(
+def schedule_check(commitment: Commitment, contract: Contract, installments: Sequence[tuple[date, int]]) -> Schedule:
+    """An explicit schedule's rows; refused if they do not sum to the contract amount or leave the burden span."""
+    return build_schedule(
         commitment,
         amount_yen=contract.amount_yen,
         start_on=contract.start_on,

@@ -34,7 +34,7 @@ from commitments.services.contract_changes import (
     contract_cancel,
     contract_terms,
     contract_trim_to_paid,
-    record_change,
+    save_change,
     settle_commitment,
     store_schedule,
     trim_schedule,
@@ -43,7 +43,6 @@ from commitments.services.contract_rules import (
     CONTRACT_FIELDS,
     CONTRACTABLE_STATES,
     ContractFieldError,
-    build_schedule,
     check_same_as_recorded,
     contract_by_number,
     contract_check,
@@ -193,21 +192,9 @@ def contract_update(
     after = contract_terms(locked, rows)
     if after == before:
         raise ServiceError(_("変更する内容がありません。"))
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked._change_reason = reason  # type: ignore[attr-defined]
-    locked.save()
-    if rows != schedule:
-        store_schedule(locked, rows, actor)
     today = timezone.localdate()
-    entry = record_change(
-        contract=locked,
-        kind=ContractChangeKind.CHANGE,
-        reason=reason,
-        before=before,
-        after=after,
-        changed_on=today,
-        actor=actor,
+    entry = save_change(
+        locked, ContractChangeKind.CHANGE, reason, before, rows, today, actor=actor, store_rows=rows != schedule
     )
     head = stored("%(no)s 変更契約：%(reason)s") % {"no": locked.contract_no, "reason": reason}
     note = change_note(locked_commitment, head, old_amount, locked.amount_yen, today)
@@ -228,31 +215,14 @@ def contract_schedule_set(
         raise ServiceError(_("支払予定を直接入力できるのは支払条件が「個別指定」の契約だけです。"))
     if locked.status != ContractStatus.ACTIVE:
         raise InvalidTransitionError(_("契約 %(no)s は解除済のため変更できません。") % {"no": locked.contract_no})
-    rows = build_schedule(
-        locked_commitment,
-        amount_yen=locked.amount_yen,
-        start_on=locked.start_on,
-        end_on=locked.end_on,
-        payment_terms=locked.payment_terms,
-        installments=installments,
-    )
+    rows = schedule_check(locked_commitment, locked, installments)
     schedule = stored_schedule(locked)
     if rows == schedule:
         raise ServiceError(_("変更する内容がありません。"))
     before = contract_terms(locked, schedule)
-    store_schedule(locked, rows, actor)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked._change_reason = reason  # type: ignore[attr-defined]
-    locked.save()
-    record_change(
-        contract=locked,
-        kind=ContractChangeKind.CHANGE,
-        reason=reason,
-        before=before,
-        after=contract_terms(locked, rows),
-        changed_on=timezone.localdate(),
-        actor=actor,
+    store_schedule(locked, rows, actor)  # the schedule first, then the contract's version: as recorded until now
+    save_change(
+        locked, ContractChangeKind.CHANGE, reason, before, rows, timezone.localdate(), actor=actor, store_rows=False
     )
     head = stored("%(no)s 変更契約：%(reason)s") % {"no": locked.contract_no, "reason": reason}
     settle_commitment(locked_commitment, actor, "contract_change", head)

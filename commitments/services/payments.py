@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -270,24 +271,9 @@ def payment_record_once(
     return PaymentOutcome(payment, created=True)
 
 
-def payment_record(
-    *,
-    actor: User,
-    contract: Contract,
-    paid_on: datetime.date,
-    amount_yen: int,
-    reference: str = "",
-    fiscal_year: int | None = None,
-) -> Payment:
-    """Record a payment (see payment_record_once); returns it, or the same payment recorded before."""
-    return payment_record_once(
-        actor=actor,
-        contract=contract,
-        paid_on=paid_on,
-        amount_yen=amount_yen,
-        reference=reference,
-        fiscal_year=fiscal_year,
-    ).payment
+def payment_record(**payment: Any) -> Payment:
+    """Record a payment (the keyword arguments of payment_record_once); returns it, or the same one recorded before."""
+    return payment_record_once(**payment).payment
 
 
 # --- CSV --------------------------------------------------------------------------------------------------------
@@ -297,14 +283,7 @@ def _import_row(actor: User, read: PaymentLine, created_at: dict[int, int]) -> P
     """Record one row in its own savepoint; a row the same as an earlier one of the file is 登録済 too."""
     try:
         with transaction.atomic():
-            outcome = payment_record_once(
-                actor=actor,
-                contract=read.contract,
-                paid_on=read.paid_on,
-                amount_yen=read.amount_yen,
-                reference=read.reference,
-                fiscal_year=read.fiscal_year,
-            )
+            outcome = payment_record_once(actor=actor, **read.payment())
     except PaymentRefusedError as exc:
         earlier = created_at.get(exc.recorded.pk) if exc.recorded is not None else None
         if earlier is None:

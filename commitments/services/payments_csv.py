@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +46,10 @@ class PaymentLine:
     amount_yen: int
     reference: str
     fiscal_year: int | None
+
+    def payment(self) -> dict[str, Any]:
+        """The payment as the services take it (without the actor)."""
+        return {name: getattr(self, name) for name in ("contract", "paid_on", "amount_yen", "reference", "fiscal_year")}
 
 
 class ContractIndex:

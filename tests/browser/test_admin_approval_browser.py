@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from commitments.models import Commitment, PlannedAmount, Status, User
 from commitments.roles import roles_ensure
-from tests.factories import Org, make_commitment, make_org
+from tests.support.factories import Org, make_commitment, make_org
 
 MATTER = "住民情報システム機器の賃貸借"
 SOD_MATTER = "庁舎空調設備保守業務委託"

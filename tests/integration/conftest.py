@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -15,6 +14,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import setup_logging
 
 from devtools.servers import free_port
+from tests.support.polling import wait_for
 
 
 @setup_logging.connect
@@ -67,17 +67,6 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
                 _worker_running = False
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
-    """Poll until predicate() is truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
 class _Inbox:
     """Messages received by the SMTP server."""
 
@@ -113,7 +102,7 @@ def smtp_server(settings: Any) -> Iterator[_Inbox]:
 @pytest.fixture
 def org(db: None) -> Any:
     """One organization with segments and role users."""
-    from tests.factories import make_org
+    from tests.support.factories import make_org
 
     return make_org()
 

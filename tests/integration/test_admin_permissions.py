@@ -31,18 +31,15 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from commitments.models import (
     Amendment,
     AmendmentStatus,
     Commitment,
-    CommitmentEvent,
     Contract,
-    Installment,
     Payment,
     PlannedAmount,
     ProjectionYear,
@@ -53,7 +50,8 @@ from commitments.models import (
 )
 from commitments.roles import roles_ensure
 from commitments.services import amendments, approval, contracts, payments, planning
-from tests.factories import make_org
+from tests.support.admin_pages import commitment_form, contract_form, fingerprint, fingerprint_diff, role_user
+from tests.support.factories import make_org
 
 LOGIN, OK, DENY, ABSENT, REFUSED, DONE = "302-login", 200, 403, "absent", "refused", "done"
 
@@ -275,56 +273,7 @@ class World:
         )
 
     def user(self, role: str) -> User | None:
-        return {
-            "anonymous": None,
-            "finance_officer": self.org.officer2,
-            "approver": self.org.approver,
-            "auditor": self.org.auditor,
-            "management": self.org.manager,
-            "superuser": self.superuser,
-        }[role]
-
-
-# Everything a refused request must leave as it was: these tables row by row, the audit trails by their size.
-_ROWS = [m._meta.db_table for m in (Commitment, PlannedAmount, Contract, Installment, Payment, Amendment, Segment)]
-_ROWS.append(ProjectionYear._meta.db_table)
-_COUNTS = [CommitmentEvent._meta.db_table, LogEntry._meta.db_table] + [
-    m.history.model._meta.db_table for m in (Commitment, PlannedAmount, Contract, Installment, Payment, Amendment)
-]
-_FINGERPRINT_SQL = "SELECT json_build_object({})".format(
-    ", ".join(
-        [f"'{t}', (SELECT coalesce(json_agg(r ORDER BY r.id), '[]') FROM {t} r)" for t in _ROWS]
-        + [f"'{t}', (SELECT count(*) FROM {t})" for t in _COUNTS]
-    )
-)
-
-
-def fingerprint() -> dict[str, Any]:
-    """The state of the tables above, read in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_FINGERPRINT_SQL)
-        return cursor.fetchone()[0]
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> str:
-    """What changed, table by table: rows added, removed, or their changed columns; counts as a -> b."""
-    parts = []
-    for table, old in before.items():
-        new = after[table]
-        if old == new:
-            continue
-        if not isinstance(old, list):
-            parts.append(f"{table}: {old} -> {new} rows")
-            continue
-        old_rows, new_rows = {r["id"]: r for r in old}, {r["id"]: r for r in new}
-        for pk in sorted(old_rows.keys() | new_rows.keys()):
-            a, b = old_rows.get(pk), new_rows.get(pk)
-            if a is None or b is None:
-                parts.append(f"{table} #{pk} {'added' if a is None else 'removed'}")
-            elif a != b:
-                cols = {k: (a[k], b[k]) for k in a if a[k] != b[k] and k not in ("updated_at",)}
-                parts.append(f"{table} #{pk} {cols}")
-    return "; ".join(parts)
+        return role_user(self.org, role, self.superuser)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -338,31 +287,6 @@ class Op:
     data: Callable[[World], dict[str, Any]] | None = None
     done: Callable[[World], bool] | None = None
     action: str | None = None  # a changelist action: the select is checked too
-
-
-def _commitment_form(c: Commitment, **changes: Any) -> dict[str, Any]:
-    """The change form of a commitment as a browser posts it (inline formsets empty unless given)."""
-    data = {
-        "organization": c.organization_id,
-        "segment": c.segment_id,
-        "kind": c.kind,
-        "seq": c.seq or "",
-        "matter": c.matter,
-        "limit_amount": str(c.limit_yen),
-        "limit_unit": "円",
-        "limit_text": c.limit_text,
-        "estimated_limit_yen": "",
-        "authorized_fy": str(c.authorized_fy),
-        "first_burden_fy": str(c.first_burden_fy),
-        "last_burden_fy": str(c.last_burden_fy),
-        "spread_rule": c.spread_rule,
-        "spread_start_month": "",
-        "spread_months": "",
-        "expected_version": c.version,
-    }
-    for prefix in ("planned_amounts", "events", "contracts", "amendments"):
-        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
-    return data | changes
 
 
 def _planned_forms(c: Commitment, amounts: dict[int, int]) -> dict[str, Any]:
@@ -380,25 +304,6 @@ def _planned_forms(c: Commitment, amounts: dict[int, int]) -> dict[str, Any]:
 
 def _planned(c: Commitment) -> dict[int, int]:
     return dict(PlannedAmount.objects.filter(commitment=c).values_list("fiscal_year", "amount_yen"))
-
-
-def _contract_form(k: Contract | None, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "contract_no": k.contract_no if k else "C-002",
-        "counterparty": k.counterparty if k else "株式会社追加",
-        "signed_on": "2017-08-01" if k is None else k.signed_on.isoformat(),
-        "start_on": "2017-09-01" if k is None else k.start_on.isoformat(),
-        "end_on": "2018-03-31" if k is None else k.end_on.isoformat(),
-        "amount_yen": "1000000" if k is None else str(k.amount_yen),
-        "payment_terms": "lump_sum" if k is None else k.payment_terms,
-        "note": "",
-        "expected_version": k.version if k else "",
-    }
-    if k is not None:
-        data["change_reason"] = "権限試験の変更契約"
-    for prefix in ("installments", "payments"):
-        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
-    return data | changes
 
 
 def _payment_form(w: World, **changes: Any) -> dict[str, Any]:
@@ -466,7 +371,7 @@ OPS: dict[str, Op] = {
         "POST",
         lambda w: f"{A}/commitment/add/",
         lambda w: (
-            _commitment_form(w.draft, matter="新規の債務負担行為", expected_version="")
+            commitment_form(w.draft, matter="新規の債務負担行為", expected_version="")
             | {"organization": w.org.organization.pk}
         ),
         done=lambda w: Commitment.objects.filter(matter="新規の債務負担行為", status=Status.DRAFT).exists(),
@@ -475,20 +380,20 @@ OPS: dict[str, Op] = {
     "commitment-change-draft-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.draft.pk}/change/",
-        lambda w: _commitment_form(w.draft, matter="書き換えた事項"),
+        lambda w: commitment_form(w.draft, matter="書き換えた事項"),
         done=lambda w: Commitment.objects.get(pk=w.draft.pk).matter == "書き換えた事項",
     ),
     "commitment-change-submitted-GET": Op("GET", lambda w: f"{A}/commitment/{w.submitted.pk}/change/"),
     "commitment-change-submitted-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.submitted.pk}/change/",
-        lambda w: _commitment_form(w.submitted, matter="書き換えた事項"),
+        lambda w: commitment_form(w.submitted, matter="書き換えた事項"),
     ),
     "commitment-change-approved-GET": Op("GET", lambda w: f"{A}/commitment/{w.approved.pk}/change/"),
     "commitment-change-approved-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.approved.pk}/change/",
-        lambda w: _commitment_form(w.approved, matter="書き換えた事項"),
+        lambda w: commitment_form(w.approved, matter="書き換えた事項"),
     ),
     "commitment-delete-draft-GET": Op("GET", lambda w: f"{A}/commitment/{w.draft.pk}/delete/"),
     "commitment-delete-draft-POST": Op(
@@ -508,12 +413,12 @@ OPS: dict[str, Op] = {
     "commitment-history-revert-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.draft.pk}/history/{_latest_history(w.draft)}/",
-        lambda w: _commitment_form(w.draft, matter="履歴から書き換え"),
+        lambda w: commitment_form(w.draft, matter="履歴から書き換え"),
     ),
     "commitment-history-revert-approved-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.approved.pk}/history/{_latest_history(w.approved)}/",
-        lambda w: _commitment_form(w.approved, matter="履歴から書き換え"),
+        lambda w: commitment_form(w.approved, matter="履歴から書き換え"),
     ),
     "commitment-submit_selected-POST": Op(
         "POST",
@@ -559,7 +464,7 @@ OPS: dict[str, Op] = {
         "POST",
         lambda w: f"{A}/commitment/{w.explicit_draft.pk}/change/",
         lambda w: (
-            _commitment_form(w.explicit_draft)
+            commitment_form(w.explicit_draft)
             | _planned_forms(w.explicit_draft, {2017: 1_000_000, 2018: 3_000_000, 2019: 3_000_000, 2020: 3_000_000})
         ),
         done=lambda w: (
@@ -569,13 +474,13 @@ OPS: dict[str, Op] = {
     "plannedamount-fill_button-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.explicit_draft.pk}/change/",
-        lambda w: _commitment_form(w.explicit_draft) | {"_fill_equal": "1"},
+        lambda w: commitment_form(w.explicit_draft) | {"_fill_equal": "1"},
         done=lambda w: _planned(w.explicit_draft) == dict.fromkeys(range(2017, 2021), 2_500_000),
     ),
     "plannedamount-inline-approved-POST": Op(
         "POST",
         lambda w: f"{A}/commitment/{w.approved.pk}/change/",
-        lambda w: _commitment_form(w.approved) | _planned_forms(w.approved, UNEVEN),
+        lambda w: commitment_form(w.approved) | _planned_forms(w.approved, UNEVEN),
     ),
     # Contract
     "contract-changelist-GET": Op("GET", lambda w: f"{A}/contract/"),
@@ -583,14 +488,14 @@ OPS: dict[str, Op] = {
     "contract-add-POST": Op(
         "POST",
         lambda w: f"{A}/contract/add/",
-        lambda w: _contract_form(None, commitment=w.approved.pk),
+        lambda w: contract_form(None, commitment=w.approved.pk),
         done=lambda w: Contract.objects.filter(commitment=w.approved, contract_no="C-002").exists(),
     ),
     "contract-change-GET": Op("GET", lambda w: f"{A}/contract/{w.contract.pk}/change/"),
     "contract-change-POST": Op(
         "POST",
         lambda w: f"{A}/contract/{w.contract.pk}/change/",
-        lambda w: _contract_form(w.contract, counterparty="株式会社変更後"),
+        lambda w: contract_form(w.contract, counterparty="株式会社変更後"),
         done=lambda w: Contract.objects.get(pk=w.contract.pk).counterparty == "株式会社変更後",
     ),
     "contract-delete-GET": Op("GET", lambda w: f"{A}/contract/{w.contract.pk}/delete/"),
@@ -599,7 +504,7 @@ OPS: dict[str, Op] = {
     "contract-history-revert-POST": Op(
         "POST",
         lambda w: f"{A}/contract/{w.contract.pk}/history/{_latest_history(w.contract)}/",
-        lambda w: _contract_form(w.contract, counterparty="履歴から書き換え", commitment=w.approved.pk),
+        lambda w: contract_form(w.contract, counterparty="履歴から書き換え", commitment=w.approved.pk),
     ),
     # Payment
     "payment-changelist-GET": Op("GET", lambda w: f"{A}/payment/"),
@@ -858,7 +763,7 @@ def test_admin_permission(client: Any, world: World, role: str, op_name: str, ex
         if offered != should_offer:
             problems.append(f"action {op.action} {'is' if offered else 'is not'} offered in the changelist")
     if expected != DONE and before != after:
-        problems.append(f"database changed: {_diff(before, after)}")
+        problems.append(f"database changed: {fingerprint_diff(before, after)}")
     if expected == REFUSED and not problems:
         messages = [str(m) for m in response.wsgi_request._messages]
         assert any("できません" in m or "提出者だけ" in m for m in messages), messages
@@ -964,5 +869,5 @@ def test_other_organization_is_invisible(client: Any, world: World, case: str) -
         if shown:
             problems.append(f"the page shows the other organization's {shown}")
     if before != after:
-        problems.append(f"database changed: {_diff(before, after)}")
+        problems.append(f"database changed: {fingerprint_diff(before, after)}")
     assert not problems, f"{role} of another organization, {case}: " + " | ".join(problems)

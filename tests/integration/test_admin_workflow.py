@@ -7,7 +7,7 @@ import re
 import pytest
 
 from commitments.models import Amendment, Commitment, Contract, Payment, PlannedAmount, Status
-from tests.factories import make_commitment
+from tests.support.factories import make_commitment
 
 
 def _text(response) -> str:

@@ -16,7 +16,7 @@ from commitments.services.errors import (
     SegregationOfDutiesError,
     ServiceError,
 )
-from tests.factories import make_amendment, make_commitment, make_contract
+from tests.support.factories import make_amendment, make_commitment, make_contract
 
 
 def _planned(commitment):

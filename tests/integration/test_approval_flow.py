@@ -13,8 +13,8 @@ from commitments.services.errors import (
     PermissionDeniedError,
     SegregationOfDutiesError,
 )
-from tests.factories import make_org
-from tests.integration.conftest import wait_for
+from tests.support.factories import make_org
+from tests.support.polling import wait_for
 
 
 def _draft(o, **overrides):

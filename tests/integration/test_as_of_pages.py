@@ -31,7 +31,7 @@ from openpyxl import load_workbook
 from commitments.models import Commitment, Contract
 from commitments.services import contracts, payment_reversals, payments
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_amendment, make_commitment, make_contract, make_org
+from tests.support.factories import make_amendment, make_commitment, make_contract, make_org
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=TOKYO)

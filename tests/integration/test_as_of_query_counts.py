@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment, Organization
 from commitments.services import payments
-from tests.factories import make_amendment, make_commitment, make_contract, make_org, make_user
+from tests.support.factories import make_amendment, make_commitment, make_contract, make_org, make_user
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=TOKYO)

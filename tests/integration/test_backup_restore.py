@@ -20,7 +20,7 @@ from django.db import connection
 from commitments.models import Commitment, Contract, Organization, Payment
 from commitments.services.projection import projection_refresh_all
 from devtools.servers import postgres_bin_dir
-from tests.factories import make_amendment, make_commitment, make_contract, make_org
+from tests.support.factories import make_amendment, make_commitment, make_contract, make_org
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2025, 9, 30)

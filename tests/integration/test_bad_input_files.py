@@ -30,7 +30,7 @@ from commitments.models import (
 from commitments.services import payments
 from commitments.services.errors import RowErrors, ServiceError
 from commitments.services.imports import ImportOptions, ImportRefused, import_file
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commitments.models import Amendment, Commitment, Contract, Payment, Status
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Organization
 from devtools.benchmarks.runner import LINE_KEYS
-from tests.factories import make_user
+from tests.support.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 VERDICTS = {"met", "NOT MET", "skipped", "—"}

@@ -32,7 +32,7 @@ from commitments.selectors.projection_inputs import projection_oracle
 from commitments.services import closing, contract_changes, contracts, payment_reversals, payments
 from commitments.services import projection as projection_services
 from commitments.services.errors import ServiceError
-from tests.factories import make_amendment, make_commitment, make_org
+from tests.support.factories import make_amendment, make_commitment, make_org
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 _machines = itertools.count(1)

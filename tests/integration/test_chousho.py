@@ -35,7 +35,7 @@ from commitments.selectors.chousho import book_span, book_year, planned_header, 
 from commitments.services import payments
 from commitments.services.lifecycle import commitments_rollover
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_contract, make_org
 
 AS_OF = date(2026, 4, 15)
 SOURCES = ["国県支出金", "地方債", "その他", "一般財源"]

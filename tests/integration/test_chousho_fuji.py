@@ -5,34 +5,21 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
-from tests.factories import make_org
+from tests.support.factories import make_org
+from tests.support.fuji import FUJI_CHOUSHO, FUJI_CHOUSHO_TOTALS
 
 # The book as transcribed, shipped with the project (commitments/data/fuji, copied from the shared test material).
-FUJI = (
-    Path(__file__).resolve().parents[2] / "commitments" / "data" / "fuji" / "fuji_R08_2026_chousho_saimufutankoui.csv"
-)
 NOW = datetime.datetime(2026, 4, 15, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 # The printed 合計 row (千円): 限度額, spent to the end of R7, planned from R8, 国県支出金, 地方債, その他, 一般財源.
-PRINTED = {
-    "limit_yen": 68_738_703_000,
-    "spent_yen": 15_817_016_000,
-    "planned_yen": 52_921_687_000,
-    "funding_yen": {
-        "国県支出金": 4_554_364_000,
-        "地方債": 6_993_100_000,
-        "その他": 1_368_507_000,
-        "一般財源": 40_005_716_000,
-    },
-}
+PRINTED = FUJI_CHOUSHO_TOTALS
 
 
 @pytest.fixture
@@ -40,7 +27,7 @@ def fuji(db):
     o = make_org("富士市", prefix="fuji_")
     with time_machine.travel(NOW, tick=False):
         call_command(
-            "import_commitments", str(FUJI), "--organization", "富士市", "--budget-year", "令和8年度",
+            "import_commitments", str(FUJI_CHOUSHO), "--organization", "富士市", "--budget-year", "令和8年度",
             "--segment", "general", stdout=io.StringIO(), stderr=io.StringIO(),
         )  # fmt: skip
     return o

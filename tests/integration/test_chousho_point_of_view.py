@@ -9,7 +9,6 @@ import datetime
 import io
 import json
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,25 +21,13 @@ from commitments.models import Organization, Status, User
 from commitments.services import payments
 from commitments.services.lifecycle import commitments_rollover
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_contract, make_org
+from tests.support.fuji import FUJI_CHOUSHO, FUJI_CHOUSHO_TOTALS
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 JLIS = "地方公共団体情報システム機構"
-FUJI = (
-    Path(__file__).resolve().parents[2] / "commitments" / "data" / "fuji" / "fuji_R08_2026_chousho_saimufutankoui.csv"
-)
 # The printed 合計 row of 富士市's 令和8年度 調書 (千円 × 1,000): 限度額, spent to the end of R7, planned from R8.
-PRINTED = {
-    "limit_yen": 68_738_703_000,
-    "spent_yen": 15_817_016_000,
-    "planned_yen": 52_921_687_000,
-    "funding_yen": {
-        "国県支出金": 4_554_364_000,
-        "地方債": 6_993_100_000,
-        "その他": 1_368_507_000,
-        "一般財源": 40_005_716_000,
-    },
-}
+PRINTED = FUJI_CHOUSHO_TOTALS
 
 
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime.datetime:
@@ -93,7 +80,7 @@ def test_jlis_fy2017_chousho_is_the_printed_budget_whatever_today_is(client, db,
 
 def _import_fuji() -> None:
     call_command(
-        "import_commitments", str(FUJI), "--organization", "富士市", "--budget-year", "令和8年度",
+        "import_commitments", str(FUJI_CHOUSHO), "--organization", "富士市", "--budget-year", "令和8年度",
         "--segment", "general", stdout=io.StringIO(), stderr=io.StringIO(),
     )  # fmt: skip
 

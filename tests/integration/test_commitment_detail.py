@@ -8,7 +8,7 @@ import re
 import pytest
 
 from commitments.services import amendments, approval, contracts, payments
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 
 def _text(response) -> str:

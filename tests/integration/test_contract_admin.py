@@ -11,8 +11,8 @@ import time_machine
 
 from commitments.models import Contract, ContractChange
 from commitments.services import contracts
-from tests.factories import make_commitment, make_contract
-from tests.integration.test_contract_changes import AFTER, DEADLINE_REFUSAL, IN_YEAR, R8, assert_books_hold
+from tests.support.contract_books import AFTER, DEADLINE_REFUSAL, IN_YEAR, R8, assert_books_hold
+from tests.support.factories import make_commitment, make_contract
 
 A = "/admin/commitments/contract"
 

@@ -11,16 +11,16 @@ from commitments.models import Commitment, CommitmentEvent, Contract, ContractCh
 from commitments.services import contracts, payments
 from commitments.services.errors import InvalidTransitionError, LimitExceededError, ServiceError
 from commitments.services.projection import projection_refresh
-from tests.factories import make_commitment, make_contract
-from tests.integration.test_contract_changes import (
+from tests.support.contract_books import (
     AFTER,
     IN_YEAR,
     R8,
     TOKYO,
-    _last_event,
-    _schedule,
     assert_books_hold,
+    contract_schedule,
+    last_event,
 )
+from tests.support.factories import make_commitment, make_contract
 
 BEFORE_DEADLINE = datetime(2027, 3, 20, 10, 0, tzinfo=TOKYO)
 
@@ -73,7 +73,7 @@ def test_cancelling_cuts_the_contract_to_what_was_paid_and_frees_the_rest(org, c
         2,
     )
     # First due, first settled: three months in full, October's 600,000 down to the 450,000 paid; the rest removed.
-    assert _schedule(contract) == [
+    assert contract_schedule(contract) == [
         (date(2026, 7, 31), 600_000),
         (date(2026, 8, 31), 600_000),
         (date(2026, 9, 30), 600_000),
@@ -99,7 +99,7 @@ def test_cancelling_cuts_the_contract_to_what_was_paid_and_frees_the_rest(org, c
         ["2026-09-30", 600_000],
         ["2026-10-31", 450_000],
     ]
-    event = _last_event(commitment)
+    event = last_event(commitment)
     assert (event.action, event.actor, event.from_status, event.to_status) == (
         "contract_cancel",
         org.officer2,
@@ -197,7 +197,7 @@ def test_a_reversal_after_the_cancellation_trims_the_contract_again(org, cleanin
         entry = contracts.contract_trim_to_paid(actor=org.officer2, contract=contract)
 
     assert Contract.objects.get(pk=contract.pk).amount_yen == 2_000_000
-    assert _schedule(contract) == [
+    assert contract_schedule(contract) == [
         (date(2026, 7, 31), 600_000),
         (date(2026, 8, 31), 600_000),
         (date(2026, 9, 30), 600_000),
@@ -210,7 +210,7 @@ def test_a_reversal_after_the_cancellation_trims_the_contract_again(org, cleanin
         date(2026, 11, 16),
     )
     assert (entry.before["amount_yen"], entry.after["amount_yen"]) == (2_250_000, 2_000_000)
-    assert _last_event(commitment).note == (
+    assert last_event(commitment).note == (
         "R8-清掃-1 解除後の戻入による減額。契約金額 2,250,000円 → 2,000,000円。"
         "減額 250,000円 は限度額に戻り、新たな契約に充てられます"
     )
@@ -263,7 +263,7 @@ def test_cancelling_after_the_deadline_lapses_the_rest_and_completes_a_paid_comm
     with time_machine.travel(AFTER, tick=False):
         contracts.contract_cancel(actor=org.officer2, contract=b, reason="事業の見直し")
 
-    assert _schedule(b) == [(date(2027, 6, 30), 1_000_000)]  # the lump sum due at the end keeps what was paid
+    assert contract_schedule(b) == [(date(2027, 6, 30), 1_000_000)]  # the lump sum due at the end keeps what was paid
     done = Commitment.objects.get(pk=commitment.pk)
     assert done.status == Status.COMPLETED
     events = list(CommitmentEvent.objects.filter(commitment=commitment).order_by("id"))
@@ -282,7 +282,7 @@ def test_cancelling_before_the_deadline_keeps_the_commitment_active_with_authori
     with time_machine.travel(BEFORE_DEADLINE, tick=False):
         contracts.contract_cancel(actor=org.officer2, contract=b, reason="事業の見直し")
     assert Commitment.objects.get(pk=commitment.pk).status == Status.ACTIVE
-    assert _last_event(commitment).action == "contract_cancel"
+    assert last_event(commitment).action == "contract_cancel"
     assert_books_hold(commitment)
 
 
@@ -291,7 +291,7 @@ def test_a_cancellation_without_any_payment_leaves_nothing(org):
         commitment = make_commitment(org, limit_yen=10_000_000, **R8)
         contract = _monthly_cleaning(org, commitment)
         entry = contracts.contract_cancel(actor=org.officer2, contract=contract, reason="入札のやり直し")
-    assert (Contract.objects.get(pk=contract.pk).amount_yen, _schedule(contract)) == (0, [])
+    assert (Contract.objects.get(pk=contract.pk).amount_yen, contract_schedule(contract)) == (0, [])
     assert entry.amount_delta_yen == -7_200_000
     assert Commitment.objects.get(pk=commitment.pk).status == Status.ACTIVE
     assert_books_hold(commitment)

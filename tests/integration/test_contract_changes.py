@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db.models import Sum
 
-from commitments.models import Commitment, CommitmentEvent, Contract, ContractChange, Installment, Payment, Status
+from commitments.models import Commitment, CommitmentEvent, Contract, ContractChange, Status
 from commitments.services import closing, contracts, payments
 from commitments.services.errors import ServiceError
-from tests.factories import make_amendment, make_commitment, make_contract
-
-TOKYO = ZoneInfo("Asia/Tokyo")
-# A 令和8年度 (FY2026) commitment: contracts may be signed or raised until 31 March 2027.
-R8 = {"authorized_fy": 2026, "first_burden_fy": 2026, "last_burden_fy": 2028}
-IN_YEAR = datetime(2026, 11, 16, 10, 0, tzinfo=TOKYO)
-LAST_MINUTE = datetime(2027, 3, 31, 23, 59, tzinfo=TOKYO)
-FIRST_SECOND_AFTER = datetime(2027, 4, 1, 0, 0, 1, tzinfo=TOKYO)  # still 31 March in UTC
-AFTER = datetime(2027, 4, 20, 10, 0, tzinfo=TOKYO)
-DEADLINE_REFUSAL = (
-    "契約締結期限（令和8年度末＝2027年3月31日）を過ぎたため、契約金額は増額できません。"
-    "増額は新たな債務負担となるため補正が必要です。"
+from tests.support.contract_books import (
+    AFTER,
+    DEADLINE_REFUSAL,
+    FIRST_SECOND_AFTER,
+    IN_YEAR,
+    LAST_MINUTE,
+    R8,
+    TOKYO,
+    assert_books_hold,
+    contract_schedule,
+    last_event,
 )
-
-
-def assert_books_hold(commitment: Commitment) -> None:
-    """The invariants after every operation: Σ contracts ≤ limit; net paid ≤ amount; schedules sum to amounts."""
-    c = Commitment.objects.get(pk=commitment.pk)
-    contracted = Contract.objects.filter(commitment=c).aggregate(t=Sum("amount_yen"))["t"] or 0
-    if c.limit_yen is not None:
-        assert contracted <= c.limit_yen, (contracted, c.limit_yen)
-    for k in Contract.objects.filter(commitment=c):
-        paid = Payment.objects.filter(contract=k).aggregate(t=Sum("amount_yen"))["t"] or 0
-        assert 0 <= paid <= k.amount_yen, (k.contract_no, paid, k.amount_yen)
-        scheduled = Installment.objects.filter(contract=k).aggregate(t=Sum("amount_yen"))["t"] or 0
-        assert scheduled == k.amount_yen, (k.contract_no, scheduled, k.amount_yen)
+from tests.support.factories import make_amendment, make_commitment, make_contract
 
 
 def _quarterly(o, commitment, contract_no: str, amount_yen: int) -> Contract:
@@ -52,14 +37,6 @@ def _quarterly(o, commitment, contract_no: str, amount_yen: int) -> Contract:
         end_on=date(2027, 6, 30),
         payment_terms="quarterly",
     )
-
-
-def _schedule(contract: Contract) -> list[tuple[date, int]]:
-    return list(Installment.objects.filter(contract=contract).order_by("due_on").values_list("due_on", "amount_yen"))
-
-
-def _last_event(commitment: Commitment) -> CommitmentEvent:
-    return CommitmentEvent.objects.filter(commitment=commitment).order_by("id").last()
 
 
 @pytest.mark.django_db
@@ -86,7 +63,7 @@ def test_a_change_needs_a_reason_and_is_recorded_as_an_entry_with_the_terms_befo
         )
 
     # Three quarters of 1,600,000 instead of four of 1,500,000.
-    assert _schedule(contract) == [
+    assert contract_schedule(contract) == [
         (date(2026, 9, 30), 1_600_000),
         (date(2026, 12, 31), 1_600_000),
         (date(2027, 3, 31), 1_600_000),
@@ -125,7 +102,7 @@ def test_a_change_needs_a_reason_and_is_recorded_as_an_entry_with_the_terms_befo
         "amount_yen": 4_800_000,
         "schedule": [["2026-09-30", 1_600_000], ["2026-12-31", 1_600_000], ["2027-03-31", 1_600_000]],
     }
-    event = _last_event(commitment)
+    event = last_event(commitment)
     assert (event.action, event.actor, event.from_status, event.to_status) == (
         "contract_change",
         org.officer2,
@@ -155,7 +132,7 @@ def test_lapsed_authority_cannot_be_reused_by_raising_a_contract_after_the_deadl
     with time_machine.travel(FIRST_SECOND_AFTER, tick=False):  # the year-end close of FY2026 on 1 April
         closed = closing.fiscal_year_close(actor=org.approver, organization=org.organization, fiscal_year=2026)
     assert [line.id for line in closed.closed_remainder] == [commitment.pk]
-    assert _last_event(commitment).note == "未契約の限度額 500,000円 は失効（契約済 7,000,000円 のみ存続）"
+    assert last_event(commitment).note == "未契約の限度額 500,000円 は失効（契約済 7,000,000円 のみ存続）"
 
     for moment in (FIRST_SECOND_AFTER, AFTER):
         with time_machine.travel(moment, tick=False), pytest.raises(contracts.ContractFieldError) as refused:
@@ -173,13 +150,13 @@ def test_lapsed_authority_cannot_be_reused_by_raising_a_contract_after_the_deadl
         contracts.contract_update(
             actor=org.officer2, contract=contract, expected_version=1, reason="仕様の縮小", amount_yen=6_800_000
         )
-    assert _schedule(contract) == [
+    assert contract_schedule(contract) == [
         (date(2026, 9, 30), 1_700_000),
         (date(2026, 12, 31), 1_700_000),
         (date(2027, 3, 31), 1_700_000),
         (date(2027, 6, 30), 1_700_000),
     ]
-    assert _last_event(commitment).note == (
+    assert last_event(commitment).note == (
         "R8-委託-1 変更契約：仕様の縮小。契約金額 7,000,000円 → 6,800,000円。"
         "減額 200,000円 は契約締結期限（令和8年度末＝2027年3月31日）を過ぎているため失効"
     )
@@ -263,7 +240,7 @@ def test_a_decrease_to_what_was_paid_after_the_deadline_completes_the_commitment
     assert done.status == Status.COMPLETED
     trail = list(CommitmentEvent.objects.filter(commitment=commitment).order_by("id").values_list("action", flat=True))
     assert trail[-2:] == ["contract_change", "complete"]
-    assert _schedule(contract) == [(date(2026, 9, 30), 2_500_000)]
+    assert contract_schedule(contract) == [(date(2026, 9, 30), 2_500_000)]
     assert_books_hold(commitment)
 
 

@@ -10,9 +10,9 @@ import time_machine
 from commitments.models import Commitment, CommitmentEvent, Contract, Installment
 from commitments.services import contracts
 from commitments.services.errors import ServiceError
-from tests.factories import make_amendment, make_commitment, make_org
-from tests.integration.test_contract_changes import R8, TOKYO, assert_books_hold
-from tests.integration.test_races import _meet_inside, _race
+from tests.support.contract_books import R8, TOKYO, assert_books_hold
+from tests.support.factories import make_amendment, make_commitment, make_org
+from tests.support.races import meet_inside, race
 
 TODAY = datetime(2026, 6, 10, 15, 0, tzinfo=TOKYO)
 
@@ -153,11 +153,11 @@ def test_two_feeds_sending_one_contract_at_once_register_it_once(monkeypatch):
     o = make_org()
     with time_machine.travel(TODAY, tick=False):
         commitment = make_commitment(o, limit_yen=10_000_000, **R8)
-    _meet_inside(monkeypatch, contracts)  # both wait inside their transactions, then run at once
+    meet_inside(monkeypatch, contracts)  # both wait inside their transactions, then run at once
     for round_no in range(3):
         numbers = (f"R8-並行-{round_no}", f"Ｒ８－並行－{round_no}")
         with time_machine.travel(TODAY, tick=False):
-            results = _race(*(lambda n=n: _register(o, commitment, n, amount_yen=1_000_000) for n in numbers))
+            results = race(*(lambda n=n: _register(o, commitment, n, amount_yen=1_000_000) for n in numbers))
         assert [kind for kind, _value in results] == ["ok", "ok"], results
         outcomes = [value for _kind, value in results]
         assert sorted(outcome.existing for outcome in outcomes) == [False, True]

@@ -16,24 +16,10 @@ from commitments.services.errors import (
     LimitExceededError,
     ServiceError,
 )
-from tests.factories import make_amendment, make_commitment, make_contract, make_org
+from tests.support.factories import make_amendment, make_commitment, make_contract, make_org, register_contract
 
 # Inside FY2017 (平成29年度), the 行為年度 of the factories' commitments: their authority can still be contracted.
 IN_FY2017 = datetime(2017, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
-
-
-def _register(o, commitment, contract_no, amount_yen, **overrides):
-    fields = {
-        "counterparty": "株式会社テスト",
-        "signed_on": date(2017, 6, 1),
-        "start_on": date(2017, 7, 1),
-        "end_on": date(2018, 3, 31),
-        "payment_terms": "lump_sum",
-    }
-    fields.update(overrides)
-    return contracts.contract_register(
-        actor=o.officer2, commitment=commitment, contract_no=contract_no, amount_yen=amount_yen, **fields
-    )
 
 
 def _schedule(contract):
@@ -48,10 +34,10 @@ def _schedule(contract):
 def test_refused_on_draft_and_submitted_commitments(org):
     draft = make_commitment(org, approve=False)
     with pytest.raises(InvalidTransitionError, match="「起案中」の債務負担行為には契約を登録できません"):
-        _register(org, draft, "K-1", 1_000_000)
+        register_contract(org, draft, "K-1", 1_000_000)
     approval.commitment_submit(actor=org.officer2, commitment=draft)
     with pytest.raises(InvalidTransitionError, match="「承認待ち」の債務負担行為には契約を登録できません"):
-        _register(org, draft, "K-1", 1_000_000)
+        register_contract(org, draft, "K-1", 1_000_000)
     assert not Contract.objects.exists()
     assert Commitment.objects.get(pk=draft.pk).status == Status.SUBMITTED
 
@@ -62,7 +48,7 @@ def test_first_contract_activates_and_is_recorded(org):
     assert commitment.status == Status.APPROVED
     version = commitment.version
 
-    outcome = _register(org, commitment, "K-1", 1_000_000)
+    outcome = register_contract(org, commitment, "K-1", 1_000_000)
 
     active = Commitment.objects.get(pk=commitment.pk)
     assert active.status == Status.ACTIVE
@@ -78,7 +64,7 @@ def test_first_contract_activates_and_is_recorded(org):
     )
     assert event.note == "K-1 株式会社テスト 1,000,000円"
 
-    _register(org, commitment, "K-2", 500_000)
+    register_contract(org, commitment, "K-2", 500_000)
     second = CommitmentEvent.objects.filter(commitment=commitment).order_by("id").last()
     assert (second.action, second.from_status, second.to_status) == ("contract", "active", "active")
     assert Commitment.objects.get(pk=commitment.pk).status == Status.ACTIVE
@@ -88,9 +74,9 @@ def test_first_contract_activates_and_is_recorded(org):
 def test_availability_warns_at_90_percent_and_refuses_past_the_limit(org):
     commitment = make_commitment(org, limit_yen=10_000_000)
 
-    assert _register(org, commitment, "K-1", 8_000_000).warnings == []  # 80 %
+    assert register_contract(org, commitment, "K-1", 8_000_000).warnings == []  # 80 %
 
-    warned = _register(org, commitment, "K-2", 1_000_000)  # 9,000,000 = 90 %
+    warned = register_contract(org, commitment, "K-2", 1_000_000)  # 9,000,000 = 90 %
     assert warned.warnings == [
         "契約額の合計が限度額の 90% に達しました（限度額 10,000,000円、契約済 9,000,000円、残額 1,000,000円）。"
     ]
@@ -98,7 +84,7 @@ def test_availability_warns_at_90_percent_and_refuses_past_the_limit(org):
     before_version = Commitment.objects.get(pk=commitment.pk).version
     before_events = CommitmentEvent.objects.filter(commitment=commitment).count()
     with pytest.raises(LimitExceededError) as refused:
-        _register(org, commitment, "K-3", 1_000_001)
+        register_contract(org, commitment, "K-3", 1_000_001)
     assert str(refused.value) == (
         "限度額を超えるため登録できません。限度額 10,000,000円、契約済 9,000,000円、今回 1,000,001円、超過額 1円。"
     )
@@ -110,19 +96,19 @@ def test_availability_warns_at_90_percent_and_refuses_past_the_limit(org):
     assert CommitmentEvent.objects.filter(commitment=commitment).count() == before_events
 
     # Exactly filling the limit is allowed (with the warning: nothing left).
-    full = _register(org, commitment, "K-3", 1_000_000)
+    full = register_contract(org, commitment, "K-3", 1_000_000)
     assert full.warnings == [
         "契約額の合計が限度額の 100% に達しました（限度額 10,000,000円、契約済 10,000,000円、残額 0円）。"
     ]
     with pytest.raises(LimitExceededError, match="契約済 10,000,000円、今回 1円、超過額 1円"):
-        _register(org, commitment, "K-4", 1)
+        register_contract(org, commitment, "K-4", 1)
 
 
 @pytest.mark.django_db
 def test_just_below_90_percent_has_no_warning(org):
     commitment = make_commitment(org, limit_yen=10_000_000)
-    assert _register(org, commitment, "K-1", 8_999_999).warnings == []
-    assert len(_register(org, commitment, "K-2", 1).warnings) == 1  # exactly 9,000,000
+    assert register_contract(org, commitment, "K-1", 8_999_999).warnings == []
+    assert len(register_contract(org, commitment, "K-2", 1).warnings) == 1  # exactly 9,000,000
 
 
 @pytest.mark.django_db
@@ -130,8 +116,8 @@ def test_text_limit_warns_over_the_estimate_but_never_refuses(org):
     commitment = make_commitment(
         org, limit_yen=None, limit_text="寄附金額に応じた諸経費にかかる金額", estimated_limit_yen=2_000_000
     )
-    assert _register(org, commitment, "K-1", 2_000_000).warnings == []
-    over = _register(org, commitment, "K-2", 500_000)
+    assert register_contract(org, commitment, "K-1", 2_000_000).warnings == []
+    over = register_contract(org, commitment, "K-2", 500_000)
     assert over.warnings == ["契約額の合計 2,500,000円 が見込額 2,000,000円 を超えています（限度額は文言）。"]
     assert Contract.objects.filter(commitment=commitment).count() == 2
 
@@ -140,7 +126,7 @@ def test_text_limit_warns_over_the_estimate_but_never_refuses(org):
 def test_signed_outside_the_authorising_year_needs_an_amendment(org):
     commitment = make_commitment(org)  # 行為年度 FY2017 (平成29年度)
     with pytest.raises(ServiceError) as late:
-        _register(
+        register_contract(
             org,
             commitment,
             "K-1",
@@ -153,15 +139,15 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
         "契約締結日 2018-04-01（平成30年度）は行為年度（平成29年度）の外です。期限を延長する補正の承認が必要です。"
     )
     with pytest.raises(ServiceError, match="契約締結日 2017-03-31（平成28年度）は行為年度"):
-        _register(org, commitment, "K-1", 1_000_000, signed_on=date(2017, 3, 31))
+        register_contract(org, commitment, "K-1", 1_000_000, signed_on=date(2017, 3, 31))
     assert not Contract.objects.exists()
     # 2018-03-31 is still FY2017.
-    _register(org, commitment, "K-0", 1_000_000, signed_on=date(2018, 3, 31), start_on=date(2018, 3, 31))
+    register_contract(org, commitment, "K-0", 1_000_000, signed_on=date(2018, 3, 31), start_on=date(2018, 3, 31))
 
     # A submitted (not yet approved) extension does not help.
     pending = make_amendment(org, commitment, approve=False, new_contract_until_fy=2018)
     with pytest.raises(ServiceError, match="行為年度（平成29年度）の外です"):
-        _register(
+        register_contract(
             org,
             commitment,
             "K-1",
@@ -174,7 +160,7 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
     amendments.amendment_approve(actor=org.approver, amendment=pending)
     assert Commitment.objects.get(pk=commitment.pk).contract_until_fy == 2018
     commitment.refresh_from_db()
-    _register(
+    register_contract(
         org,
         commitment,
         "K-1",
@@ -184,7 +170,7 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
         end_on=date(2019, 3, 31),
     )
     with pytest.raises(ServiceError) as still_late:
-        _register(
+        register_contract(
             org,
             commitment,
             "K-2",
@@ -202,7 +188,7 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
 @pytest.mark.django_db
 def test_quarterly_terms_generate_installments(org):
     commitment = make_commitment(org, limit_yen=20_000_000)
-    contract = _register(
+    contract = register_contract(
         org,
         commitment,
         "K-Q",
@@ -224,7 +210,7 @@ def test_quarterly_terms_generate_installments(org):
 def test_monthly_terms_put_the_remainder_in_the_first_month(org):
     commitment = make_commitment(org)
     # 1,000,000 over 3 months: 333,333 a month, the first takes 333,334.
-    contract = _register(
+    contract = register_contract(
         org,
         commitment,
         "K-M",
@@ -245,9 +231,9 @@ def test_explicit_schedule_must_sum_to_the_amount_and_stay_in_the_span(org):
     commitment = make_commitment(org)  # span FY2017–FY2020
     explicit = {"payment_terms": "explicit", "end_on": date(2021, 3, 31)}
     with pytest.raises(ServiceError, match="個別指定の支払条件では支払予定を入力してください"):
-        _register(org, commitment, "K-E", 3_000_000, **explicit)
+        register_contract(org, commitment, "K-E", 3_000_000, **explicit)
     with pytest.raises(ServiceError) as short:
-        _register(
+        register_contract(
             org,
             commitment,
             "K-E",
@@ -257,7 +243,7 @@ def test_explicit_schedule_must_sum_to_the_amount_and_stay_in_the_span(org):
         )
     assert str(short.value) == "支払予定額の合計 2,900,000円 が契約金額 3,000,000円 と一致しません。"
     with pytest.raises(ServiceError) as outside:
-        _register(
+        register_contract(
             org,
             commitment,
             "K-E",
@@ -267,7 +253,7 @@ def test_explicit_schedule_must_sum_to_the_amount_and_stay_in_the_span(org):
         )
     assert str(outside.value) == "負担年度（平成29年度から令和2年度まで）外に支払予定があります：令和3年度"
     with pytest.raises(ServiceError, match="同じ支払予定日が重複しています"):
-        _register(
+        register_contract(
             org,
             commitment,
             "K-E",
@@ -278,7 +264,7 @@ def test_explicit_schedule_must_sum_to_the_amount_and_stay_in_the_span(org):
     assert not Contract.objects.exists()
     assert Commitment.objects.get(pk=commitment.pk).status == Status.APPROVED
 
-    contract = _register(
+    contract = register_contract(
         org,
         commitment,
         "K-E",
@@ -293,7 +279,7 @@ def test_explicit_schedule_must_sum_to_the_amount_and_stay_in_the_span(org):
 def test_generated_installments_outside_the_span_are_refused(org):
     commitment = make_commitment(org, last_burden_fy=2018)  # span FY2017–FY2018
     with pytest.raises(ServiceError) as refused:
-        _register(
+        register_contract(
             org,
             commitment,
             "K-1",
@@ -309,7 +295,7 @@ def test_generated_installments_outside_the_span_are_refused(org):
 @pytest.mark.django_db
 def test_schedule_set_replaces_an_explicit_schedule(org):
     commitment = make_commitment(org)
-    contract = _register(
+    contract = register_contract(
         org,
         commitment,
         "K-E",
@@ -344,7 +330,7 @@ def test_schedule_set_replaces_an_explicit_schedule(org):
         (date(2020, 3, 31), 800_000, 2019),
     ]
 
-    generated = _register(org, commitment, "K-L", 1_000_000).contract
+    generated = register_contract(org, commitment, "K-L", 1_000_000).contract
     with pytest.raises(ServiceError, match="支払予定を直接入力できるのは支払条件が「個別指定」の契約だけです"):
         contracts.contract_schedule_set(
             actor=org.officer2, contract=generated, installments=[(date(2018, 3, 31), 1_000_000)], reason="分割払へ"
@@ -355,27 +341,27 @@ def test_schedule_set_replaces_an_explicit_schedule(org):
 def test_duplicate_contract_number_is_refused_within_the_organization(org):
     first = make_commitment(org)
     second = make_commitment(org, matter="複合機の賃借")
-    _register(org, first, "K-1", 1_000_000)
+    register_contract(org, first, "K-1", 1_000_000)
     with pytest.raises(ServiceError) as duplicate:
-        _register(org, second, "K-1", 1_000_000)
+        register_contract(org, second, "K-1", 1_000_000)
     assert str(duplicate.value) == (
         "契約番号 K-1 は登録済です（庁舎清掃業務委託、株式会社テスト、契約金額 1,000,000円、締結日 2017-06-01）。"
         "内容が異なるため登録できません（相違：債務負担行為）。変更は変更契約で行ってください。"
     )
     with pytest.raises(ServiceError, match="契約番号 K-1 は登録済です"):
-        _register(org, second, "  K-1 ", 1_000_000)  # stripped before the check
+        register_contract(org, second, "  K-1 ", 1_000_000)  # stripped before the check
     assert Contract.objects.filter(contract_no="K-1").count() == 1
 
     other = make_org("別の市", prefix="b_")
     elsewhere = make_commitment(other)
-    _register(other, elsewhere, "K-1", 1_000_000)  # another organization's numbering
+    register_contract(other, elsewhere, "K-1", 1_000_000)  # another organization's numbering
     assert Contract.objects.filter(contract_no="K-1").count() == 2
 
 
 @pytest.mark.django_db
 def test_contract_update_detects_a_stale_version(org):
     commitment = make_commitment(org)
-    contract = _register(org, commitment, "K-1", 1_000_000).contract
+    contract = register_contract(org, commitment, "K-1", 1_000_000).contract
     changed = contracts.contract_update(
         actor=org.officer2,
         contract=contract,
@@ -398,8 +384,8 @@ def test_contract_update_detects_a_stale_version(org):
 @time_machine.travel(IN_FY2017, tick=False)
 def test_contract_update_rechecks_paid_limit_and_regenerates_the_schedule(org):
     commitment = make_commitment(org, limit_yen=10_000_000)
-    _register(org, commitment, "K-A", 8_000_000)
-    contract = _register(
+    register_contract(org, commitment, "K-A", 8_000_000)
+    contract = register_contract(
         org, commitment, "K-B", 1_000_000, start_on=date(2017, 7, 1), end_on=date(2018, 6, 30), payment_terms="annual"
     ).contract
     payments.payment_record(actor=org.officer2, contract=contract, paid_on=date(2017, 9, 29), amount_yen=600_000)
@@ -447,7 +433,7 @@ def test_contract_update_rechecks_paid_limit_and_regenerates_the_schedule(org):
 @time_machine.travel(IN_FY2017, tick=False)
 def test_contract_update_keeps_an_explicit_schedule_that_must_still_sum(org):
     commitment = make_commitment(org)
-    contract = _register(
+    contract = register_contract(
         org,
         commitment,
         "K-E",
@@ -483,7 +469,7 @@ def test_contracts_refused_once_abolished(org):
     commitment.refresh_from_db()
     assert commitment.status == Status.ABOLISHED
     with pytest.raises(InvalidTransitionError, match="「廃止」の債務負担行為には契約を登録できません"):
-        _register(org, commitment, "K-2", 1_000_000)
+        register_contract(org, commitment, "K-2", 1_000_000)
 
 
 @pytest.mark.django_db

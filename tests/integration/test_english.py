@@ -27,7 +27,7 @@ from commitments.selectors.chousho import TITLE
 from commitments.services import payments
 from commitments.services import reports as report_services
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 NOW = datetime.datetime(2026, 2, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 LOCALE = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"

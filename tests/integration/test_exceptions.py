@@ -15,7 +15,7 @@ import time_machine
 from commitments import selectors
 from commitments.services import payments
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_contract, make_org
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime.datetime(2026, 2, 10, 10, 0, tzinfo=TOKYO)

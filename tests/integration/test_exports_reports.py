@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from commitments.models import CommitmentFunding, FundingSource
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment
+from tests.support.factories import make_commitment
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
 CSV_HEADER = [

@@ -13,7 +13,7 @@ import time_machine
 from django.core.management import call_command
 
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment, make_org
+from tests.support.factories import make_commitment, make_org
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from commitments.models import Commitment, User
 from commitments.services import approval, contracts, projection
-from tests.factories import make_commitment, make_org
+from tests.support.factories import make_commitment, make_org
 
 
 @pytest.fixture

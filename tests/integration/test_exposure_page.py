@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments.models import User
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from commitments.services import contracts
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment
+from tests.support.factories import make_commitment
 
 
 def _tbody(html: str) -> str:

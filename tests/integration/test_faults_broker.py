@@ -1,7 +1,7 @@
 """Fault: the Redis server stops while an approver approves in the admin; the sweep catches up once it is back.
 
 The web application runs under gunicorn and the worker as a real Celery process, both on this test's own PostgreSQL
-and Redis (tests/faults_support.py), so stopping Redis disturbs nothing else. The weaker in-process version with a
+and Redis (tests/support/faults.py), so stopping Redis disturbs nothing else. The weaker in-process version with a
 closed port is test_projection_jobs.test_broker_unreachable_leaves_the_commitment_stale_until_the_sweep.
 """
 
@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 
 from devtools.servers import port_is_free
-from tests.faults_support import SETUP_ORG, Browser, FaultStack, fault_stack, stack, wait_for
+from tests.support.faults import SETUP_ORG, Browser, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 

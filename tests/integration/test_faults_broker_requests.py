@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from devtools.servers import port_is_free
-from tests.faults_support import Browser, FaultStack, fault_stack, stack, wait_for
+from tests.support.faults import Browser, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 
@@ -26,7 +26,7 @@ BOUND_SECONDS = 5.0
 SETUP = """
 import json
 from datetime import date
-from tests.factories import make_org, make_commitment, make_contract
+from tests.support.factories import make_org, make_commitment, make_contract
 from commitments.services import approval
 o = make_org("ブローカー停止町")
 ids = []

@@ -12,14 +12,14 @@ import time
 
 from commitments import tasks
 from devtools.servers import port_is_free
-from tests.faults_support import Browser, FaultStack, fault_stack, stack, wait_for
+from tests.support.faults import Browser, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 
 # Approved through the services; their projection tasks are dropped (Redis flushed) so only this test's tasks run.
 SETUP = """
 import json
-from tests.factories import make_org, make_commitment
+from tests.support.factories import make_org, make_commitment
 o = make_org("データベース停止市")
 ids = [make_commitment(o, matter=f"停止中に推計する事項{i + 1}", limit_yen=9_000_000, last_burden_fy=2019).pk
        for i in range(3)]

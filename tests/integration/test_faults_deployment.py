@@ -12,15 +12,15 @@ import redis
 from aiosmtpd.controller import Controller
 
 from devtools.servers import free_port
-from tests.faults_support import CHECKSUM, DUPLICATES, FaultStack, fault_stack, stack, wait_for
 from tests.integration.conftest import _Inbox
+from tests.support.faults import CHECKSUM, DUPLICATES, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 
 SETUP = """
 import json
 from django.contrib.auth.models import Group
-from tests.factories import make_org, make_commitment
+from tests.support.factories import make_org, make_commitment
 from commitments.models import ReportSubscription
 from commitments.services import reports
 o = make_org("二台構成市")

@@ -13,14 +13,14 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from devtools.servers import free_port
-from tests.faults_support import Browser, FaultStack, fault_stack, stack, wait_for
 from tests.integration.conftest import _Inbox
+from tests.support.faults import Browser, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 
 SETUP = """
 import json
-from tests.factories import make_org, make_commitment
+from tests.support.factories import make_org, make_commitment
 from commitments.models import ReportSubscription
 from commitments.services import projection, reports
 o = make_org("メール停止市")

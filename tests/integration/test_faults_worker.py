@@ -13,7 +13,7 @@ import time
 import psycopg
 import redis
 
-from tests.faults_support import CHECKSUM, DUPLICATES, FaultStack, fault_stack, stack, wait_for
+from tests.support.faults import CHECKSUM, DUPLICATES, FaultStack, fault_stack, stack, wait_for
 
 __all__ = ["fault_stack", "stack"]
 

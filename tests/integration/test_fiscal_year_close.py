@@ -25,7 +25,7 @@ from commitments import tasks
 from commitments.models import Commitment, CommitmentEvent, FiscalYearClose, Status
 from commitments.services import closing, lifecycle, payments
 from commitments.services.errors import PermissionDeniedError, ServiceError
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_contract, make_org
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 IN_YEAR = datetime(2026, 11, 16, 10, 0, tzinfo=TOKYO)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments.models import Commitment, ImportJob, ImportJobStatus
 from commitments.services.imports import jobs
-from tests.factories import make_org
-from tests.integration.conftest import wait_for
+from tests.support.factories import make_org
+from tests.support.fuji import FUJI_R8
+from tests.support.polling import wait_for
 
-R8 = Path(__file__).resolve().parents[2] / "commitments" / "data" / "fuji" / "fuji_R08_2026_dai2hyo_saimufutankoui.csv"
+R8 = FUJI_R8
 ADD = "admin:commitments_importjob_add"
 
 

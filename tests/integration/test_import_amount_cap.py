@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from commitments.models import Commitment, ImportJob, ImportJobStatus, PlannedAmount, ProjectionYear
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 HEAD = "事項,期間,限度額\n"
 TOO_LARGE = "99,999,999,999,999,999"  # 千円: 9.9×10^22 yen, past bigint

@@ -22,13 +22,12 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 
 from commitments.models import Commitment, CommitmentEvent, Contract, FundingSource, PlannedAmount, Segment, Status
+from tests.support.fuji import FUJI_CHOUSHO
 
 BOOKS = Path(__file__).resolve().parents[1] / "fixtures" / "books"
 CHOUSHO = BOOKS / "kakuu_R07_2025_chousho.csv"
 BY_YEAR = BOOKS / "kakuu_R07_2025_dai2hyo_by_year.csv"
-FUJI = (
-    Path(__file__).resolve().parents[2] / "commitments" / "data" / "fuji" / "fuji_R08_2026_chousho_saimufutankoui.csv"
-)
+FUJI = FUJI_CHOUSHO
 TOKYO = ZoneInfo("Asia/Tokyo")
 IN_FY2025 = datetime.datetime(2025, 6, 10, 10, 0, tzinfo=TOKYO)
 IN_FY2026 = datetime.datetime(2026, 4, 15, 10, 0, tzinfo=TOKYO)

@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from commitments.models import Commitment, CommitmentEvent, PlannedAmount, Segment, Status
 from commitments.services.demo import JLIS_SEGMENTS
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 DATA = Path(__file__).resolve().parents[2] / "commitments" / "data"
 SEED = DATA / "jlis_fy2017_commitments.csv"

@@ -27,7 +27,7 @@ from commitments.models import (
     Status,
 )
 from commitments.services.imports import ImportOptions, import_file
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 DATA = Path(__file__).resolve().parents[2] / "commitments" / "data" / "fuji"
 CHOUSHO = DATA / "fuji_R08_2026_chousho_saimufutankoui.csv"

@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from commitments.models import Commitment, Contract, PlannedAmount, ProjectionYear
 from commitments.services.imports import ImportOptions, ImportRefused, import_file
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 TODAY = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 

@@ -21,7 +21,7 @@ from commitments.models import Commitment, ImportJob, ImportJobStatus
 from commitments.services.errors import SegregationOfDutiesError
 from commitments.services.imports import failures, jobs
 from commitments.tasks import import_commitments_job, import_jobs_sweep
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 CSV = '事項,期間,限度額\n例規集データ更新業務,９年度から13年度まで,"14,913"\n'.encode()
 

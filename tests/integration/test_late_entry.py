@@ -18,7 +18,7 @@ import time_machine
 from commitments.models import Commitment, CommitmentEvent, CommitmentReopening, Contract, ProjectionYear, Status
 from commitments.services import closing, contract_rules, projection
 from commitments.services.errors import InvalidTransitionError, LimitExceededError, PermissionDeniedError, ServiceError
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 IN_YEAR = datetime(2026, 11, 16, 10, 0, tzinfo=TOKYO)

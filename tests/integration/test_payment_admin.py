@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from commitments.models import Payment
 from commitments.services import payments
 from commitments.services.payment_reversals import payment_reverse
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 pytestmark = pytest.mark.django_db
 

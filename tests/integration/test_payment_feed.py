@@ -20,7 +20,7 @@ from commitments.models import Commitment, Contract, Payment, Status
 from commitments.services import payments
 from commitments.services.errors import RowErrors, ServiceError
 from commitments.services.payments import PaymentRefusedError
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_contract, make_org
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 HEAD = "支出日,契約番号,支出額,支出命令番号\n"

@@ -22,7 +22,7 @@ from commitments.services import payments
 from commitments.services.errors import PermissionDeniedError, RowErrors, ServiceError
 from commitments.services.payment_reversals import payment_reverse, reversible_rest
 from commitments.services.payments import PaymentRefusedError
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_contract, make_org
 
 TODAY = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 

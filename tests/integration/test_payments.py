@@ -12,7 +12,7 @@ import pytest
 from commitments.models import Commitment, CommitmentEvent, Payment, Status
 from commitments.services import payments
 from commitments.services.errors import PermissionDeniedError, RowErrors, ServiceError
-from tests.factories import make_amendment, make_commitment, make_contract
+from tests.support.factories import make_amendment, make_commitment, make_contract
 
 
 def _pay(o, contract, paid_on, amount_yen, **extra):

@@ -13,7 +13,7 @@ from commitments import fiscal
 from commitments.models import APPROVED_STATES, Commitment, Contract, ProjectionYear, Status
 from commitments.services.projection import projection_refresh, projection_refresh_all
 from devtools.generate import generate_commitments
-from tests.projection_oracle import oracle_rows, stored_rows
+from tests.support.projection_oracle import oracle_rows, stored_rows
 
 N = 2_000
 GENERATED_AS_OF = date(2025, 9, 30)

@@ -14,9 +14,8 @@ from commitments.models import Commitment, Installment, ProjectionYear
 from commitments.services import payments
 from commitments.services.projection import engine, projection_refresh
 from commitments.services.projection.refresh import _params
-from tests.factories import make_commitment, make_contract
-from tests.integration.test_projection_totals import _assert_equal
-from tests.projection_oracle import oracle_rows, stored_rows
+from tests.support.factories import make_commitment, make_contract
+from tests.support.projection_oracle import assert_totals_equal_rows, oracle_rows, stored_rows
 
 AS_OF = date(2017, 11, 15)
 BOOKS = ("commitment", "contract", "installment", "payment", "plannedamount", "projectionyear")
@@ -90,7 +89,7 @@ def test_a_refresh_rewrites_only_the_rows_that_changed(org, contracted):
     assert (2017, 2_000_000, 4_000_000) in ProjectionYear.objects.filter(commitment=commitment).values_list(
         "fiscal_year", "paid_yen", "contracted_yen"
     )
-    _assert_equal()
+    assert_totals_equal_rows()
 
     # A refresh of a commitment that does not exist writes nothing.
     assert projection_refresh(commitment_id=commitment.pk + 1000, as_of=AS_OF) == 0

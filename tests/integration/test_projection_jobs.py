@@ -15,8 +15,8 @@ from django.db import connection
 
 from commitments.models import Commitment, CommitmentEvent, ProjectionSnapshot, ProjectionYear, Status
 from commitments.services import approval, contracts, lifecycle, payments, projection
-from tests.factories import make_commitment, make_org
-from tests.integration.conftest import wait_for
+from tests.support.factories import make_commitment, make_org
+from tests.support.polling import wait_for
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 

@@ -10,8 +10,7 @@ import pytest
 from commitments.models import Commitment, ProjectionYear, Status
 from commitments.services.projection import projection_refresh, projection_refresh_all, projection_refresh_many
 from devtools.generate import generate_commitments
-from tests.integration.test_projection_totals import _assert_equal
-from tests.projection_oracle import oracle_rows, stored_rows
+from tests.support.projection_oracle import assert_totals_equal_rows, oracle_rows, stored_rows
 
 GENERATED_AS_OF = date(2025, 9, 30)
 LATER = date(2027, 6, 1)  # two fiscal years on: authority lapses by date, spreads restart
@@ -45,7 +44,7 @@ def test_refresh_many_equals_refreshing_each_and_touches_nothing_else():
     assert stored_rows(chosen) == oracle_rows(LATER, chosen)
     assert _rows(set(all_ids) - chosen) == others_before  # the rest untouched
     assert not Commitment.objects.filter(pk__in=chosen, needs_projection=True).exists()
-    _assert_equal()  # the per-cell totals followed
+    assert_totals_equal_rows()  # the per-cell totals followed
     # Refreshing each chosen commitment on its own gives the very same rows.
     for pk in sorted(chosen):
         projection_refresh(commitment_id=pk, as_of=LATER)

@@ -13,8 +13,8 @@ import pytest
 from commitments.models import Commitment, ProjectionYear, Status
 from commitments.services import approval, payments
 from commitments.services.projection import projection_refresh, projection_refresh_all
-from tests.factories import make_amendment, make_commitment, make_contract
-from tests.projection_oracle import oracle_rows
+from tests.support.factories import make_amendment, make_commitment, make_contract
+from tests.support.projection_oracle import oracle_rows, stored_rows
 
 D1 = date(2017, 11, 15)  # FY2017: every FY2017 authority is still live
 D2 = date(2019, 6, 1)  # FY2019: only the authorities extended to FY2019 or later are live
@@ -186,18 +186,7 @@ def book(org):
 
 
 def _table():
-    return sorted(
-        ProjectionYear.objects.values_list(
-            "commitment_id",
-            "organization_id",
-            "segment_id",
-            "fiscal_year",
-            "planned_yen",
-            "paid_yen",
-            "contracted_yen",
-            "uncontracted_yen",
-        )
-    )
+    return sorted(stored_rows())
 
 
 def _refresh_each(as_of):

@@ -14,42 +14,10 @@ from django.db import connection, connections, transaction
 from commitments.models import Commitment, ProjectionTotal, ProjectionYear
 from commitments.services.projection import projection_refresh, projection_refresh_all
 from devtools.generate import generate_commitments
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
+from tests.support.projection_oracle import assert_totals_equal_rows, stored_totals
 
 AS_OF = date(2025, 9, 30)
-
-_GROUPED = """
-SELECT organization_id, segment_id, fiscal_year, SUM(planned_yen)::bigint, SUM(paid_yen)::bigint,
-       SUM(contracted_yen)::bigint, SUM(uncontracted_yen)::bigint, COUNT(*)
-  FROM commitments_projectionyear GROUP BY 1, 2, 3
-"""
-
-
-def _grouped() -> set[tuple[int, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(_GROUPED)
-        return set(cursor.fetchall())
-
-
-def _totals() -> set[tuple[int, ...]]:
-    return set(
-        ProjectionTotal.objects.values_list(
-            "organization_id",
-            "segment_id",
-            "fiscal_year",
-            "planned_yen",
-            "paid_yen",
-            "contracted_yen",
-            "uncontracted_yen",
-            "commitments",
-        )
-    )
-
-
-def _assert_equal() -> None:
-    grouped = _grouped()
-    assert grouped, "no projection rows: the comparison would prove nothing"
-    assert _totals() == grouped
 
 
 @pytest.fixture
@@ -61,23 +29,23 @@ def books(db: None) -> None:
 def test_nightly_first_build_and_merge_keep_the_totals(books):
     assert ProjectionTotal.objects.count() == 0
     projection_refresh_all(as_of=AS_OF)  # empty table: one INSERT of every row
-    _assert_equal()
-    before = _totals()
+    assert_totals_equal_rows()
+    before = stored_totals()
     projection_refresh_all(as_of=date(2026, 9, 30))  # a year later: the merge updates, deletes and inserts
-    _assert_equal()
-    assert _totals() != before  # the year's authority lapsed: the cells moved
+    assert_totals_equal_rows()
+    assert stored_totals() != before  # the year's authority lapsed: the cells moved
     projection_refresh_all(as_of=date(2026, 9, 30))  # nothing changed: nothing written, nothing moves
-    _assert_equal()
+    assert_totals_equal_rows()
 
 
 def test_refreshes_deletes_rollbacks_and_truncate_keep_the_totals(org, books):
     projection_refresh_all(as_of=AS_OF)
     commitment = make_commitment(org, matter="合計確認用の保守委託", last_burden_fy=2019)
     projection_refresh(commitment_id=commitment.pk, as_of=date(2017, 6, 1))
-    _assert_equal()
+    assert_totals_equal_rows()
     make_contract(org, commitment, "T-1", 6_000_000)
     projection_refresh(commitment_id=commitment.pk, as_of=date(2017, 6, 1))
-    _assert_equal()
+    assert_totals_equal_rows()
     # The commitment's own cell in FY2017: 年割額 3,334,000 (10,000,000 over three years, rounded down to 1,000 yen,
     # the remainder in the first year); the contract's lump sum due 2018-03-31 (6,000,000, unpaid); the 4,000,000
     # not contracted spread the same way from FY2017 (1,334,000).
@@ -93,15 +61,15 @@ def test_refreshes_deletes_rollbacks_and_truncate_keep_the_totals(org, books):
     victim = ProjectionYear.objects.filter(commitment__organization__name="合計照合市").values("commitment_id")[:1]
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM commitments_projectionyear WHERE commitment_id = %s", [victim[0]["commitment_id"]])
-    _assert_equal()
+    assert_totals_equal_rows()
 
     # A refresh rolled back leaves nothing behind.
-    before = _totals()
+    before = stored_totals()
     with pytest.raises(RuntimeError), transaction.atomic():
         ProjectionYear.objects.filter(commitment_id=commitment.pk).delete()
-        assert _totals() != before  # seen inside the transaction
+        assert stored_totals() != before  # seen inside the transaction
         raise RuntimeError("rolled back")
-    assert _totals() == before
+    assert stored_totals() == before
 
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction holds deferred foreign-key checks
@@ -135,4 +103,4 @@ def test_concurrent_refreshes_in_one_cell_keep_the_totals():
     for thread in threads:
         thread.join(60)
     assert not errors, errors
-    _assert_equal()
+    assert_totals_equal_rows()

@@ -22,7 +22,7 @@ from commitments.selectors.exposure import (
     fiscal_years_with_projection,
 )
 from commitments.services.projection import projection_refresh, projection_refresh_all
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 AS_OF = date(2026, 6, 1)
 COUNT = 10_000

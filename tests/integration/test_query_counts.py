@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment, Contract, Organization, Payment
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_user
+from tests.support.factories import make_user
 
 AS_OF = datetime.date(2025, 9, 30)
 NAME = "件数確認市"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,41 +18,8 @@ from commitments.services.errors import (
     PermissionDeniedError,
     ServiceError,
 )
-from tests.factories import make_amendment, make_commitment, make_contract, make_org, make_user
-
-
-def _meet_inside(monkeypatch: pytest.MonkeyPatch, module: Any, parties: int = 2) -> threading.Barrier:
-    """Make every caller of `module.require` (inside the service's transaction) wait until all have arrived."""
-    barrier = threading.Barrier(parties, timeout=10)
-    original = module.require
-
-    def require_then_meet(*args: Any, **kwargs: Any) -> None:
-        original(*args, **kwargs)
-        barrier.wait()
-
-    monkeypatch.setattr(module, "require", require_then_meet)
-    return barrier
-
-
-def _race(*calls: Callable[[], Any]) -> list[tuple[str, Any]]:
-    """Run the calls on their own threads at once; each thread closes its DB connection. Returns (kind, value)."""
-    results: list[tuple[str, Any]] = [("missing", None)] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            results[index] = ("ok", call())
-        except Exception as exc:  # reported to the test, which checks the kind
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
-    return results
+from tests.support.factories import make_amendment, make_commitment, make_contract, make_org, make_user
+from tests.support.races import meet_inside, race
 
 
 def _kinds(results: list[tuple[str, Any]]) -> list[str]:
@@ -63,7 +29,7 @@ def _kinds(results: list[tuple[str, Any]]) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_two_contracts_cannot_both_take_the_last_authority(monkeypatch):
     o = make_org()
-    _meet_inside(monkeypatch, contracts)
+    meet_inside(monkeypatch, contracts)
     for round_no in range(5):
         commitment = make_commitment(o, matter=f"競合試験{round_no}", limit_yen=10_000_000)
 
@@ -80,7 +46,7 @@ def test_two_contracts_cannot_both_take_the_last_authority(monkeypatch):
                 payment_terms="lump_sum",
             )
 
-        results = _race(lambda: register("a"), lambda: register("b"))
+        results = race(lambda: register("a"), lambda: register("b"))
 
         assert _kinds(results) == ["LimitExceededError", "ok"], results
         refused = next(value for kind, value in results if kind == "error")
@@ -102,8 +68,8 @@ def test_two_approvers_approve_the_same_amendment_once():
         history_before = before.history.count()
 
         with pytest.MonkeyPatch.context() as patch:  # only the approvals meet; the set-up above runs freely
-            _meet_inside(patch, amendments)
-            results = _race(
+            meet_inside(patch, amendments)
+            results = race(
                 lambda a=amendment: amendments.amendment_approve(actor=o.approver, amendment=a),
                 lambda a=amendment: amendments.amendment_approve(actor=second_approver, amendment=a),
             )
@@ -131,9 +97,9 @@ def test_two_draft_edits_from_the_same_version(monkeypatch):
     o = make_org()
     commitment = make_commitment(o, approve=False, matter="元の事項")
     assert commitment.version == 1
-    _meet_inside(monkeypatch, approval)
+    meet_inside(monkeypatch, approval)
 
-    results = _race(
+    results = race(
         lambda: approval.commitment_update_draft(
             actor=o.officer, commitment=commitment, expected_version=1, matter="甲の変更"
         ),
@@ -156,14 +122,14 @@ def test_two_payments_cannot_both_take_the_rest_of_a_contract(monkeypatch):
     o = make_org()
     commitment = make_commitment(o)
     contract = make_contract(o, commitment, "K-1", 1_000_000)
-    _meet_inside(monkeypatch, payments)
+    meet_inside(monkeypatch, payments)
 
     def pay(reference: str) -> Any:
         return payments.payment_record(
             actor=o.officer2, contract=contract, paid_on=date(2017, 9, 29), amount_yen=600_000, reference=reference
         )
 
-    results = _race(lambda: pay("P-a"), lambda: pay("P-b"))
+    results = race(lambda: pay("P-a"), lambda: pay("P-b"))
 
     assert _kinds(results) == ["PaymentRefusedError", "ok"], results  # a ServiceError naming the field
     refused = next(value for kind, value in results if kind == "error")
@@ -234,6 +200,6 @@ def test_a_payment_under_one_commitment_does_not_wait_for_another_commitment_of_
         release.set()
         return payment.amount_yen
 
-    results = _race(hold, pay)
+    results = race(hold, pay)
     release.set()
     assert results[1] == ("ok", 400_000), results  # before: lock timeout while the other commitment was held

@@ -14,7 +14,7 @@ from commitments.models import Commitment, ReportSubscription, Status
 from commitments.services import closing, projection
 from commitments.services import reports as report_services
 from commitments.services.reports_delivery import period_parse
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -18,7 +18,7 @@ from commitments.reporting.period import period_parse
 from commitments.services import projection
 from commitments.services import reports as report_services
 from commitments.services.errors import ServiceError
-from tests.factories import make_commitment, make_org
+from tests.support.factories import make_commitment, make_org
 
 pytestmark = pytest.mark.django_db
 APRIL = period_parse("monthly", "2026-04")

@@ -17,8 +17,8 @@ from commitments.models import ReportDelivery, ReportSubscription
 from commitments.services import projection
 from commitments.services import reports as report_services
 from jlis_commitments.celery import app
-from tests.factories import make_commitment, make_org
-from tests.integration.conftest import wait_for
+from tests.support.factories import make_commitment, make_org
+from tests.support.polling import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

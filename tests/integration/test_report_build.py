@@ -17,7 +17,7 @@ from commitments.models import ReportDelivery, ReportKind, ReportSubscription
 from commitments.reporting.period import period_of, period_parse
 from commitments.services import projection
 from commitments.services import reports as report_services
-from tests.factories import make_commitment, make_org, make_user
+from tests.support.factories import make_commitment, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 APRIL = period_parse("monthly", "2026-04")

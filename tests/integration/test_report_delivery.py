@@ -19,8 +19,9 @@ from commitments.services import projection
 from commitments.services import reports as report_services
 from commitments.tasks import report_send
 from devtools.servers import free_port
-from tests.factories import make_commitment, make_org
-from tests.integration.conftest import _Inbox, wait_for
+from tests.integration.conftest import _Inbox
+from tests.support.factories import make_commitment, make_org
+from tests.support.polling import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 APRIL = period_parse("monthly", "2026-04")

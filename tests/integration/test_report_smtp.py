@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from commitments.models import ReportDelivery, ReportSubscription, User
 from commitments.services import reports as report_services
 from commitments.tasks import report_send
-from tests.integration.conftest import wait_for
+from tests.support.polling import wait_for
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from commitments.models import ReportSubscription
 from commitments.reporting.period import period_parse
 from commitments.services import lifecycle
 from commitments.services import reports as report_services
-from tests.factories import make_commitment
+from tests.support.factories import make_commitment
 
 pytestmark = pytest.mark.django_db
 

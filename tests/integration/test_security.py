@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_org
+from tests.support.factories import make_org
 
 ROOT = Path(__file__).resolve().parents[2]
 

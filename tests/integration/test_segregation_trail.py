@@ -1,14 +1,13 @@
 """Segregation of duties on the whole trail: whoever created, edited or submitted a commitment, an amendment (補正) or a
 budget-table upload at any point never approves it, and a submitter withdraws rather than rejects his own submission.
 
-`org.officer` holds both the finance-officer and the approver role (tests.factories), so only 職務分掌 stops him;
-`org.officer2` is a finance officer only and `org.approver` an approver only. The scenarios marked "reproduced" are
-the tester's: before services.workflow the rule compared only the latest submitter, so each of them let him approve.
+`org.officer` holds both the finance-officer and the approver role (tests.support.factories), so only 職務分掌 stops
+him; `org.officer2` is a finance officer only and `org.approver` an approver only. The scenarios marked "reproduced"
+are the tester's: before services.workflow the rule compared only the latest submitter, so each of them let him
+approve.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -27,9 +26,10 @@ from commitments.models import (
 from commitments.services import amendments, approval, planning, workflow
 from commitments.services.errors import SegregationOfDutiesError
 from commitments.services.imports import jobs
-from tests.factories import make_commitment
+from tests.support.factories import make_commitment
+from tests.support.fuji import FUJI_R8
 
-R8 = Path(__file__).resolve().parents[2] / "commitments" / "data" / "fuji" / "fuji_R08_2026_dai2hyo_saimufutankoui.csv"
+R8 = FUJI_R8
 COMMITMENT, AMENDMENT, IMPORT_JOB = WorkflowItemKind.COMMITMENT, WorkflowItemKind.AMENDMENT, WorkflowItemKind.IMPORT_JOB
 
 

@@ -39,8 +39,8 @@ from commitments.models import ReportSubscription, User
 from commitments.roles import roles_ensure
 from commitments.services import payments, projection
 from commitments.services import reports as report_services
-from tests.factories import make_commitment, make_contract, make_org, make_user
-from tests.integration.test_admin_permissions import fingerprint
+from tests.support.admin_pages import fingerprint, role_user
+from tests.support.factories import make_commitment, make_contract, make_org, make_user
 
 LOGIN, OK, DENY, METHOD, HOME, LOGOUT = "302-login", 200, 403, 405, "302-exposure", "302-login-page"
 
@@ -156,15 +156,9 @@ class World:
     subscription: ReportSubscription
 
     def user(self, role: str) -> User | None:
-        return {
-            "anonymous": None,
-            "finance_officer": self.org.officer2,
-            "approver": self.org.approver,
-            "auditor": self.org.auditor,
-            "management": self.org.manager,
-            "superuser": self.superuser,
-            "no_role": self.no_role,
-        }[role]
+        if role == "no_role":
+            return self.no_role
+        return role_user(self.org, role, self.superuser)
 
 
 @pytest.fixture(scope="module")
@@ -289,7 +283,7 @@ EVIL_NEXT = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "ja
 @pytest.mark.parametrize("target", EVIL_NEXT)
 def test_next_off_the_site_is_ignored(client: Client, world: World, target: str) -> None:
     user = world.org.auditor
-    credentials = {"username": user.username, "password": f"pw-{user.username}"}  # tests.factories.make_user
+    credentials = {"username": user.username, "password": f"pw-{user.username}"}  # tests.support.factories.make_user
     response = client.post(f"/accounts/login/?next={target}", credentials)
     assert response.status_code == 302 and response["Location"] == "/exposure/", _describe(response)
     response = client.post("/i18n/setlang/", {"language": "en", "next": target})

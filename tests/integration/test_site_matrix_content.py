@@ -6,7 +6,6 @@ and e-mail and neutralised in every CSV / XLSX download (exports.neutralise: a l
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import zipfile
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -29,7 +27,7 @@ from commitments.models import ImportJob, Payment, ReportDelivery, ReportKind, R
 from commitments.roles import roles_ensure
 from commitments.services import projection
 from commitments.services import reports as report_services
-from tests.factories import make_amendment, make_commitment, make_contract, make_org
+from tests.support.factories import make_amendment, make_commitment, make_org, make_subscription, make_year_contract
 
 FY = fiscal.fiscal_year_of(timezone.localdate())
 
@@ -136,26 +134,13 @@ def evil(django_db_setup: None, django_db_blocker: Any) -> Iterator[Evil]:
         formula_matter = make_commitment(
             o, matter=FORMULA, limit_yen=None, limit_text=f"{XSS}の額", estimated_limit_yen=5_000_000, **span
         )
-        contract = make_contract(
-            o,
-            html_matter,
-            f"{XSS}-1",
-            9_500_000,
-            counterparty=XSS,
-            signed_on=datetime.date(FY, 4, 1),
-            start_on=datetime.date(FY, 4, 1),
-            end_on=datetime.date(FY + 1, 3, 31),
-        )
+        contract = make_year_contract(o, html_matter, f"{XSS}-1", 9_500_000, fy=FY, counterparty=XSS)
         make_amendment(o, html_matter, reason=XSS, new_limit_yen=10_500_000)
         for commitment in (html_matter, formula_matter):
             projection.projection_refresh(commitment_id=commitment.pk)
         subscriptions = {}
         for kind in ReportKind.values:
-            subscription = ReportSubscription(
-                name=f"{XSS}{kind}", organization=o.organization, kind=kind, attach_xlsx=True, attach_csv=True
-            )
-            report_services.subscription_save(subscription=subscription, actor=o.officer)
-            subscription.recipient_groups.set([Group.objects.get(name="management")])
+            subscription = make_subscription(o, name=f"{XSS}{kind}", kind=kind, attach_xlsx=True, attach_csv=True)
             subscriptions[kind] = subscription
         ReportDelivery.objects.create(
             subscription=subscription,

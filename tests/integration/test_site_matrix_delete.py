@@ -41,8 +41,8 @@ from commitments.models import (
 )
 from commitments.roles import roles_ensure
 from commitments.services import approval, payments, projection
-from tests.factories import make_amendment, make_commitment, make_contract, make_org
-from tests.integration.test_admin_permissions import _diff, fingerprint
+from tests.support.admin_pages import commitment_form, contract_form, fingerprint, fingerprint_diff, role_user
+from tests.support.factories import make_amendment, make_commitment, make_contract, make_org
 
 LOGIN, DENY, GONE, ABSENT, KEPT = "302-login", 403, 404, "absent", "kept"
 ROLES = ("anonymous", "finance_officer", "approver", "auditor", "management", "superuser")
@@ -130,14 +130,7 @@ class World:
         return ReportDelivery.objects.create(organization=self.org.organization, kind="exposure_summary", period="x")
 
     def user(self, role: str) -> User | None:
-        return {
-            "anonymous": None,
-            "finance_officer": self.org.officer2,
-            "approver": self.org.approver,
-            "auditor": self.org.auditor,
-            "management": self.org.manager,
-            "superuser": self.superuser,
-        }[role]
+        return role_user(self.org, role, self.superuser)
 
 
 @dataclass(frozen=True)
@@ -179,11 +172,9 @@ def _bulk(model: str, obj: Callable[[World], Any]) -> Op:
 
 def _event_delete_form(w: World) -> dict[str, Any]:
     """The change form of the sent-back draft as a browser posts it, with DELETE ticked on its first event."""
-    from tests.integration.test_admin_permissions import _commitment_form
-
     c = Commitment.objects.get(pk=w.sent_back.pk)
     events = list(CommitmentEvent.objects.filter(commitment=c).order_by("pk"))
-    data = _commitment_form(c) | {"events-TOTAL_FORMS": len(events), "events-INITIAL_FORMS": len(events)}
+    data = commitment_form(c) | {"events-TOTAL_FORMS": len(events), "events-INITIAL_FORMS": len(events)}
     for i, event in enumerate(events):
         data |= {f"events-{i}-id": event.pk, f"events-{i}-commitment": c.pk, f"events-{i}-DELETE": "on"}
     return data
@@ -191,11 +182,9 @@ def _event_delete_form(w: World) -> dict[str, Any]:
 
 def _payment_delete_form(w: World) -> dict[str, Any]:
     """The contract's change form with DELETE ticked on its payment (the payments inline is read-only)."""
-    from tests.integration.test_admin_permissions import _contract_form
-
     k = w.contract
     payment = k.payments.get()
-    return _contract_form(k) | {
+    return contract_form(k) | {
         "installments-TOTAL_FORMS": "0",
         "payments-TOTAL_FORMS": "1",
         "payments-INITIAL_FORMS": "1",
@@ -315,7 +304,7 @@ def test_nothing_financial_is_deleted(client: Any, world: World, role: str, op_n
         assert after[0]["commitments_commitmentevent"] >= before[0]["commitments_commitmentevent"]
         assert after[1] == before[1]
     else:
-        assert after == before, f"{role} {op_name}: the database changed: {_diff(before[0], after[0])}"
+        assert after == before, f"{role} {op_name}: the database changed: {fingerprint_diff(before[0], after[0])}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -29,7 +28,6 @@ from openpyxl import load_workbook
 from commitments import fiscal
 from commitments.models import (
     ImportJob,
-    ProjectionSnapshot,
     ProjectionYear,
     ReportDelivery,
     ReportKind,
@@ -39,8 +37,8 @@ from commitments.models import (
 from commitments.roles import roles_ensure
 from commitments.services import amendments, payments, projection
 from commitments.services import reports as report_services
-from tests.factories import make_commitment, make_contract, make_org
-from tests.integration.test_admin_permissions import fingerprint
+from tests.support.admin_pages import fingerprint
+from tests.support.factories import make_commitment, make_org, make_snapshot, make_subscription, make_year_contract
 
 MARKS = ("乙町", "iso_b_")
 LEAK_ABOVE = 20_000_000  # 甲市's books add up to 10,000,000 yen; 乙町's smallest amount is 75,308,643 千円
@@ -78,41 +76,6 @@ class Books:
         }
 
 
-def _subscribe(o: Any, name: str, kind: str) -> ReportSubscription:
-    subscription = ReportSubscription(
-        name=name, organization=o.organization, kind=kind, attach_xlsx=True, attach_csv=True
-    )
-    report_services.subscription_save(subscription=subscription, actor=o.officer)
-    subscription.recipient_groups.set([Group.objects.get(name="management")])
-    return subscription
-
-
-def _snapshot(o: Any, planned: int) -> None:
-    ProjectionSnapshot.objects.create(
-        organization=o.organization,
-        as_of=SNAPSHOT_DAY,
-        fiscal_year=FY,
-        segment=o.segment,
-        planned_yen=planned,
-        uncontracted_yen=planned,
-        commitments=1,
-        computed_at=timezone.now(),
-    )
-
-
-def _contract(o: Any, commitment: Any, number: str, amount: int, counterparty: str) -> Any:
-    return make_contract(
-        o,
-        commitment,
-        number,
-        amount,
-        counterparty=counterparty,
-        signed_on=datetime.date(FY, 4, 1),
-        start_on=datetime.date(FY, 4, 1),
-        end_on=datetime.date(FY + 1, 3, 31),
-    )
-
-
 @pytest.fixture(scope="module")
 def books(django_db_setup: None, django_db_blocker: Any) -> Iterator[Books]:
     """Both organizations' books, made once for the module in a transaction rolled back at its end."""
@@ -127,12 +90,16 @@ def books(django_db_setup: None, django_db_blocker: Any) -> Iterator[Books]:
         a_commitment = make_commitment(
             a, matter="甲市庁舎清掃業務委託", limit_yen=9_000_000, last_burden_fy=FY + 2, **span
         )
-        a_contract = _contract(a, a_commitment, "KO-001", 3_000_000, "甲市ビル管理株式会社")
+        a_contract = make_year_contract(
+            a, a_commitment, "KO-001", 3_000_000, fy=FY, counterparty="甲市ビル管理株式会社"
+        )
         payments.payment_record(actor=a.officer2, contract=a_contract, paid_on=PAID_ON, amount_yen=1_000_000)
         b_commitment = make_commitment(
             b, matter="乙町下水道管路調査業務", limit_yen=987_654_321_000, last_burden_fy=FY, **span
         )
-        b_contract = _contract(b, b_commitment, "乙町-001", 912_345_678_000, "乙町建設株式会社")
+        b_contract = make_year_contract(
+            b, b_commitment, "乙町-001", 912_345_678_000, fy=FY, counterparty="乙町建設株式会社"
+        )
         payments.payment_record(
             actor=b.officer2,
             contract=b_contract,
@@ -154,10 +121,15 @@ def books(django_db_setup: None, django_db_blocker: Any) -> Iterator[Books]:
         )
         for commitment in (a_commitment, b_commitment):
             projection.projection_refresh(commitment_id=commitment.pk)
-        _snapshot(a, 3_000_000)
-        _snapshot(b, 987_654_321_000)
-        a_subscriptions = {kind: _subscribe(a, f"甲市 {kind}", kind) for kind in ReportKind.values}
-        b_subscription = _subscribe(b, "乙町 月次報告", ReportKind.EXPOSURE_SUMMARY)
+        make_snapshot(a, as_of=SNAPSHOT_DAY, fiscal_year=FY, planned_yen=3_000_000)
+        make_snapshot(b, as_of=SNAPSHOT_DAY, fiscal_year=FY, planned_yen=987_654_321_000)
+        a_subscriptions = {
+            kind: make_subscription(a, name=f"甲市 {kind}", kind=kind, attach_xlsx=True, attach_csv=True)
+            for kind in ReportKind.values
+        }
+        b_subscription = make_subscription(
+            b, name="乙町 月次報告", kind=ReportKind.EXPOSURE_SUMMARY, attach_xlsx=True, attach_csv=True
+        )
         b_delivery = ReportDelivery.objects.create(
             subscription=b_subscription,
             subscription_name=b_subscription.name,

@@ -13,7 +13,7 @@ from commitments.models import CommitmentEvent, ReportSubscription
 from commitments.reporting.period import period_parse
 from commitments.services import lifecycle
 from commitments.services import reports as report_services
-from tests.factories import make_amendment, make_commitment
+from tests.support.factories import make_amendment, make_commitment
 
 NOW = datetime.datetime(2026, 2, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 

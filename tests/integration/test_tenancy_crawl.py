@@ -21,7 +21,6 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -35,7 +34,6 @@ from commitments.models import (
     ImportJob,
     Organization,
     Payment,
-    ProjectionSnapshot,
     ProjectionYear,
     ReportDelivery,
     ReportKind,
@@ -46,8 +44,7 @@ from commitments.models import (
 from commitments.models.scoping import organization_path
 from commitments.roles import roles_ensure
 from commitments.services import amendments, payments, projection
-from commitments.services import reports as report_services
-from tests.factories import make_commitment, make_contract, make_org
+from tests.support.factories import make_commitment, make_org, make_snapshot, make_subscription, make_year_contract
 
 FY = fiscal.fiscal_year_of(timezone.localdate())
 WORDS = ("乙町", "crawl_b_")
@@ -93,25 +90,12 @@ class Books:
     b_pks: dict[type[models.Model], set[int]] = field(default_factory=dict)
 
 
-def _contract(o: Any, commitment: Commitment, number: str, amount: int, counterparty: str) -> Contract:
-    return make_contract(
-        o,
-        commitment,
-        number,
-        amount,
-        counterparty=counterparty,
-        signed_on=datetime.date(FY, 4, 1),
-        start_on=datetime.date(FY, 4, 1),
-        end_on=datetime.date(FY + 1, 3, 31),
-    )
-
-
 def _side(o: Any, name: str, limits: tuple[int, int, int], amendment_limit: int) -> dict[type[models.Model], Any]:
     """One organization's books: commitments, a contract, a payment, an open amendment, reports and an upload."""
     span = {"authorized_fy": FY, "first_burden_fy": FY}
     limit, contracted, draft = limits
     commitment = make_commitment(o, matter=f"{name}下水道管路調査業務", limit_yen=limit, last_burden_fy=FY, **span)
-    contract = _contract(o, commitment, f"{name}-001", contracted, f"{name}建設株式会社")
+    contract = make_year_contract(o, commitment, f"{name}-001", contracted, fy=FY, counterparty=f"{name}建設株式会社")
     payment = payments.payment_record(
         actor=o.officer2,
         contract=contract,
@@ -124,19 +108,8 @@ def _side(o: Any, name: str, limits: tuple[int, int, int], amendment_limit: int)
         actor=o.officer2, commitment=commitment, reason=f"{name}の補正（起案中）", new_limit_yen=amendment_limit
     )
     projection.projection_refresh(commitment_id=commitment.pk)
-    ProjectionSnapshot.objects.create(
-        organization=o.organization,
-        as_of=timezone.localdate() - datetime.timedelta(days=1),
-        fiscal_year=FY,
-        segment=o.segment,
-        planned_yen=limit,
-        uncontracted_yen=limit,
-        commitments=1,
-        computed_at=timezone.now(),
-    )
-    subscription = ReportSubscription(name=f"{name} 月次報告", organization=o.organization)
-    report_services.subscription_save(subscription=subscription, actor=o.officer)
-    subscription.recipient_groups.set([Group.objects.get(name="management")])
+    make_snapshot(o, as_of=timezone.localdate() - datetime.timedelta(days=1), fiscal_year=FY, planned_yen=limit)
+    subscription = make_subscription(o, name=f"{name} 月次報告")
     subscription.recipient_users.set([o.manager])
     delivery = ReportDelivery.objects.create(
         subscription=subscription,

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import exports, fiscal, selectors
-from commitments.models import Organization
+from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--organization", required=True, help="団体名（例：富士市）")
+        add_organization(parser)
         parser.add_argument("--fy", required=True, help="予算年度（例：2026、令和8年度、R8）")
         parser.add_argument(
             "--as-of",
@@ -37,13 +37,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = Organization.objects.filter(name=options["organization"]).first()
-        if organization is None:
-            raise CommandError(f"団体が見つかりません: {options['organization']}")
-        try:
-            budget_year = fiscal.parse_fiscal_year(options["fy"])
-        except fiscal.FiscalParseError as exc:
-            raise CommandError(str(exc)) from exc
+        organization = organization_named(options["organization"])
+        budget_year = fiscal_year_typed(options["fy"])
         report = selectors.chousho_report(organization=organization, budget_year=budget_year, as_of=options["as_of"])
         unit, era = options["unit"], options["era"]
         if options["xlsx"]:

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import fiscal
-from commitments.models import Organization, User
+from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
+from commitments.models import User
 from commitments.services import closing, lifecycle
 from commitments.services.errors import ServiceError
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--organization", required=True, help="団体名（例：富士市）")
+        add_organization(parser)
         parser.add_argument("--fy", required=True, help="締める年度（例：2026、令和8年度、R8）")
         parser.add_argument("--dry-run", action="store_true", help="対象と金額を表示するだけで何も書き込まない")
         parser.add_argument(
@@ -29,13 +30,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = Organization.objects.filter(name=options["organization"]).first()
-        if organization is None:
-            raise CommandError(f"団体が見つかりません: {options['organization']}")
-        try:
-            fiscal_year = fiscal.parse_fiscal_year(options["fy"])
-        except fiscal.FiscalParseError as exc:
-            raise CommandError(str(exc)) from exc
+        organization = organization_named(options["organization"])
+        fiscal_year = fiscal_year_typed(options["fy"])
         actor = self._actor(options["user"])
         try:
             outcome = closing.fiscal_year_close(

@@ -4,18 +4,18 @@ import datetime
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from commitments import fiscal, selectors, vocabulary
-from commitments.models import Organization
+from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
 
 
 class Command(BaseCommand):
     help = "債務負担行為の年度別負担額を表示します（--json で機械可読な形式）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--organization", help="団体名（省略時はすべての団体）")
+        add_organization(parser, required=False, help="団体名（省略時はすべての団体）")
         parser.add_argument(
             "--basis",
             choices=[b.key for b in vocabulary.BASES],
@@ -39,16 +39,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organization_ids = None
         if options["organization"]:
-            organization = Organization.objects.filter(name=options["organization"]).first()
-            if organization is None:
-                raise CommandError(f"団体が見つかりません: {options['organization']}")
-            organization_ids = [organization.pk]
-        from_fy = None
-        if options["remaining_from"]:
-            try:
-                from_fy = fiscal.parse_fiscal_year(options["remaining_from"])
-            except fiscal.FiscalParseError as exc:
-                raise CommandError(str(exc)) from exc
+            organization_ids = [organization_named(options["organization"]).pk]
+        from_fy = fiscal_year_typed(options["remaining_from"]) if options["remaining_from"] else None
         basis = options["basis"] or ("remaining" if from_fy is not None else "planned")
         as_of = options["as_of"]
         if as_of is not None and as_of != timezone.localdate():  # another day: the books of that day, row by row

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import fiscal
+from commitments.management.arguments import add_organization, organization_named
 from commitments.models import Organization, User
 from commitments.services.errors import ServiceError
 from commitments.services.imports import ImportOptions, ImportRefused, ImportResult, default_users, import_file
@@ -42,7 +43,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV / TSV / XLSX")
-        parser.add_argument("--organization", required=True, help="団体名")
+        add_organization(parser)
         parser.add_argument(
             "--budget-year", default="", metavar="FY", help="予算年度（例：令和8年度、2026、平成31年度）"
         )
@@ -95,9 +96,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"ファイルが見つかりません: {path}")
-        organization = Organization.objects.filter(name=options["organization"]).first()
-        if organization is None:
-            raise CommandError(f"団体が見つかりません: {options['organization']}")
+        organization = organization_named(options["organization"])
         officer, approver = default_users(organization)
         actor = self._user(options["user"], organization, officer, "財務担当者")
         checker = (

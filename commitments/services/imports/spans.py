@@ -7,6 +7,7 @@ to is the budget year (or the first year, when later), and the row is flagged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from commitments import fiscal
@@ -53,14 +54,25 @@ def book_span(text: str, *, context_year: int | None, era: str | None, authorize
     """The 期間 of a 第２表 or seed row; words (with or without a printed start) give an estimated one-year span."""
     if not has_year(text):
         return Span(authorized_fy, authorized_fy, flat(text))
+    first, last, in_words = _printed_or_words(fiscal.parse_span, text, context_year, era)
+    if first is not None and last is not None and not in_words:
+        return Span(first, last)
+    start = authorized_fy if first is None else first  # an end in words: the printed start, for one year
+    return Span(start, start, flat(text))
+
+
+def _printed_or_words(
+    parse: Callable[..., tuple[int | None, int | None]], text: str, year: int | None, era: str | None
+) -> tuple[int | None, int | None, bool]:
+    """(start, end, in words): the span `parse` reads, or a printed start before an end in words; else its error."""
     try:
-        first, last = fiscal.parse_span(text, context_year=context_year, context_era=era)
+        start, end = parse(text, context_year=year, context_era=era)
     except fiscal.FiscalParseError:
-        start = _start_of_words(text, context_year, era)
+        start = _start_of_words(text, year, era)
         if start is None:
             raise
-        return Span(start, start, flat(text))
-    return Span(first, last)
+        return start, None, True
+    return start, end, False
 
 
 def _ends(part: str, year: int, era: str | None) -> tuple[int | None, int | None, bool]:
@@ -69,14 +81,7 @@ def _ends(part: str, year: int, era: str | None) -> tuple[int | None, int | None
         return None, None, False
     if not has_year(part):
         return None, None, True
-    try:
-        start, end = fiscal.parse_span_part(part, context_year=year, context_era=era)
-    except fiscal.FiscalParseError:
-        start = _start_of_words(part, year, era)
-        if start is None:
-            raise
-        return start, None, True
-    return start, end, False
+    return _printed_or_words(fiscal.parse_span_part, part, year, era)
 
 
 def chousho_span(head: str, tail: str, *, year: int, era: str | None, spent: bool) -> Span:

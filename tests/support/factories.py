@@ -80,8 +80,9 @@ def make_commitment(o: Org, *, approve: bool = True, planned: dict[int, int] | N
     return Commitment.objects.get(pk=commitment.pk)
 
 
-def make_contract(o: Org, commitment: Any, contract_no: str, amount_yen: int, **overrides: Any) -> Any:
-    """A contract registered by officer2; by default signed 2017-06-01, paid in one sum on 2018-03-31."""
+def register_contract(o: Org, commitment: Any, contract_no: str, amount_yen: int, **overrides: Any) -> Any:
+    """Register a contract as officer2 and return the service's outcome; by default signed 2017-06-01, paid in one
+    sum on 2018-03-31."""
     from commitments.services import contracts
 
     fields: dict[str, Any] = {
@@ -92,10 +93,59 @@ def make_contract(o: Org, commitment: Any, contract_no: str, amount_yen: int, **
         "payment_terms": "lump_sum",
     }
     fields.update(overrides)
-    outcome = contracts.contract_register(
+    return contracts.contract_register(
         actor=o.officer2, commitment=commitment, contract_no=contract_no, amount_yen=amount_yen, **fields
     )
-    return outcome.contract
+
+
+def make_contract(o: Org, commitment: Any, contract_no: str, amount_yen: int, **overrides: Any) -> Any:
+    """A contract registered by officer2 (register_contract's defaults)."""
+    return register_contract(o, commitment, contract_no, amount_yen, **overrides).contract
+
+
+def make_year_contract(
+    o: Org, commitment: Any, contract_no: str, amount_yen: int, *, fy: int, counterparty: str
+) -> Any:
+    """A contract signed on 1 April of `fy` and running the whole fiscal year, paid in one sum."""
+    return make_contract(
+        o,
+        commitment,
+        contract_no,
+        amount_yen,
+        counterparty=counterparty,
+        signed_on=date(fy, 4, 1),
+        start_on=date(fy, 4, 1),
+        end_on=date(fy + 1, 3, 31),
+    )
+
+
+def make_subscription(o: Org, **fields: Any) -> Any:
+    """A report subscription saved by officer through the service, sent to the management group."""
+    from commitments.models import ReportSubscription
+    from commitments.services import reports
+
+    subscription = ReportSubscription(organization=o.organization, **fields)
+    reports.subscription_save(subscription=subscription, actor=o.officer)
+    subscription.recipient_groups.set([Group.objects.get(name="management")])
+    return subscription
+
+
+def make_snapshot(o: Org, *, as_of: date, fiscal_year: int, planned_yen: int) -> Any:
+    """A stored snapshot of one commitment's worth of uncontracted authority in the organization's first segment."""
+    from django.utils import timezone
+
+    from commitments.models import ProjectionSnapshot
+
+    return ProjectionSnapshot.objects.create(
+        organization=o.organization,
+        as_of=as_of,
+        fiscal_year=fiscal_year,
+        segment=o.segment,
+        planned_yen=planned_yen,
+        uncontracted_yen=planned_yen,
+        commitments=1,
+        computed_at=timezone.now(),
+    )
 
 
 def make_amendment(o: Org, commitment: Any, *, submit: bool = True, approve: bool = True, **proposal: Any) -> Any:

@@ -13,8 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -26,21 +25,11 @@ import pytest
 from celery import Celery
 
 from devtools.servers import EmbeddedPostgres, EmbeddedRedis, free_port, port_is_free, wait_for_port
+from tests.support.polling import wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 SECRET = "fault-injection-secret-key-" + "y" * 40
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, what: str = "") -> Any:
-    """Poll until predicate() is truthy; fail after `timeout` seconds (naming what was awaited)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"{what or 'condition'} not met within {timeout} s")
 
 
 @dataclass
@@ -349,7 +338,7 @@ DUPLICATES += " HAVING count(*) > 1) AS d"
 # Data made through the services in a subprocess against one database: an organization, its users, commitments.
 SETUP_ORG = """
 import json
-from tests.factories import make_org, make_commitment
+from tests.support.factories import make_org, make_commitment
 from commitments.services import approval
 o = make_org({name!r})
 ids = []

@@ -1,0 +1,40 @@
+"""Printed text as the parsers read it: 全角 folded, spaces dropped, cells quoted in errors, 契約番号 keys."""
+
+import re
+import unicodedata
+
+
+class FiscalParseError(ValueError):
+    """A fiscal year, span or amount could not be read (message in Japanese)."""
+
+
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+SPACE_RUN_RE = re.compile(r"\s+")
+QUOTED_MAX = 80  # characters of a cell quoted in an error message
+DITTO_MARKS = frozenset({"同上", "\u3003", "同"})  # U+3003 is the ditto mark 〃
+
+
+def quoted(text: object) -> str:
+    """A cell as quoted in an error message: repr, cut short so that a 10 MB cell gives a readable message."""
+    shown = repr(text)
+    return shown if len(shown) <= QUOTED_MAX else f"{shown[: QUOTED_MAX - 1]}…"
+
+
+def normalize_text(text: str) -> str:
+    """Fold 全角 to 半角 (NFKC) and drop all whitespace, incl. U+3000 and newlines."""
+    folded = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+    return "".join(folded.split())
+
+
+def is_ditto(text: str) -> bool:
+    """True for a ditto cell (同上, 〃) that repeats the row above."""
+    return normalize_text(text) in DITTO_MARKS
+
+
+def contract_number_key(text: str) -> str:
+    """The form a 契約番号 is matched by: 全角 folded to 半角, every space removed, letters upper-cased.
+
+    `第１２３号` and `第123号`, `R8 委託 7` and `R8委託7` name one contract: stored numbers and feed cells are compared
+    through this key, never as typed.
+    """
+    return SPACE_RUN_RE.sub("", normalize_text(text)).upper()
