@@ -1,4 +1,4 @@
-"""A database outage answers with a plain 503 page (retry later), never a stack trace."""
+"""Request middleware: the tenancy scope of each request, and a plain 503 page (retry later) for a database outage."""
 
 from __future__ import annotations
 
@@ -9,7 +9,32 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from commitments.models.scoping import organization_scope
+
 logger = logging.getLogger(__name__)
+
+
+class OrganizationScopeMiddleware:
+    """Run the whole request inside the tenancy scope of its user (models.scoping): organization-owned models then
+    return only that user's organizations' rows (all of them for superusers), even through a queryset that forgot
+    `for_user`; an anonymous request (the login page) gets the empty scope and sees no organization's rows.
+
+    Placed after AuthenticationMiddleware. A streamed response that queries while streaming would run outside the
+    scope and raise: the downloads build their rows before they return.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            tenancy = organization_scope(request.user)
+        except (OperationalError, InterfaceError):
+            # The database is down (the session or the user could not be read): the view meets the same error
+            # and DatabaseUnavailableMiddleware answers 503; meanwhile nothing is visible, as for nobody.
+            tenancy = organization_scope(None)
+        with tenancy:
+            return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -12,7 +12,7 @@ from commitments import fiscal
 from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, check_yen, validate_fiscal_date
 from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
-from commitments.models.scoping import chooses_organization
+from commitments.models.scoping import chooses_organization, scoped_formfield
 from commitments.services.contracts import ContractFieldError, contract_check, schedule_check
 from commitments.services.errors import ServiceError
 from commitments.services.payment_reversals import payment_reverse_check, reversible_rest
@@ -34,6 +34,7 @@ class ContractForm(VersionCheckMixin, forms.ModelForm):
 
     class Meta:
         model = Contract
+        formfield_callback = scoped_formfield
         fields = [
             "commitment",
             "contract_no",
@@ -155,6 +156,7 @@ class PaymentForm(forms.ModelForm):
 
     class Meta:
         model = Payment
+        formfield_callback = scoped_formfield
         fields = ["contract", "paid_on", "fiscal_year", "amount_yen", "reference"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
