@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection, models
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.test import Client
 from django.urls import path
 from django.utils import timezone
@@ -50,7 +51,17 @@ def _visible(request: HttpRequest) -> JsonResponse:
     return JsonResponse(rows)
 
 
-urlpatterns = [path("forgot-for-user/", _visible)]
+def _streamed(request: HttpRequest) -> StreamingHttpResponse:
+    """A download whose rows are read while it streams, after the view (and the middleware's call) returned."""
+
+    def lines() -> Iterator[bytes]:
+        for pk in Commitment.objects.order_by("pk").values_list("pk", flat=True):
+            yield f"{pk}\n".encode()
+
+    return StreamingHttpResponse(lines())
+
+
+urlpatterns = [path("forgot-for-user/", _visible), path("streamed/", _streamed)]
 
 
 @dataclass
@@ -124,6 +135,18 @@ def test_a_page_that_forgot_for_user_shows_only_the_users_organization(two: Two)
     assert all(seen[label] for label in ("commitments.Commitment", "commitments.Contract", "admin"))
     client.force_login(two.b.officer)
     assert json.loads(client.get("/forgot-for-user/").content) == two.rows["乙町"]
+
+
+@pytest.mark.urls("tests.integration.test_tenancy_scope")
+def test_a_streamed_download_reads_its_rows_in_the_users_scope(two: Two) -> None:
+    client = Client()
+    client.force_login(two.b.auditor)
+    response = client.get("/streamed/")
+    with scope():  # the server's thread after the view returned: no scope of its own
+        body = b"".join(response.streaming_content)
+        with pytest.raises(ScopeError):
+            Commitment.objects.count()  # the scope was left after each chunk
+    assert body.decode().split() == [str(pk) for pk in two.rows["乙町"]["commitments.Commitment"]]
 
 
 @pytest.mark.urls("tests.integration.test_tenancy_scope")
