@@ -14,15 +14,18 @@ The enforcement is django-scopes. Every model owned by an organization declares
 The entry points, one place each:
 
 - web requests: `commitments.middleware.OrganizationScopeMiddleware` runs the whole request inside the scope of
-  `request.user` (after authentication; an anonymous request, such as the login page, gets the empty scope);
+  `request.user` (after authentication; an anonymous request, such as the login page, gets the empty scope), and
+  makes each chunk of a streamed download in it again;
 - Celery tasks (worker, and the tasks beat queues): `task_prerun`/`task_postrun` in `jlis_commitments/celery.py`
   run each task, its retries and its failure handlers as the system; beat itself via `beat_init` there;
 - management commands (ours and Django's: migrate, shell, loaddata …), the quickstart (`devtools.run` starts
-  everything through manage.py and celery) and the benchmark: `manage.py` runs every command as the system.
+  everything through manage.py and celery) and the benchmark: `manage.py` runs every command as the system, except
+  `runserver`, which is the web server: its requests get the middleware's scope, as under gunicorn.
   Data migrations need nothing: their historical models have plain managers (`use_in_migrations = False`).
 
 A read for the system inside a request says so with `scopes_disabled()` (only /healthz: the time of the last
-nightly run). Model forms take their choices from `scoped_formfield`; historical rows keep plain managers.
+nightly run). A thread the code starts begins with no scope (contextvars). Model forms take their choices from
+`scoped_formfield`; historical rows keep plain managers.
 
 `Model.objects.for_user(user)` stays the explicit API: pages, admin, forms and selectors keep naming whose rows they
 want, so the code reads the same in a request and in the worker (a report built for a subscription's organization,
