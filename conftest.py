@@ -77,6 +77,19 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"database: {os.environ.get('DATABASE_URL')}", f"broker: {os.environ.get('REDIS_URL')}"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scopes_disabled() -> Iterator[None]:
+    """The tests' own ORM calls (set-up, assertions) run as the system, as commands do.
+
+    Only this thread: requests through the test client enter their user's scope in the middleware (over this),
+    and the live server's and the worker's threads start with no scope, as in production.
+    """
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """Each test starts in the default language: a request through LocaleMiddleware leaves its language active

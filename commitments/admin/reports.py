@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyAdminMixin, confirmation_page, run_each
 from commitments.admin.filters import OwnOrganizationFilter
 from commitments.models import ReportDelivery, ReportSubscription, User
+from commitments.models.scoping import scoped_formfield
 from commitments.services import reports as report_services
 from commitments.services.errors import ServiceError
 from commitments.services.reports_schedule import SCHEDULE_FIELDS, next_send_times
@@ -39,6 +40,7 @@ class ReportSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = ReportSubscription
+        formfield_callback = scoped_formfield
         fields = [
             "name",
             "organization",

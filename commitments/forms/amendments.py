@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments import fiscal
 from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionCheckMixin, YenField, check_yen
 from commitments.models import Amendment, Commitment
+from commitments.models.scoping import scoped_formfield
 from commitments.services.amendments import PROPOSAL_FIELDS, amendment_check
 from commitments.services.errors import ServiceError
 
@@ -52,6 +53,7 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
 
     class Meta:
         model = Amendment
+        formfield_callback = scoped_formfield
         fields = [
             "commitment",
             "reason",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments import fiscal, rules
 from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin
 from commitments.models import Commitment, CommitmentKind
+from commitments.models.scoping import scoped_formfield
 
 # The model fields the rules check, and the form field each problem is shown beside when its name differs.
 # (contract_until_fy is not on this form: only an approved 補正 sets it).
@@ -35,6 +36,7 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
 
     class Meta:
         model = Commitment
+        formfield_callback = scoped_formfield
         fields = [
             "organization",
             "segment",

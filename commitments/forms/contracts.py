@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, validate_fiscal_date
 from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
-from commitments.models.scoping import chooses_organization
+from commitments.models.scoping import chooses_organization, scoped_formfield
 from commitments.services.contracts import ContractFieldError, contract_check, schedule_check
 from commitments.services.errors import ServiceError
 from commitments.services.payment_reversals import payment_reverse_check, reversible_rest
@@ -33,6 +33,7 @@ class ContractForm(VersionCheckMixin, forms.ModelForm):
 
     class Meta:
         model = Contract
+        formfield_callback = scoped_formfield
         fields = [
             "commitment",
             "contract_no",
@@ -152,6 +153,7 @@ class PaymentForm(forms.ModelForm):
 
     class Meta:
         model = Payment
+        formfield_callback = scoped_formfield
         fields = ["contract", "paid_on", "fiscal_year", "amount_yen", "reference"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

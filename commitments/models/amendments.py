@@ -77,7 +77,7 @@ class Amendment(models.Model):
     rejection_reason = models.TextField(_("差戻し理由"), blank=True)
 
     history = HistoricalRecords()
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("補正")

@@ -28,7 +28,7 @@ class FiscalYearClose(models.Model):
     #  "contracted_yen", "paid_yen", "lapsed_yen", ...}], "lapsed_yen": total of uncontracted authority lapsed}
     result = models.JSONField(_("結果"), default=dict, blank=True)
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("年度末処理")
@@ -60,8 +60,7 @@ class CommitmentReopening(models.Model):
     )
     reopened_at = models.DateTimeField(_("再開日時"), default=timezone.now)
 
-    objects = ScopedManager()
-    organization_path = "commitment__organization"
+    objects = ScopedManager(organization="commitment__organization")
 
     class Meta:
         verbose_name = _("契約登録の再開")

@@ -71,7 +71,7 @@ class Contract(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("契約")
@@ -118,8 +118,7 @@ class ContractChange(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
-    objects = ScopedManager()
-    organization_path = "contract__organization"
+    objects = ScopedManager(organization="contract__organization")
 
     class Meta:
         verbose_name = _("契約の変更・解除")
@@ -144,8 +143,7 @@ class Installment(models.Model):
     amount_yen = models.BigIntegerField(_("支払予定額（円）"))
 
     history = HistoricalRecords()
-    objects = ScopedManager()
-    organization_path = "contract__organization"
+    objects = ScopedManager(organization="contract__organization")
 
     class Meta:
         verbose_name = _("支払予定")
@@ -205,7 +203,7 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("支出実績")

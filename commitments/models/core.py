@@ -25,8 +25,7 @@ class Organization(models.Model):
     short_name = models.CharField(_("略称"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-    organization_path = "pk"
+    objects = ScopedManager(organization="pk")
 
     class Meta:
         verbose_name = _("団体")
@@ -70,7 +69,7 @@ class Segment(models.Model):
         help_text=_("事業区分の列のない表の行を取り込む事業区分（1団体に1つ）"),
     )
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("事業区分")
@@ -204,7 +203,7 @@ class Commitment(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["needs_projection", "updated_at"])
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("債務負担行為")
@@ -330,8 +329,7 @@ class CommitmentEvent(models.Model):
     note = models.TextField(_("備考"), blank=True)
     at = models.DateTimeField(_("日時"), auto_now_add=True)
 
-    objects = ScopedManager()
-    organization_path = "commitment__organization"
+    objects = ScopedManager(organization="commitment__organization")
 
     class Meta:
         verbose_name = _("承認履歴")
@@ -367,8 +365,7 @@ class PlannedAmount(models.Model):
     amount_yen = models.BigIntegerField(_("年割額（円）"))
 
     history = HistoricalRecords()
-    objects = ScopedManager()
-    organization_path = "commitment__organization"
+    objects = ScopedManager(organization="commitment__organization")
 
     class Meta:
         verbose_name = _("年割額")

@@ -23,7 +23,7 @@ class FundingSource(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("財源")
@@ -55,8 +55,7 @@ class CommitmentFunding(models.Model):
     amount_yen = models.BigIntegerField(_("金額（円）"))
 
     history = HistoricalRecords()
-    objects = ScopedManager()
-    organization_path = "commitment__organization"
+    objects = ScopedManager(organization="commitment__organization")
 
     class Meta:
         verbose_name = _("財源内訳")

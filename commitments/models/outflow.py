@@ -93,7 +93,7 @@ class ProjectionYear(models.Model):
     uncontracted_yen = models.BigIntegerField(_("未契約"), default=0)
     computed_at = models.DateTimeField(_("計算日時"))
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("年度別推計")
@@ -147,7 +147,7 @@ class ProjectionTotal(models.Model):
     uncontracted_yen = YenSumField(_("未契約"), default=0)
     commitments = models.BigIntegerField(_("件数"), default=0)
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("年度別推計の合計")
@@ -175,7 +175,7 @@ class ProjectionSnapshot(models.Model):
     commitments = models.PositiveIntegerField(_("件数"), default=0)
     computed_at = models.DateTimeField(_("計算日時"))
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("推計スナップショット")

@@ -116,7 +116,7 @@ class ReportSubscription(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("定期報告")
@@ -192,7 +192,7 @@ class ReportDelivery(models.Model):
     totals = models.JSONField(_("集計（前回比の基準）"), null=True, blank=True, editable=False)
     message = models.BinaryField(_("送信したメール（RFC 822）"), null=True, blank=True, editable=False)
 
-    objects = ScopedManager()
+    objects = ScopedManager(organization="organization")
 
     class Meta:
         verbose_name = _("報告送信記録")
