@@ -226,3 +226,40 @@ def project_outflow(
         )
         for fy in sorted(years)
     ]
+
+
+@dataclass(frozen=True)
+class PlannedExceedance:
+    """A fiscal year whose contract installments due exceed the commitment's 年割額 for that year (yen)."""
+
+    fiscal_year: int
+    planned: int
+    due: int
+
+    @property
+    def over(self) -> int:
+        """By how much the installments due exceed the 年割額."""
+        return self.due - self.planned
+
+
+def due_by_fiscal_year(installments: Iterable[Installment]) -> dict[int, int]:
+    """The installments' amounts summed by the fiscal year they fall due in."""
+    due: dict[int, int] = {}
+    for installment in installments:
+        due[installment.fiscal_year] = due.get(installment.fiscal_year, 0) + installment.amount_yen
+    return due
+
+
+def planned_exceedances(*, planned: Mapping[int, int], due: Mapping[int, int]) -> list[PlannedExceedance]:
+    """The years whose installments due are above that year's 年割額, in year order: the 年割額 needs a 補正.
+
+    A commitment without any 年割額 (a limit in words with no estimate) has nothing to exceed; a year of a commitment
+    with 年割額 but none for that year counts as a 年割額 of 0.
+    """
+    if not planned:
+        return []
+    return [
+        PlannedExceedance(fiscal_year=fy, planned=planned.get(fy, 0), due=amount)
+        for fy, amount in sorted(due.items())
+        if amount > planned.get(fy, 0)
+    ]

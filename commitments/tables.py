@@ -84,6 +84,7 @@ class ExposureTable(tables.Table):
         return None
 
     link_query = ""  # e.g. "?as_of=2026-12-01": the record of the day the table shows
+    caption = _("債務負担行為ごとの年度別負担額")  # for screen readers: the page's heading says it to the eye
 
     def render_matter(self, value: str, record: Any) -> Any:
         url = reverse("commitment-detail", args=[record.pk]) + self.link_query

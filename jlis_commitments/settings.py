@@ -26,7 +26,9 @@ else:
 if not DEBUG and len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 32 characters")
 ALLOWED_HOSTS = env.env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-SITE_URL = env.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails and previews: by default the quickstart's web server, on the port it runs on (JLIS_WEB_PORT).
+WEB_PORT = env.env_int("JLIS_WEB_PORT", 8000)
+SITE_URL = env.env_str("SITE_URL", f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from commitments import fiscal
 from commitments.models import Commitment, ContractStatus, Organization
 from commitments.selectors.books_as_of import BookCommitment, PointOfView, books_as_of
+from commitments.selectors.exceedance import over_planned_of_books
 from commitments.selectors.exceptions import (
     LIVE_STATES,
     ExceptionSection,
@@ -100,4 +101,5 @@ def sections_as_of(
         _contracts_ending(books, day, days),
         _text_limits(books, fy),
         stale,
+        over_planned_of_books(books, fy),
     ]

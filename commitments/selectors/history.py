@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from commitments import fiscal
+from commitments import fiscal, projection
 from commitments.models import (
     Amendment,
     Commitment,
@@ -79,6 +79,16 @@ class CommitmentRecord:
     events: list[CommitmentEvent]
     history: list[HistoryEntry]
     as_of: date | None = None  # set when the record is the books of a past (or future) day
+
+    @property
+    def over_planned(self) -> list[projection.PlannedExceedance]:
+        """The years whose contract installments exceed the 年割額 shown (`projection.planned_exceedances`)."""
+        due = projection.due_by_fiscal_year(
+            projection.Installment(due_on=i.due_on, amount_yen=i.amount_yen)
+            for k in self.contracts
+            for i in k.installment_list  # type: ignore[attr-defined]
+        )
+        return projection.planned_exceedances(planned={p.fiscal_year: p.amount_yen for p in self.planned}, due=due)
 
 
 def _display(model: type[Model], name: str, value: Any) -> str:

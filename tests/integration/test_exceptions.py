@@ -81,7 +81,7 @@ def _rows(report, key):
 
 
 def test_sections_by_hand(portfolio, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         report = selectors.exceptions_report(organization=portfolio.organization, today=TODAY, days=60)
     assert [(s.key, s.count) for s in report.sections] == [
         ("near_limit", 1),
@@ -89,6 +89,7 @@ def test_sections_by_hand(portfolio, django_assert_num_queries):
         ("contracts_ending", 1),
         ("text_limits", 1),
         ("stale", 1),
+        ("over_planned", 3),
     ]
     from decimal import Decimal
 
@@ -109,6 +110,15 @@ def test_sections_by_hand(portfolio, django_assert_num_queries):
          "令和7年度から令和12年度まで"],
     ]  # fmt: skip
     assert [r.matter for r in report.section("stale").rows] == ["施設警備業務"]
+    # Each contract is paid in one sum at its end; 年割額 are the limits spread equally (rounded down to 1,000 yen,
+    # the remainder in the first year): 10,000,000 over 令和7-9年度 = 3,334,000 + 3,333,000 + 3,333,000;
+    # 5,000,000 over 令和6-8年度 = 1,668,000 + 1,666,000 + 1,666,000. Years from 令和7年度 (today's) on.
+    hint = "年割額の補正が必要です（%s円の超過）"
+    assert _rows(report, "over_planned") == [
+        [1, "複合機賃貸借", "令和6年度", "契約済", "令和8年度", 1_666_000, 5_000_000, 3_334_000, hint % "3,334,000"],
+        [1, "窓口業務委託", "令和7年度", "契約済", "令和7年度", 3_334_000, 9_000_000, 5_666_000, hint % "5,666,000"],
+        [2, "施設警備業務", "令和7年度", "契約済", "令和8年度", 3_333_000, 8_900_000, 5_567_000, hint % "5,567,000"],
+    ]  # fmt: skip
 
 
 def test_a_shorter_window_and_another_threshold(portfolio, settings):
@@ -134,6 +144,9 @@ def test_page_counts_links_and_days(client, portfolio):
         assert "60日以内に契約期間が終わる契約 ： 1 件" in text
         assert "限度額が文言のもの ： 1 件" in text
         assert "推計が未更新のもの ： 1 件" in text
+        assert "支払予定額が年割額を超える年度 ： 3 件" in text
+        hint = "年割額の補正が必要です（5,666,000円の超過）"
+        assert f"窓口業務委託 令和7年度 契約済 令和7年度 3,334 9,000 5,666 {hint}" in text
         assert "窓口業務委託 令和7年度 契約済 10,000 9,000 90.0 1,000 令和7年度" in text
         assert "K-90 株式会社テスト 窓口業務委託 2026-03-31 49 9,000" in text
         assert re.search(r'<a href="/commitments/\d+/">施設警備業務</a>', html)

@@ -134,6 +134,7 @@ def test_exceptions_downloads(client, book):
         "30日以内に契約期間が終わる契約",
         "限度額が文言のもの",
         "推計が未更新のもの",
+        "支払予定額が年割額を超える年度",
     ]
     ws = workbook["推計が未更新のもの"]
     assert ws.freeze_panes == "A7"
