@@ -23,7 +23,7 @@ from commitments import fiscal
 from commitments.models import Commitment, Contract, Status
 from commitments.roles import roles_ensure
 from commitments.services.demo import demo_load
-from tests.factories import Org, make_org
+from tests.support.factories import Org, make_org
 
 MATTER = "基幹系システム運用保守業務"
 RESOLUTION = "第13回経営審議委員会 議案第3号"

@@ -23,7 +23,7 @@ from commitments.models import Commitment, PlannedAmount, ReportKind, ReportSubs
 from commitments.reporting.period import period_parse
 from commitments.services import reports as report_services
 from commitments.services.projection import projection_refresh_all
-from tests.factories import make_commitment, make_contract
+from tests.support.factories import make_commitment, make_contract
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime.datetime(2027, 1, 15, 10, 0, tzinfo=TOKYO)  # 令和8年度
