@@ -10,6 +10,13 @@ urlpatterns = [
     path("exposure/export.csv", views.ExposureCsvView.as_view(), name="exposure-csv"),
     path("exposure/export.xlsx", views.ExposureXlsxView.as_view(), name="exposure-xlsx"),
     path("exposure/summary/", views.ExposureSummaryView.as_view(), name="exposure-summary"),
+    path("exposure/burden/", views.BurdenView.as_view(), name="burden"),
+    path("exposure/burden/statistics/", views.BurdenStatisticsView.as_view(), name="burden-statistics"),
+    path(
+        "exposure/burden/statistics/export.xlsx",
+        views.BurdenStatisticsXlsxView.as_view(),
+        name="burden-statistics-xlsx",
+    ),
     path("reports/chousho/", views.ChoushoView.as_view(), name="chousho"),
     path("reports/chousho/export.xlsx", views.ChoushoXlsxView.as_view(), name="chousho-xlsx"),
     path("reports/chousho/export.csv", views.ChoushoCsvView.as_view(), name="chousho-csv"),

@@ -34,6 +34,7 @@ from commitments.admin.inlines import (
 )
 from commitments.forms import ApproveForm, CommitmentForm, RejectForm
 from commitments.models import Commitment, Contract, SpreadRule, Status
+from commitments.selectors.burden_whatif import draft_comparison
 from commitments.services import approval, closing, planning
 from commitments.services.amendments import AMENDABLE_STATES
 from commitments.services.contract_rules import contractable_commitments
@@ -249,6 +250,9 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
             ):
                 extra_context["contract_url"] = reverse("admin:commitments_contract_add") + f"?commitment={obj.pk}"
             extra_context["fill_buttons"] = obj is not None and self.has_change_permission(request, obj)
+            if obj is not None and obj.status in (Status.DRAFT, Status.SUBMITTED):
+                extra_context["what_if"] = draft_comparison(commitment=obj, today=timezone.localdate())
+                extra_context["what_if_url"] = reverse("burden") + f"?include=c{obj.pk}"
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceError as exc:

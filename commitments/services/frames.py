@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments import fiscal, rules
-from commitments.models import FiscalFrame, FrameStatus, Organization, Segment, User, WorkflowItemKind
+from commitments.models import (
+    CommitmentKind,
+    FiscalFrame,
+    FrameStatus,
+    KindClassification,
+    Organization,
+    Segment,
+    User,
+    WorkflowItemKind,
+)
 from commitments.services import workflow
 from commitments.services.common import require
 from commitments.services.errors import (
@@ -22,6 +31,7 @@ from commitments.services.errors import (
     PermissionDeniedError,
     ServiceError,
 )
+from commitments.vocabulary import STATISTICS_CLASS_CHOICES
 
 KIND = WorkflowItemKind.FISCAL_FRAME
 EDITABLE_FIELDS = frozenset({"fiscal_year", "segment", "expenditure_yen", "general_revenue_yen", "note"})
@@ -205,3 +215,25 @@ def frame_delete_draft(*, actor: User, frame: FiscalFrame) -> None:
         raise InvalidTransitionError(_("提出されたことのない起案中の財政見通しだけを削除できます。"))
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.delete()
+
+
+@transaction.atomic
+def kind_class_set(*, actor: User, organization: Organization, kind: str, statistics_class: str) -> KindClassification:
+    """File one 種別 of the organization under a statistics class (replacing the default or an earlier choice)."""
+    require(actor, "change_kindclassification", organization)
+    if kind not in CommitmentKind.values or statistics_class not in dict(STATISTICS_CLASS_CHOICES):
+        raise ServiceError(_("種別または統計の区分が正しくありません。"))
+    row = KindClassification.objects.select_for_update().filter(organization=organization, kind=kind).first()
+    row = row or KindClassification(organization=organization, kind=kind)
+    row.statistics_class = statistics_class
+    row._history_user = actor  # type: ignore[attr-defined]
+    row.save()
+    return row
+
+
+@transaction.atomic
+def kind_class_clear(*, actor: User, classification: KindClassification) -> None:
+    """Return one 種別 to the default class (the history keeps the organization's earlier choice)."""
+    require(actor, "delete_kindclassification", classification.organization_id)
+    classification._history_user = actor  # type: ignore[attr-defined]
+    classification.delete()
