@@ -95,7 +95,7 @@ def share_chart_svg(
     )
     parts.append(
         f'<text x="{WIDTH - _RIGHT}" y="{y - 4:.1f}" text-anchor="end" font-size="11" fill="{THRESHOLD}">'
-        f"{escape(f'{threshold_percent:g}%')}</text>"
+        f"{escape(format(threshold_percent.normalize(), 'f'))}%</text>"
     )
     parts.append(f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}" stroke="#666"/>')
     parts.append(f'<line x1="{_LEFT}" y1="{base}" x2="{WIDTH - _RIGHT}" y2="{base}" stroke="#666"/>')

@@ -141,6 +141,11 @@ class BurdenReport:
     has_frames: bool = False
     what_if: list[str] = field(default_factory=list)
 
+    @property
+    def threshold_text(self) -> str:
+        """The threshold as people write it: 10, 12.5 (no trailing zeros)."""
+        return format(self.threshold_percent.normalize(), "f")
+
     def over_years(self) -> list[int]:
         """The years whose total share is above the threshold."""
         return [fy for fy in self.fiscal_years if self.totals.years[fy].over]

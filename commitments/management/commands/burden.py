@@ -52,7 +52,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
             return
         self.stdout.write(
-            f"（単位：{unit}） {organization.name} 警告 {report.threshold_percent}%"
+            f"（単位：{unit}） {organization.name} 警告 {report.threshold_text}%"
             + (f" 基準日={as_of}" if as_of else "")
         )
         self.stdout.write("\t".join(["事業区分", "年度", "既定の負担", "うち一般財源", "財政見通し", "割合"]))
