@@ -5,6 +5,7 @@ The text alternative is the SVG's own <title> and <desc> (one sentence per year)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,13 +35,14 @@ def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.2f}%"
 
 
-def _top(bars: Sequence[ShareBar], threshold: float) -> float:
-    """The axis's top in percent: a round number above every bar and the threshold."""
-    highest = max([threshold, *(b.share or 0 for b in bars), *(b.after or 0 for b in bars)]) * 100
-    for top in (5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000):
-        if highest <= top * 0.95:
-            return float(top)
-    return highest * 1.1
+def _axis(bars: Sequence[ShareBar], threshold: float) -> tuple[float, float]:
+    """The axis's top and gridline step in percent: round steps, at most six of them, above every bar and the line."""
+    highest = max([threshold, *(b.share or 0 for b in bars), *(b.after or 0 for b in bars)]) * 100 * 1.05
+    step = 1.0
+    for step in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if math.ceil(highest / step) <= 6:
+            break
+    return max(math.ceil(highest / step), 1) * step, step
 
 
 def share_chart_svg(
@@ -50,7 +52,7 @@ def share_chart_svg(
     if not bars:
         return mark_safe("")
     threshold = float(threshold_percent) / 100
-    top = _top(bars, threshold)
+    top, step = _axis(bars, threshold)
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     base = _TOP + plot_h
 
@@ -58,14 +60,14 @@ def share_chart_svg(
         return base - plot_h * min(percent, top) / top
 
     parts = []
-    step = top / 4
-    for i in range(5):
+    for i in range(round(top / step) + 1):
         value = step * i
         y = y_of(value)
         parts.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" stroke="#dddddd"/>')
         parts.append(
             f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{value:g}%</text>'
         )
+    line_y = y_of(threshold * 100)
     slot = plot_w / len(bars)
     width = slot * (0.35 if what_if else 0.6)
     for i, bar in enumerate(bars):
@@ -80,15 +82,18 @@ def share_chart_svg(
                 f'<rect class="bar{" over" if over else ""}" x="{x + j * width:.1f}" y="{y:.1f}" '
                 f'width="{width:.1f}" height="{base - y:.1f}" fill="{fill}"/>'
             )
+            # Above the bar; inside it where the label would sit on the threshold line (and the bar is tall enough).
+            inside = y - 14 < line_y < y and base - y > 16
             parts.append(
-                f'<text x="{x + j * width + width / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="10" '
-                f'fill="#333">{escape(_percent(share))}</text>'
+                f'<text x="{x + j * width + width / 2:.1f}" y="{y + 12 if inside else y - 3:.1f}" '
+                f'text-anchor="middle" font-size="10" fill="{"#fff" if inside else "#333"}">'
+                f"{escape(_percent(share))}</text>"
             )
         parts.append(
             f'<text x="{_LEFT + slot * i + slot / 2:.1f}" y="{base + 16}" text-anchor="middle" font-size="11" '
             f'fill="#333">{escape(bar.label)}</text>'
         )
-    y = y_of(threshold * 100)
+    y = line_y
     parts.append(
         f'<line class="threshold" x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
         f'stroke="{THRESHOLD}" stroke-width="2" stroke-dasharray="6 4"/>'
