@@ -34,6 +34,7 @@ from commitments.models import (
 from commitments.selectors.as_of import end_of_day
 from commitments.selectors.books_as_of import PointOfView, books_as_of
 
+YEAR_LIST_MAX = 200  # the commitments listed under a year (largest first)
 Stated = dict[int, dict[int, int]]  # budget year → funding source id → yen
 Key = tuple[int | None, int]  # (segment id, fiscal year)
 
@@ -370,17 +371,19 @@ def burden_report(
 def burden_year_commitments(
     *, organization: Organization, fiscal_year: int, as_of: datetime.date | None, today: datetime.date
 ) -> list[tuple[Commitment, int]]:
-    """The commitments making up one year's committed outflow, largest first, with their amount in yen."""
+    """The commitments making up one year's committed outflow, largest first (YEAR_LIST_MAX of them at most), with
+    their amount in yen."""
     if as_of is None or as_of == today:
         amounts = dict(
             ProjectionYear.objects.filter(organization=organization, fiscal_year=fiscal_year)
             .annotate(amount=F("paid_yen") + F("contracted_yen") + F("uncontracted_yen"))
             .filter(~Q(amount=0))
-            .values_list("commitment_id", "amount")
+            .order_by("-amount", "commitment_id")
+            .values_list("commitment_id", "amount")[:YEAR_LIST_MAX]
         )
     else:
-        amounts = {
-            f.commitment_id: f.years[fiscal_year] for f in book_flows(organization, as_of) if f.years.get(fiscal_year)
-        }
+        flows = [f for f in book_flows(organization, as_of) if f.years.get(fiscal_year)]
+        flows.sort(key=lambda f: (-f.years[fiscal_year], f.commitment_id))
+        amounts = {f.commitment_id: f.years[fiscal_year] for f in flows[:YEAR_LIST_MAX]}
     commitments = Commitment.objects.filter(pk__in=amounts).select_related("segment")
     return sorted(((c, int(amounts[c.pk])) for c in commitments), key=lambda pair: (-pair[1], pair[0].pk))

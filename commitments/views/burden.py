@@ -72,6 +72,7 @@ class BurdenView(ReportMixin, TemplateView):
             )
             if year
             else [],
+            year_list_max=burden.YEAR_LIST_MAX,
             frames_admin_url=reverse("admin:commitments_fiscalframe_changelist"),
         )
         return context

@@ -212,3 +212,31 @@ def test_page_says_how_to_enter_frames_and_keeps_to_the_organization(client, org
     assert "庁舎改修" not in html  # another organization's commitments are not listed
     client.force_login(other.officer)  # staff without a reader group may read too, their own organization's
     assert "庁舎改修" not in client.get("/exposure/burden/", {"year": "2027"}).content.decode()
+
+
+def test_the_page_reads_a_constant_number_of_queries(client, org, books, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.auditor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/exposure/burden/", {"year": "2027"}).status_code == 200
+        return len(captured)
+
+    first = queries()
+    for n in range(5):
+        more = make_commitment(
+            org,
+            matter=f"追加業務{n}",
+            limit_yen=1_000_000,
+            authorized_fy=2026,
+            first_burden_fy=2027,
+            last_burden_fy=2028,
+        )
+        CommitmentFunding.objects.create(
+            commitment=more, budget_year=2026, source=FundingSource.objects.get(name="国県支出金"), amount_yen=500_000
+        )
+        projection_refresh(commitment_id=more.pk, as_of=today)
+    assert queries() == first
