@@ -184,6 +184,24 @@ def test_import_frames_all_or_nothing_with_row_errors_in_japanese(org, today):
         (2027, None, 1_000_000_000, 400_000_000, FrameStatus.SUBMITTED),
         (2028, org.other_segment.pk, 50_000_000, None, FrameStatus.SUBMITTED),
     ]
+    # The same from Excel: numbers as numbers, the unit chosen on upload (百万円).
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["年度", "事業区分", "歳出総額", "一般財源"])
+    sheet.append([2029, "一般会計", 1200, 300])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    (xlsx,) = frames_import(
+        actor=org.officer2, organization=org.organization, data=buffer.getvalue(), file_name="f.xlsx", unit="百万円"
+    )
+    assert (xlsx.fiscal_year, xlsx.segment_id, xlsx.expenditure_yen, xlsx.general_revenue_yen) == (
+        2029,
+        org.segment.pk,
+        1_200_000_000,
+        300_000_000,
+    )
 
 
 def test_page_draws_the_share_and_lists_a_years_commitments(client, org, books, today):

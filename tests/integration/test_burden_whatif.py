@@ -79,6 +79,15 @@ def test_drafts_added_and_removed_in_what_if_change_nothing_else(client, org, bo
     html = client.get("/exposure/burden/").content.decode()
     assert "令和9年度: 10.45% ※" in html and "11.95%" not in html and "窓口委託" in html  # offered, not counted
     assert not Commitment.objects.filter(pk=draft.pk, projection__isnull=False).exists()
+    # Another organization's draft is never offered or counted.
+    from tests.factories import make_org
+
+    other = make_org("別の市", prefix="x-")
+    foreign = make_commitment(
+        other, approve=False, matter="他市の起案", limit_yen=900_000_000, last_burden_fy=2027, **common
+    )
+    html = client.get("/exposure/burden/", {"include": [f"c{foreign.pk}"]}).content.decode()
+    assert "他市の起案" not in html and 'id="what-if-note"' not in html and "令和9年度: 10.45% ※" in html
 
 
 def test_statistics_classes_total_the_exposure_and_the_mapping_is_the_organizations(client, org, books, today):  # noqa: F811
