@@ -19,6 +19,8 @@ _READ_ALL = [
     "view_exposure",
     "view_fundingsource",
     "view_commitmentfunding",
+    "view_fiscalframe",
+    "view_kindclassification",
 ]
 _HISTORY = [
     "view_historicalcommitment",
@@ -28,6 +30,8 @@ _HISTORY = [
     "view_historicalpayment",
     "view_historicalamendment",
     "view_historicalcommitmentfunding",
+    "view_historicalfiscalframe",
+    "view_historicalkindclassification",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -59,12 +63,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "delete_reportsubscription",
         "send_reportsubscription",
         "view_reportdelivery",
+        "add_fiscalframe",
+        "change_fiscalframe",
+        "delete_fiscalframe",
+        "submit_fiscalframe",
+        "add_kindclassification",
+        "change_kindclassification",
+        "delete_kindclassification",
     ],
     "approver": [
         *_READ_ALL,
         *_HISTORY,
         "approve_commitment",
         "approve_amendment",
+        "approve_fiscalframe",
         "close_fiscal_year",
         "view_fiscalyearclose",
         "view_commitmentreopening",

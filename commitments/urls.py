@@ -24,5 +24,12 @@ urlpatterns = [
     *page_with_exports(
         "reports/exceptions/", "exceptions", views.ExceptionsView, views.ExceptionsCsvView, views.ExceptionsXlsxView
     ),
+    path("exposure/burden/", views.BurdenView.as_view(), name="burden"),
+    path("exposure/burden/statistics/", views.BurdenStatisticsView.as_view(), name="burden-statistics"),
+    path(
+        "exposure/burden/statistics/export.xlsx",
+        views.BurdenStatisticsXlsxView.as_view(),
+        name="burden-statistics-xlsx",
+    ),
     path("reports/preview/", views.ReportPreviewView.as_view(), name="report-preview"),
 ]

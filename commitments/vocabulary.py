@@ -48,3 +48,22 @@ def basis_label(key: str) -> Promise:
 def unit_label(unit: str) -> Promise:
     """The label of a display unit: 千円 (thousand yen in English)."""
     return dict(UNIT_CHOICES)[unit]
+
+
+# The yearly statistics' classes of 翌年度以降支出予定額 (債務負担行為の状況), and the class each 種別 falls in unless
+# an organization maps it otherwise (models.KindClassification).
+STATISTICS_CLASS_CHOICES: list[tuple[str, Promise]] = [
+    ("purchase", _("物件の購入等")),
+    ("guarantee", _("債務保証又は損失補償")),
+    ("other", _("その他")),
+]
+DEFAULT_STATISTICS_CLASS: dict[str, str] = {
+    "lease": "purchase",
+    "service": "purchase",
+    "construction": "purchase",
+    "system": "purchase",
+    "guarantee": "guarantee",
+    "subsidy": "other",
+    "other": "other",
+}
+DEFAULT_BURDEN_WARNING_PERCENT = 10  # the share of a year's frame already committed that is marked

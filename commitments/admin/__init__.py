@@ -5,9 +5,10 @@ from commitments.admin import (
     closing,
     commitments,
     contracts,
+    frames,
     imports,  # noqa: F401  (registers the upload page)
     reports,
     system,
 )
 
-__all__ = ["amendments", "closing", "commitments", "contracts", "reports", "system"]
+__all__ = ["amendments", "closing", "commitments", "contracts", "frames", "reports", "system"]

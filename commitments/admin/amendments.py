@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -19,13 +21,15 @@ from commitments.admin.base import (
     run_each,
 )
 from commitments.forms import AmendmentForm, ApproveForm, RejectForm
-from commitments.models import Amendment, AmendmentStatus
+from commitments.models import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
+from commitments.selectors.burden_whatif import draft_comparison
 from commitments.services import amendments as services
 
 
 @admin.register(Amendment)
 class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = AmendmentForm
+    change_form_template = "admin/commitments/amendment/change_form.html"
     list_display = ["__str__", "reason", "abolish", "status_badge", "submitted_by", "approved_by", "approved_at"]
     list_filter = ["status", "abolish"]
     search_fields = ["commitment__matter", "reason"]
@@ -70,6 +74,16 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
 
     def get_readonly_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
         return [*self.readonly_fields, "commitment"] if obj else list(self.readonly_fields)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.status in OPEN_AMENDMENT_STATES:
+            extra_context["what_if"] = draft_comparison(amendment=obj, today=timezone.localdate())
+            extra_context["what_if_url"] = reverse("burden") + f"?include=a{obj.pk}"
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request: HttpRequest, obj: Amendment | None = None) -> bool:
         return super().has_change_permission(request, obj) and (obj is None or obj.status == AmendmentStatus.DRAFT)

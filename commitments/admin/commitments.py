@@ -35,6 +35,7 @@ from commitments.admin.inlines import (
 )
 from commitments.forms import ApproveForm, CommitmentForm, RejectForm
 from commitments.models import Commitment, Contract, SpreadRule, Status
+from commitments.selectors.burden_whatif import draft_comparison
 from commitments.services import approval, closing, planning
 from commitments.services.amendments import AMENDABLE_STATES
 from commitments.services.contract_rules import contractable_commitments
@@ -236,6 +237,9 @@ class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSco
             and contractable_commitments(timezone.localdate()).filter(pk=obj.pk).exists()
         ):
             context["contract_url"] = reverse("admin:commitments_contract_add") + f"?commitment={obj.pk}"
+        if obj.status in (Status.DRAFT, Status.SUBMITTED):
+            context["what_if"] = draft_comparison(commitment=obj, today=timezone.localdate())
+            context["what_if_url"] = reverse("burden") + f"?include=c{obj.pk}"
         return context
 
     def service_refused(self, request: HttpRequest, object_id: str | None, exc: ServiceError) -> HttpResponse:

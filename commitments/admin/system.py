@@ -73,7 +73,11 @@ class OrganizationAdmin(ServiceRefusalMixin, OrganizationScopedAdmin):
         return request.user.is_active and request.user.is_superuser
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["name", "short_name"] if obj is not None else ["name", "short_name", "segments", "funding_sources"]
+        return (
+            ["name", "short_name", "burden_warning_percent"]
+            if obj is not None
+            else ["name", "short_name", "segments", "funding_sources"]
+        )
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
         if change:

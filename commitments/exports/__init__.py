@@ -6,6 +6,7 @@ build the tables of the pages; the page downloads and the report e-mails' attach
 page's CSV, its XLSX and an attached file hold the same columns in the same unit and year style.
 """
 
+from commitments.exports.burden import statistics_export
 from commitments.exports.chousho import (
     ChoushoLine,
     chousho_as_of_line,
@@ -60,6 +61,7 @@ __all__ = [
     "header_layout",
     "neutralise",
     "sheet_title",
+    "statistics_export",
     "write_xlsx",
     "xlsx_bytes",
     "xlsx_response",

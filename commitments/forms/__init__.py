@@ -10,6 +10,7 @@ from commitments.forms.contracts import (
     PaymentUploadForm,
 )
 from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, YenField
+from commitments.forms.frames import FiscalFrameForm, FrameUploadForm
 
 __all__ = [
     "UNIT_CHOICES",
@@ -17,7 +18,9 @@ __all__ = [
     "ApproveForm",
     "CommitmentForm",
     "ContractForm",
+    "FiscalFrameForm",
     "FiscalYearField",
+    "FrameUploadForm",
     "InstallmentForm",
     "InstallmentFormSet",
     "MonthField",

@@ -26,6 +26,7 @@ from commitments.models.core import (
     Status,
     User,
 )
+from commitments.models.frames import OPEN_FRAME_STATES, FiscalFrame, FrameStatus, KindClassification
 from commitments.models.funding import CommitmentFunding, FundingSource
 from commitments.models.imports import ImportJob, ImportJobStatus
 from commitments.models.outflow import ProjectionSnapshot, ProjectionTotal, ProjectionYear
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_SPAN_YEARS",
     "MIN_FY",
     "OPEN_AMENDMENT_STATES",
+    "OPEN_FRAME_STATES",
     "Amendment",
     "AmendmentStatus",
     "Authorship",
@@ -50,11 +52,14 @@ __all__ = [
     "ContractChange",
     "ContractChangeKind",
     "ContractStatus",
+    "FiscalFrame",
     "FiscalYearClose",
+    "FrameStatus",
     "FundingSource",
     "ImportJob",
     "ImportJobStatus",
     "Installment",
+    "KindClassification",
     "Organization",
     "Payment",
     "PaymentTerms",

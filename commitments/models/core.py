@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from commitments import fiscal, rules
+from commitments import fiscal, rules, vocabulary
 from commitments.models.scoping import ScopedManager
 
 # The bounds of the constraints below are the rules' (commitments.rules); these names stay for older imports.
@@ -23,6 +23,14 @@ class Organization(models.Model):
 
     name = models.CharField(_("団体名"), max_length=200, unique=True)
     short_name = models.CharField(_("略称"), max_length=50, blank=True)
+    burden_warning_percent = models.DecimalField(
+        _("負担割合の警告（％）"),
+        max_digits=5,
+        decimal_places=2,
+        default=vocabulary.DEFAULT_BURDEN_WARNING_PERCENT,
+        db_default=vocabulary.DEFAULT_BURDEN_WARNING_PERCENT,
+        help_text=_("将来の年度の財政見通しに対する既定の負担の割合がこれを超えると印を付けます"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organization="pk")
@@ -31,6 +39,12 @@ class Organization(models.Model):
         verbose_name = _("団体")
         verbose_name_plural = _("団体")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(burden_warning_percent__gt=0) & Q(burden_warning_percent__lte=100),
+                name="organization_burden_warning_percent_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

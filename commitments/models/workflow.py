@@ -13,6 +13,7 @@ class WorkflowItemKind(models.TextChoices):
     COMMITMENT = "commitment", _("債務負担行為")
     AMENDMENT = "amendment", _("補正")
     IMPORT_JOB = "import_job", _("予算書の取込")
+    FISCAL_FRAME = "fiscal_frame", _("財政見通し")
 
 
 class Authorship(models.Model):

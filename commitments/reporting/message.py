@@ -14,13 +14,14 @@ from commitments import fiscal, selectors
 from commitments.models import ReportKind, ReportSubscription
 from commitments.reporting import attachments, digest
 from commitments.reporting.baseline import report_baseline, totals_json
+from commitments.reporting.burden_digest import OVER_KEY, burden_context
 from commitments.reporting.chart import exposure_chart
 from commitments.reporting.formatting import amount, year_label
 from commitments.reporting.labels import CADENCES, KIND_PHRASES
 from commitments.reporting.mime import CHART_CID, BuiltReport
 from commitments.reporting.period import Period
 from commitments.reporting.tables import state_counts, table_context
-from commitments.selectors.reports import subscription_recipients
+from commitments.selectors.reports import previous_sent_delivery, subscription_recipients
 from commitments.vocabulary import basis_label, unit_label
 
 UNIT = "千円"  # of every figure and attached file of a report
@@ -68,6 +69,10 @@ def _build(
     baseline = report_baseline(subscription, period, exclude_id=exclude_id)
     exceptions = selectors.exceptions_report(organization=organization, today=today)
     chart_png, chart_unit = exposure_chart(table, unit=UNIT)
+    previous = previous_sent_delivery(subscription, before_period=period.key, exclude_id=exclude_id)
+    burden, over_years = burden_context(
+        organization, today=today, previous_totals=previous.totals if previous else None, unit=UNIT
+    )
     context: dict[str, Any] = {
         "subscription": subscription,
         "organization": organization,
@@ -91,6 +96,8 @@ def _build(
         "chart_unit": str(unit_label(chart_unit)),
         "url": _url("exposure-summary", f"basis={subscription.basis}"),
         "exceptions_url": _url("exceptions"),
+        "burden": burden,
+        "burden_url": _url("burden"),
         "generated_at": timezone.localtime(),
         "today": today,
     }
@@ -120,6 +127,6 @@ def _build(
         recipients=subscription_recipients(subscription),
         chart_png=chart_png,
         attachments=files,
-        totals=totals_json(table),
+        totals=totals_json(table) | {OVER_KEY: over_years},
         context=context,
     )

@@ -11,14 +11,20 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from commitments.models import Commitment, FundingSource, Organization, Segment, User
+from commitments.models import Commitment, FiscalFrame, FundingSource, Organization, Segment, User
 from commitments.roles import roles_ensure
+from commitments.services.frames import frame_approve
+from commitments.services.frames_import import frames_import
 from commitments.services.imports import ImportOptions, import_file
 from commitments.services.lifecycle import commitments_rollover
 from commitments.services.projection import projection_refresh_all
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DATA_FILE = DATA_DIR / "jlis_fy2017_commitments.csv"
+FRAMES_FILE = DATA_DIR / "jlis_fy2017_frames.csv"
+# The J-LIS frames are its FY2017 資金計画 (資金支出合計 by business); the later years are held flat, which the
+# budget never said: the note on every frame says so.
+FRAMES_NOTE = "平成29年度資金計画の資金支出合計（事業別）。平成30年度以降は同額と仮定（デモ用の仮定）"
 JLIS_NAME = "地方公共団体情報システム機構"
 JLIS_RESOLUTION = "第13回経営審議委員会 議案第2号（平成29年3月2日）"
 
@@ -113,6 +119,21 @@ def _import(path: Path, organization: Organization, officer: User, approver: Use
     return result.count("新規")
 
 
+def _frames(organization: Organization, officer: User, approver: User) -> None:
+    """J-LIS's demo frames, imported by the officer and approved by the approver (once)."""
+    if FiscalFrame.objects.filter(organization=organization).exists():
+        return
+    imported = frames_import(
+        actor=officer,
+        organization=organization,
+        data=FRAMES_FILE.read_bytes(),
+        file_name=FRAMES_FILE.name,
+        note=FRAMES_NOTE,
+    )
+    for frame in imported:
+        frame_approve(actor=approver, frame=frame)
+
+
 @transaction.atomic
 def demo_load() -> DemoResult:
     """Load or refresh the demo organizations, segments, users and their imported budget tables."""
@@ -121,6 +142,7 @@ def demo_load() -> DemoResult:
     users = {spec.username: _user(spec, organization) for spec in DEMO_USERS}
     _user(DEMO_ADMIN, None, superuser=True)
     created = _import(DATA_FILE, organization, users["officer"], users["approver"], JLIS_RESOLUTION)
+    _frames(organization, users["officer"], users["approver"])
 
     fuji = _organization(FUJI_NAME, FUJI_NAME, FUJI_SEGMENTS)
     for order, (name, general) in enumerate(FUJI_FUNDING_SOURCES, start=1):

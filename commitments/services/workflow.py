@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils.translation import gettext_lazy
 
-from commitments.models import Amendment, Authorship, Commitment, ImportJob, User, WorkflowItemKind
+from commitments.models import Amendment, Authorship, Commitment, FiscalFrame, ImportJob, User, WorkflowItemKind
 from commitments.services.errors import SegregationOfDutiesError
 
 # The item's current submitter, read beside the recorded trail (rows written outside the services count too).
@@ -21,6 +21,7 @@ SUBMITTER: dict[str, tuple[type[Model], str]] = {
     WorkflowItemKind.COMMITMENT: (Commitment, "submitted_by_id"),
     WorkflowItemKind.AMENDMENT: (Amendment, "submitted_by_id"),
     WorkflowItemKind.IMPORT_JOB: (ImportJob, "uploaded_by_id"),
+    WorkflowItemKind.FISCAL_FRAME: (FiscalFrame, "submitted_by_id"),
 }
 # What the actor did, as the message says it (the first action recorded, unless they are the current submitter).
 DEEDS = {
@@ -34,11 +35,13 @@ APPROVAL_REFUSED = {
     WorkflowItemKind.COMMITMENT: gettext_lazy("自分が%(deed)s債務負担行為は承認できません（職務分掌）。"),
     WorkflowItemKind.AMENDMENT: gettext_lazy("自分が%(deed)s補正は承認できません（職務分掌）。"),
     WorkflowItemKind.IMPORT_JOB: gettext_lazy("自分が%(deed)sファイルは承認できません（職務分掌）。"),
+    WorkflowItemKind.FISCAL_FRAME: gettext_lazy("自分が%(deed)s財政見通しは承認できません（職務分掌）。"),
 }
 REJECTION_REFUSED = {
     WorkflowItemKind.COMMITMENT: gettext_lazy("自分が%(deed)s債務負担行為は差し戻せません（職務分掌）。"),
     WorkflowItemKind.AMENDMENT: gettext_lazy("自分が%(deed)s補正は差し戻せません（職務分掌）。"),
     WorkflowItemKind.IMPORT_JOB: gettext_lazy("自分が%(deed)sファイルは差し戻せません（職務分掌）。"),
+    WorkflowItemKind.FISCAL_FRAME: gettext_lazy("自分が%(deed)s財政見通しは差し戻せません（職務分掌）。"),
 }
 WITHDRAW_INSTEAD = gettext_lazy("差戻しではなく「取り下げ」で起案中に戻してください。")
 ASK_ANOTHER = gettext_lazy("提出者の取り下げか、他の承認者の差戻しによってください。")

@@ -27,3 +27,9 @@ def wareki(fy: int | None) -> str:
 def fy_both(fy: int | None) -> str:
     """A fiscal year as 令和8年度（2026）."""
     return "—" if fy is None else f"{fiscal.format_fiscal_year(int(fy))}（{int(fy)}）"
+
+
+@register.filter
+def share(value: float | None) -> str:
+    """A share (ratio) as a percentage with two decimals: 10.33% ('—' without a frame)."""
+    return "—" if value is None else f"{value * 100:.2f}%"

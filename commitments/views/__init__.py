@@ -1,6 +1,7 @@
 """Auditor site: read-only pages for auditors, management and staff."""
 
 from commitments.views.base import READER_GROUPS, ReaderRequiredMixin, organization_scope
+from commitments.views.burden import BurdenStatisticsView, BurdenStatisticsXlsxView, BurdenView
 from commitments.views.detail import CommitmentDetailView
 from commitments.views.exposure import ExposureCsvView, ExposureView, ExposureXlsxView
 from commitments.views.preview import ReportPreviewView
@@ -16,6 +17,9 @@ from commitments.views.summary import ExposureSummaryView
 
 __all__ = [
     "READER_GROUPS",
+    "BurdenStatisticsView",
+    "BurdenStatisticsXlsxView",
+    "BurdenView",
     "ChoushoCsvView",
     "ChoushoView",
     "ChoushoXlsxView",

@@ -60,6 +60,13 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "POST /exposure/export.xlsx":               (LOGIN,   METHOD,  METHOD,  METHOD,  METHOD,  METHOD,  DENY),
     "GET /exposure/summary/":                   (LOGIN,   OK,      OK,      OK,      OK,      OK,      DENY),
     "POST /exposure/summary/":                  (LOGIN,   METHOD,  METHOD,  METHOD,  METHOD,  METHOD,  DENY),
+    # -- burden of coming years against the fiscal frames, statistics (read-only like the report pages) -------------
+    "GET /exposure/burden/":                    (LOGIN,   OK,      OK,      OK,      OK,      OK,      DENY),
+    "POST /exposure/burden/":                   (LOGIN,   DENY,    DENY,    DENY,    DENY,    DENY,    DENY),
+    "GET /exposure/burden/statistics/":         (LOGIN,   OK,      OK,      OK,      OK,      OK,      DENY),
+    "POST /exposure/burden/statistics/":        (LOGIN,   DENY,    DENY,    DENY,    DENY,    DENY,    DENY),
+    "GET /exposure/burden/statistics/export.xlsx": (LOGIN, OK,     OK,      OK,      OK,      OK,      DENY),
+    "POST /exposure/burden/statistics/export.xlsx": (LOGIN, DENY,  DENY,    DENY,    DENY,    DENY,    DENY),
     # -- one commitment's record ------------------------------------------------------------------------------------
     "GET /commitments/<id>/":                   (LOGIN,   OK,      OK,      OK,      OK,      OK,      DENY),
     "POST /commitments/<id>/":                  (LOGIN,   METHOD,  METHOD,  METHOD,  METHOD,  METHOD,  DENY),
@@ -115,6 +122,9 @@ PAGES: dict[str, Page] = {
     "/exposure/export.csv": _same("exposure/export.csv"),
     "/exposure/export.xlsx": _same("exposure/export.xlsx"),
     "/exposure/summary/": _same("exposure/summary/"),
+    "/exposure/burden/": _same("exposure/burden/", {"year": "2018"}),
+    "/exposure/burden/statistics/": _same("exposure/burden/statistics/"),
+    "/exposure/burden/statistics/export.xlsx": _same("exposure/burden/statistics/export.xlsx"),
     "/commitments/<id>/": Page("commitments/<int:pk>/", lambda w: f"/commitments/{w.commitment.pk}/"),
     "/reports/chousho/": _same("reports/chousho/", {"fy": "2017"}),
     "/reports/chousho/export.xlsx": _same("reports/chousho/export.xlsx", {"fy": "2017"}),
