@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,16 +14,17 @@ from commitments.admin.base import (
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
     badge,
-    confirmation_page,
-    run_each,
 )
-from commitments.forms import AmendmentForm, ApproveForm, RejectForm
+from commitments.admin.workflow import WorkflowAdminMixin, workflow_actions
+from commitments.forms import AmendmentForm
 from commitments.models import Amendment, AmendmentStatus
 from commitments.services import amendments as services
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class AmendmentAdmin(
+    WorkflowAdminMixin, ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin
+):
     form = AmendmentForm
     list_display = ["__str__", "reason", "abolish", "status_badge", "submitted_by", "approved_by", "approved_at"]
     list_filter = ["status", "abolish"]
@@ -107,54 +107,14 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
     def delete_model(self, request: HttpRequest, obj: Amendment) -> None:
         services.amendment_delete_draft(actor=request.user, amendment=obj)
 
-    @admin.action(description=_("選択した補正を提出"), permissions=["submit"])
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> None:
-        run_each(
-            request, queryset, _("提出"), lambda a: services.amendment_submit(actor=request.user, amendment=a), str
-        )
-
-    @admin.action(description=_("選択した補正の提出を取り下げ"), permissions=["submit"])
-    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> None:
-        run_each(
-            request,
-            queryset,
-            _("取り下げ"),
-            lambda a: services.amendment_withdraw(actor=request.user, amendment=a),
-            str,
-        )
-
-    @admin.action(description=_("選択した補正を承認"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> HttpResponse | None:
-        form = ApproveForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            resolution = form.cleaned_data["resolution"]
-            run_each(
-                request,
-                queryset,
-                _("承認"),
-                lambda a: services.amendment_approve(actor=request.user, amendment=a, resolution=resolution),
-                str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "approve_selected", _("補正の承認"))
-
-    @admin.action(description=_("選択した補正を差戻し"), permissions=["approve"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> HttpResponse | None:
-        form = RejectForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("差戻し"),
-                lambda a: services.amendment_reject(actor=request.user, amendment=a, reason=reason),
-                str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reject_selected", _("補正の差戻し"))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.submit_amendment")
-
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.approve_amendment")
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(
+        services,
+        "amendment",
+        descriptions={
+            "submit": _("選択した補正を提出"),
+            "withdraw": _("選択した補正の提出を取り下げ"),
+            "approve": _("選択した補正を承認"),
+            "reject": _("選択した補正を差戻し"),
+        },
+        titles={"approve": _("補正の承認"), "reject": _("補正の差戻し")},
+    )

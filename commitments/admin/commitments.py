@@ -20,7 +20,6 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     badge,
-    confirmation_page,
     run_each,
     yen,
 )
@@ -32,7 +31,8 @@ from commitments.admin.inlines import (
     ContractSummaryInline,
     PlannedAmountInline,
 )
-from commitments.forms import ApproveForm, CommitmentForm, RejectForm
+from commitments.admin.workflow import WorkflowAdminMixin, service_action, workflow_actions
+from commitments.forms import CommitmentForm
 from commitments.models import Commitment, Contract, SpreadRule, Status
 from commitments.services import approval, closing, planning
 from commitments.services.amendments import AMENDABLE_STATES
@@ -43,7 +43,7 @@ FILL_BUTTONS = {"_fill_equal": SpreadRule.EQUAL, "_fill_monthly": SpreadRule.MON
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class CommitmentAdmin(WorkflowAdminMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
     form = CommitmentForm
     change_form_template = "admin/commitments/commitment/change_form.html"
     list_display = [
@@ -277,55 +277,26 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
         actions.pop("delete_selected", None)  # bulk delete would bypass the service
         return actions
 
-    @admin.action(description=_("選択した債務負担行為を提出"), permissions=["submit"])
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
-        run_each(
-            request,
-            queryset,
-            _("提出"),
-            lambda c: approval.commitment_submit(actor=request.user, commitment=c),
-            label=str,
-        )
-
-    @admin.action(description=_("選択した提出を取り下げ"), permissions=["submit"])
-    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
-        run_each(
-            request,
-            queryset,
-            _("取り下げ"),
-            lambda c: approval.commitment_withdraw(actor=request.user, commitment=c),
-            label=str,
-        )
-
-    @admin.action(description=_("選択した債務負担行為を承認"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
-        form = ApproveForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            resolution = form.cleaned_data["resolution"]
-            run_each(
-                request,
-                queryset,
-                _("承認"),
-                lambda c: approval.commitment_approve(actor=request.user, commitment=c, resolution=resolution),
-                label=str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "approve_selected", _("承認"))
-
-    @admin.action(description=_("選択した提出を差戻し"), permissions=["approve"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
-        form = RejectForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("差戻し"),
-                lambda c: approval.commitment_reject(actor=request.user, commitment=c, reason=reason),
-                label=str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reject_selected", _("差戻し"))
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(
+        approval,
+        "commitment",
+        descriptions={
+            "submit": _("選択した債務負担行為を提出"),
+            "withdraw": _("選択した提出を取り下げ"),
+            "approve": _("選択した債務負担行為を承認"),
+            "reject": _("選択した提出を差戻し"),
+        },
+        titles={},
+    )
+    reopen_selected = service_action(
+        "reopen_selected",
+        closing.commitment_reopen,
+        "commitment",
+        description=_("選択した債務負担行為を再開（年度末処理後の契約登録）"),
+        verb=_("再開"),
+        permission="approve",
+        form=ReopenForm,
+    )
 
     @admin.action(description=_("選択した起案中の年割額を年割の方法で再計算"), permissions=["change"])
     def fill_planned_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
@@ -335,24 +306,3 @@ class CommitmentAdmin(ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHisto
             planning.planned_amounts_fill(actor=request.user, commitment=c, rule=c.spread_rule)
 
         run_each(request, queryset, _("年割額の再計算"), fill, label=str)
-
-    @admin.action(description=_("選択した債務負担行為を再開（年度末処理後の契約登録）"), permissions=["approve"])
-    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
-        form = ReopenForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("再開"),
-                lambda c: closing.commitment_reopen(actor=request.user, commitment=c, reason=reason),
-                label=str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reopen_selected", _("再開"))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.submit_commitment")
-
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.approve_commitment")
