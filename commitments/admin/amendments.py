@@ -52,20 +52,7 @@ class AmendmentAdmin(
 
     def get_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
         if obj is not None and obj.status != AmendmentStatus.DRAFT:
-            return [
-                "commitment",
-                "reason",
-                "abolish",
-                "new_matter",
-                "new_limit_yen",
-                "new_limit_text",
-                "new_estimated_limit_yen",
-                "new_first_burden_fy",
-                "new_last_burden_fy",
-                "new_contract_until_fy",
-                "new_planned",
-                *self.readonly_fields,
-            ]
+            return ["commitment", *services.PROPOSAL_FIELDS, *self.readonly_fields]
         return [*AmendmentForm.Meta.fields, *self.readonly_fields] if obj else list(AmendmentForm.Meta.fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:

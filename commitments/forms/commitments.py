@@ -11,9 +11,7 @@ from commitments import fiscal, rules
 from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin
 from commitments.models import Commitment, CommitmentKind
 
-# The model fields the rules check, and the form field each problem is shown beside when its name differs.
-# (contract_until_fy is not on this form: only an approved 補正 sets it).
-RULE_FIELDS = tuple(name for name in rules.COMMITMENT_RULE_FIELDS if name != "contract_until_fy")
+# The form field each problem of the rules (rules.DRAFT_RULE_FIELDS) is shown beside when its name differs.
 FORM_FIELDS = {"limit_yen": "limit_amount"}
 
 
@@ -80,7 +78,7 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
 
     def _check_rules(self, data: dict[str, Any]) -> None:
         """Each broken rule of commitments.rules, said beside its field unless that field has an error already."""
-        values = {name: data.get(name) for name in RULE_FIELDS}
+        values = {name: data.get(name) for name in rules.DRAFT_RULE_FIELDS}
         for problem in rules.commitment_problems(values):
             field = FORM_FIELDS.get(problem.field, problem.field)
             if field in self.fields and field not in self.errors:

@@ -26,7 +26,6 @@ from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.errors import (
-    ConcurrentUpdateError,
     InvalidTransitionError,
     ServiceError,
 )
@@ -34,19 +33,18 @@ from commitments.services.errors import (
 KIND = WorkflowItemKind.AMENDMENT
 
 AMENDABLE_STATES = workflow.flows.AMENDABLE_STATES
-PROPOSAL_FIELDS = frozenset(
-    {
-        "reason",
-        "abolish",
-        "new_matter",
-        "new_limit_yen",
-        "new_limit_text",
-        "new_estimated_limit_yen",
-        "new_first_burden_fy",
-        "new_last_burden_fy",
-        "new_contract_until_fy",
-        "new_planned",
-    }
+# What an amendment proposes, in the order its forms and pages show it.
+PROPOSAL_FIELDS = (
+    "reason",
+    "abolish",
+    "new_matter",
+    "new_limit_yen",
+    "new_limit_text",
+    "new_estimated_limit_yen",
+    "new_first_burden_fy",
+    "new_last_burden_fy",
+    "new_contract_until_fy",
+    "new_planned",
 )
 # What an approved amendment may change on the commitment, recorded before and after.
 SNAPSHOT_FIELDS = (
@@ -145,7 +143,7 @@ def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]
 def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) -> Amendment:
     """Draft an amendment of an approved commitment (one open amendment per commitment)."""
     require(actor, "add_amendment", commitment.organization_id)
-    unknown = set(proposal) - PROPOSAL_FIELDS
+    unknown = set(proposal).difference(PROPOSAL_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     locked = lock_commitment(commitment.pk)
@@ -171,25 +169,14 @@ def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) ->
 @transaction.atomic
 def amendment_update_draft(*, actor: User, amendment: Amendment, expected_version: int, **proposal: Any) -> Amendment:
     """Change a draft amendment; refused when someone saved it since `expected_version` was read."""
-    require(actor, "change_amendment", amendment.organization_id)
-    unknown = set(proposal) - PROPOSAL_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    commitment = lock_commitment(amendment.commitment_id)
-    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    if locked.status != AmendmentStatus.DRAFT:
-        raise InvalidTransitionError(_("起案中の補正だけ変更できます。"))
-    if locked.version != expected_version:
-        raise ConcurrentUpdateError()
-    merged = {name: getattr(locked, name) for name in PROPOSAL_FIELDS} | proposal
-    amendment_check(commitment, merged)
-    for name, value in proposal.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save()
-    workflow.authorship_record(kind=KIND, item_id=locked.pk, actor=actor, action="edit")
-    return locked
+    return workflow.draft_edit(
+        amendment,
+        actor=actor,
+        expected_version=expected_version,
+        changes=proposal,
+        editable=PROPOSAL_FIELDS,
+        check=lambda locked, merged: amendment_check(locked.commitment, merged),
+    )
 
 
 @transaction.atomic

@@ -21,27 +21,12 @@ from commitments.models import (
 from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
 from commitments.services.common import record_event, require
-from commitments.services.errors import ConcurrentUpdateError, InvalidTransitionError, ServiceError
+from commitments.services.errors import InvalidTransitionError, ServiceError
 
 KIND = WorkflowItemKind.COMMITMENT
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "segment",
-        "seq",
-        "matter",
-        "limit_yen",
-        "limit_text",
-        "estimated_limit_yen",
-        "authorized_fy",
-        "first_burden_fy",
-        "last_burden_fy",
-        "spread_rule",
-        "spread_start_month",
-        "spread_months",
-        "kind",
-    }
-)
+# What an officer enters on a draft: its segment, number and kind, and the fields the rules check.
+EDITABLE_FIELDS = frozenset({"segment", "seq", "kind", *rules.DRAFT_RULE_FIELDS})
 
 
 def _validate(fields: dict[str, Any], organization: Organization) -> None:
@@ -74,25 +59,16 @@ def commitment_create(*, actor: User, organization: Organization, **fields: Any)
 @transaction.atomic
 def commitment_update_draft(*, actor: User, commitment: Commitment, expected_version: int, **fields: Any) -> Commitment:
     """Change a draft; refused when someone saved it since `expected_version` was read."""
-    require(actor, "change_commitment", commitment.organization)
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
-    if locked.status != Status.DRAFT:
-        raise InvalidTransitionError(_("承認手続中または承認済の債務負担行為は直接変更できません。"))
-    if locked.version != expected_version:
-        raise ConcurrentUpdateError()
-    merged = {name: getattr(locked, name) for name in EDITABLE_FIELDS} | fields
-    _validate(merged, locked.organization)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save()
-    planning.planned_sync(actor=actor, commitment=locked)
-    workflow.authorship_record(kind=KIND, item_id=locked.pk, actor=actor, action="edit")
-    return locked
+    updated = workflow.draft_edit(
+        commitment,
+        actor=actor,
+        expected_version=expected_version,
+        changes=fields,
+        editable=EDITABLE_FIELDS,
+        check=lambda locked, merged: _validate(merged, locked.organization),
+    )
+    planning.planned_sync(actor=actor, commitment=updated)
+    return updated
 
 
 @transaction.atomic

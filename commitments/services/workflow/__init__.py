@@ -12,6 +12,7 @@ from commitments.services.workflow.flows import (
     IMPORT_JOB_FLOW,
     WORKFLOWS,
     amendment_label,
+    draft_edit,
     transition,
     workflow_for,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "amendment_label",
     "authorship_record",
     "authorship_record_many",
+    "draft_edit",
     "segregation_check",
     "transition",
     "workflow_for",

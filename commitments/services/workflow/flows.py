@@ -6,6 +6,7 @@ duties, the legal source states and the trail are read from here, never written 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Model
@@ -23,10 +24,60 @@ from commitments.models import (
     WorkflowItemKind,
 )
 from commitments.services.common import lock_commitment, record_event
-from commitments.services.workflow.machine import NOT_THE_SUBMITTER, Step, Workflow, apply
+from commitments.services.workflow.machine import NOT_THE_SUBMITTER, Step, Workflow, apply, edit_draft
 
 PROJECT = {"needs_projection": True}  # every change of a commitment's authority or money is projected again
 AMENDABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})  # what an amendment (補正) may change
+
+
+def _approval_steps(
+    states: Any, name: str, *, event_prefix: str = "", approved_sets: Mapping[str, Any] | None = None
+) -> dict[str, Step]:
+    """Draft → submitted → approved; back to draft by withdrawal (only its submitter) or rejection (with a reason).
+
+    `name` names the permissions (submit_<name>, approve_<name>); nobody who created, edited or submitted the item
+    approves or rejects it.
+    """
+    submitted = frozenset({states.SUBMITTED})
+    return {
+        "submit": Step(
+            frozenset({states.DRAFT}),
+            states.SUBMITTED,
+            permission=f"submit_{name}",
+            authorship="submit",
+            actor_field="submitted_by",
+            time_field="submitted_at",
+            sets={"rejection_reason": ""},
+            event=f"{event_prefix}submit",
+        ),
+        "withdraw": Step(
+            submitted,
+            states.DRAFT,
+            permission=f"submit_{name}",
+            submitter_only=NOT_THE_SUBMITTER,
+            event=f"{event_prefix}withdraw",
+        ),
+        "reject": Step(
+            submitted,
+            states.DRAFT,
+            permission=f"approve_{name}",
+            segregation="reject",
+            reason_required=True,
+            note_field="rejection_reason",
+            event=f"{event_prefix}reject",
+        ),
+        "approve": Step(
+            submitted,
+            states.APPROVED,
+            permission=f"approve_{name}",
+            segregation="approve",
+            actor_field="approved_by",
+            time_field="approved_at",
+            note_field="resolution",
+            sets=approved_sets or {},
+            event=f"{event_prefix}approve",
+        ),
+    }
 
 
 def _commitment_event(commitment: Commitment, actor: User, action: str, before: str, note: str) -> None:
@@ -40,41 +91,9 @@ COMMITMENT_FLOW = Workflow(
     refused=gettext_lazy("「%(status)s」の債務負担行為には実行できません。"),
     lock=lambda commitment: lock_commitment(commitment.pk),
     trail=_commitment_event,
+    not_editable=gettext_lazy("承認手続中または承認済の債務負担行為は直接変更できません。"),
     steps={
-        # Approval, by people.
-        "submit": Step(
-            frozenset({Status.DRAFT}),
-            Status.SUBMITTED,
-            permission="submit_commitment",
-            authorship="submit",
-            actor_field="submitted_by",
-            time_field="submitted_at",
-            sets={"rejection_reason": ""},
-        ),
-        "withdraw": Step(
-            frozenset({Status.SUBMITTED}),
-            Status.DRAFT,
-            permission="submit_commitment",
-            submitter_only=NOT_THE_SUBMITTER,
-        ),
-        "reject": Step(
-            frozenset({Status.SUBMITTED}),
-            Status.DRAFT,
-            permission="approve_commitment",
-            segregation="reject",
-            reason_required=True,
-            note_field="rejection_reason",
-        ),
-        "approve": Step(
-            frozenset({Status.SUBMITTED}),
-            Status.APPROVED,
-            permission="approve_commitment",
-            segregation="approve",
-            actor_field="approved_by",
-            time_field="approved_at",
-            note_field="resolution",
-            sets=PROJECT,
-        ),
+        **_approval_steps(Status, "commitment", approved_sets=PROJECT),
         # Life cycle: each follows from a write whose service checked the actor (a contract, a payment, the close).
         "contract": Step(frozenset({Status.APPROVED, Status.ACTIVE}), Status.ACTIVE, sets=PROJECT),
         # A contract entered after the year-end close undoes the lapse for its amount (出納整理期間, a reopening).
@@ -116,44 +135,8 @@ AMENDMENT_FLOW = Workflow(
     refused=gettext_lazy("「%(status)s」の補正には実行できません。"),
     lock=_lock_amendment,
     trail=_amendment_event,
-    steps={
-        "submit": Step(
-            frozenset({AmendmentStatus.DRAFT}),
-            AmendmentStatus.SUBMITTED,
-            permission="submit_amendment",
-            authorship="submit",
-            actor_field="submitted_by",
-            time_field="submitted_at",
-            sets={"rejection_reason": ""},
-            event="amendment_submit",
-        ),
-        "withdraw": Step(
-            frozenset({AmendmentStatus.SUBMITTED}),
-            AmendmentStatus.DRAFT,
-            permission="submit_amendment",
-            submitter_only=NOT_THE_SUBMITTER,
-            event="amendment_withdraw",
-        ),
-        "reject": Step(
-            frozenset({AmendmentStatus.SUBMITTED}),
-            AmendmentStatus.DRAFT,
-            permission="approve_amendment",
-            segregation="reject",
-            reason_required=True,
-            note_field="rejection_reason",
-            event="amendment_reject",
-        ),
-        "approve": Step(
-            frozenset({AmendmentStatus.SUBMITTED}),
-            AmendmentStatus.APPROVED,
-            permission="approve_amendment",
-            segregation="approve",
-            actor_field="approved_by",
-            time_field="approved_at",
-            note_field="resolution",
-            event="amendment_approve",
-        ),
-    },
+    not_editable=gettext_lazy("起案中の補正だけ変更できます。"),
+    steps=_approval_steps(AmendmentStatus, "amendment", event_prefix="amendment_"),
 )
 
 
@@ -214,3 +197,8 @@ def workflow_for(item: Model | type[Model]) -> Workflow:
 def transition(item: Model, action: str, *, actor: User, **options: Any) -> Any:
     """Take the workflow step `action` on `item` (see `machine.apply` for the options and the order of checks)."""
     return apply(workflow_for(item), item, action, actor=actor, **options)
+
+
+def draft_edit(item: Model, *, actor: User, expected_version: int, **options: Any) -> Any:
+    """Change a draft of any workflow (see `machine.edit_draft`)."""
+    return edit_draft(workflow_for(item), item, actor=actor, expected_version=expected_version, **options)

@@ -7,7 +7,7 @@ segregation of duties, the legal source states, the history row, the trail event
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,9 +19,15 @@ from django.utils.translation import gettext_lazy
 
 from commitments.models import User
 from commitments.services.common import require
-from commitments.services.errors import InvalidTransitionError, PermissionDeniedError, ServiceError
+from commitments.services.errors import (
+    ConcurrentUpdateError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    ServiceError,
+)
 from commitments.services.workflow.segregation import authorship_record, segregation_check
 
+DRAFT = "draft"  # the state in which an item is edited in place (every workflow names it so)
 REASON_REQUIRED = gettext_lazy("差戻し理由を入力してください。")
 NOT_THE_SUBMITTER = gettext_lazy("取り下げできるのは提出者だけです。")
 
@@ -60,7 +66,8 @@ class Workflow:
     refused: Promise  # "「%(status)s」の…には実行できません。"
     lock: Callable[[Any], Any]  # takes the item's row lock (its parent's first) and returns the locked row
     trail: Callable[[Any, User, str, str, str], None] | None  # writes the event: (item, actor, action, before, note)
-    versioned: bool = True  # the item carries an optimistic-lock `version`, raised by every step
+    versioned: bool = True  # the item carries an optimistic-lock `version`, raised by every step and edit
+    not_editable: Promise | None = None  # the message refusing to edit an item that is no longer a draft
     save_fields_only: bool = False  # save only the columns the step changes (no history on the model)
 
     def step(self, action: str) -> Step:
@@ -134,4 +141,39 @@ def apply(
         flow.trail(row, actor, step.event or action, status, note)
     if step.authorship:
         authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action=step.authorship)
+    return row
+
+
+@transaction.atomic
+def edit_draft(
+    flow: Workflow,
+    item: Any,
+    *,
+    actor: User,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    editable: Iterable[str],
+    check: Callable[[Any, dict[str, Any]], None],
+) -> Any:
+    """Change a draft in place: refused once submitted, or when someone saved it since `expected_version` was read.
+
+    `check(locked row, merged values)` refuses values that break a rule; the actor is recorded as an author (edit).
+    """
+    require(actor, f"change_{flow.model._meta.model_name}", item.organization_id)
+    editable = tuple(editable)
+    unknown = set(changes).difference(editable)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    row = flow.lock(item)
+    if row.status != DRAFT:
+        raise InvalidTransitionError(flow.not_editable)
+    if row.version != expected_version:
+        raise ConcurrentUpdateError()
+    check(row, {name: getattr(row, name) for name in editable} | dict(changes))
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.version += 1
+    row._history_user = actor
+    row.save()
+    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="edit")
     return row
