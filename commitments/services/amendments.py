@@ -186,15 +186,15 @@ def amendment_submit(*, actor: User, amendment: Amendment) -> Amendment:
 
 
 @transaction.atomic
-def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
-    """Take a submitted amendment back to draft (only its submitter)."""
-    return workflow.transition(amendment, "withdraw", actor=actor)
-
-
-@transaction.atomic
 def amendment_reject(*, actor: User, amendment: Amendment, reason: str) -> Amendment:
     """Send a submitted amendment back with a reason (never one's own trail: its submitter withdraws it)."""
     return workflow.transition(amendment, "reject", actor=actor, note=reason)
+
+
+@transaction.atomic
+def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
+    """Take a submitted amendment back to draft (only its submitter)."""
+    return workflow.transition(amendment, "withdraw", actor=actor)
 
 
 def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, int] | None:
@@ -245,14 +245,11 @@ def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = ""
     return approved
 
 
-@transaction.atomic
 def amendment_delete_draft(*, actor: User, amendment: Amendment) -> None:
     """Delete a draft amendment (also one rejected or withdrawn); history and the trail keep the deletion."""
-    require(actor, "delete_amendment", amendment.organization_id)
-    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    if locked.status != AmendmentStatus.DRAFT:
-        raise InvalidTransitionError(_("起案中（差戻し・取下げ後を含む）の補正だけを削除できます。"))
-    commitment = lock_commitment(locked.commitment_id)
-    record_event(commitment, actor, "amendment_delete", commitment.status, note=workflow.amendment_label(locked))
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.delete()
+
+    def record(locked: Amendment) -> None:
+        commitment = locked.commitment
+        record_event(commitment, actor, "amendment_delete", commitment.status, note=workflow.amendment_label(locked))
+
+    workflow.draft_delete(amendment, actor=actor, cleanup=record)

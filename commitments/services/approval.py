@@ -1,4 +1,7 @@
-"""Entry and approval of commitments: create, edit drafts; submit, approve, reject, withdraw as workflow steps."""
+"""Entry and approval of commitments: create, edit drafts; submit, approve, reject, withdraw as workflow steps.
+
+The steps are atomic and row-locked by the workflow engine (`services.workflow`); these name them for callers.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from commitments.models import (
 from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
 from commitments.services.common import record_event, require
-from commitments.services.errors import InvalidTransitionError, ServiceError
+from commitments.services.errors import ServiceError
 
 KIND = WorkflowItemKind.COMMITMENT
 
@@ -71,19 +74,16 @@ def commitment_update_draft(*, actor: User, commitment: Commitment, expected_ver
     return updated
 
 
-@transaction.atomic
 def commitment_submit(*, actor: User, commitment: Commitment) -> Commitment:
     """Send a draft for approval (its 年割額 must sum to the limit)."""
     return workflow.transition(commitment, "submit", actor=actor, guard=planning.planned_check)
 
 
-@transaction.atomic
 def commitment_withdraw(*, actor: User, commitment: Commitment) -> Commitment:
     """Take a submission back to draft (only its submitter)."""
     return workflow.transition(commitment, "withdraw", actor=actor)
 
 
-@transaction.atomic
 def commitment_reject(*, actor: User, commitment: Commitment, reason: str) -> Commitment:
     """Send a submission back to its officer with a reason (never one's own trail: its submitter withdraws it)."""
     return workflow.transition(commitment, "reject", actor=actor, note=reason)
@@ -97,16 +97,14 @@ def commitment_approve(*, actor: User, commitment: Commitment, resolution: str =
     return approved
 
 
-@transaction.atomic
-def commitment_delete_draft(*, actor: User, commitment: Commitment) -> None:
-    """Delete a draft that was never submitted for approval; its history keeps the deletion."""
-    require(actor, "delete_commitment", commitment.organization)
-    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
-    if locked.status != Status.DRAFT or locked.submitted_by_id is not None:
-        raise InvalidTransitionError(_("提出されたことのない起案中の債務負担行為だけを削除できます。"))
-    CommitmentEvent.objects.filter(commitment=locked).delete()
-    for row in PlannedAmount.objects.filter(commitment=locked):
+def _delete_belongings(commitment: Commitment, actor: User) -> None:
+    """A never-submitted draft's creation event and 年割額 go with it (the 年割額's history keeps them)."""
+    CommitmentEvent.objects.filter(commitment=commitment).delete()
+    for row in PlannedAmount.objects.filter(commitment=commitment):
         row._history_user = actor  # type: ignore[attr-defined]
         row.delete()
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.delete()
+
+
+def commitment_delete_draft(*, actor: User, commitment: Commitment) -> None:
+    """Delete a draft that was never submitted for approval; its history keeps the deletion."""
+    workflow.draft_delete(commitment, actor=actor, cleanup=lambda locked: _delete_belongings(locked, actor))

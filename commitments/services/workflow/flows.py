@@ -24,58 +24,41 @@ from commitments.models import (
     WorkflowItemKind,
 )
 from commitments.services.common import lock_commitment, record_event
-from commitments.services.workflow.machine import NOT_THE_SUBMITTER, Step, Workflow, apply, edit_draft
+from commitments.services.workflow.machine import NOT_THE_SUBMITTER, Step, Workflow, apply, delete_draft, edit_draft
 
 PROJECT = {"needs_projection": True}  # every change of a commitment's authority or money is projected again
 AMENDABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})  # what an amendment (補正) may change
 
 
-def _approval_steps(
-    states: Any, name: str, *, event_prefix: str = "", approved_sets: Mapping[str, Any] | None = None
-) -> dict[str, Step]:
+SUBMITTED_BY = ("submitted_by", "submitted_at")
+APPROVED_BY = ("approved_by", "approved_at")
+STARTED_BY = ("approver", "started_at")  # an upload's approver starts the import
+
+
+def _approval_steps(states: Any, name: str, approved_sets: Mapping[str, Any]) -> dict[str, Step]:
     """Draft → submitted → approved; back to draft by withdrawal (only its submitter) or rejection (with a reason).
 
     `name` names the permissions (submit_<name>, approve_<name>); nobody who created, edited or submitted the item
     approves or rejects it.
     """
-    submitted = frozenset({states.SUBMITTED})
+    draft, submitted = frozenset({states.DRAFT}), frozenset({states.SUBMITTED})
+    submit, approve = f"submit_{name}", f"approve_{name}"
     return {
         "submit": Step(
-            frozenset({states.DRAFT}),
-            states.SUBMITTED,
-            permission=f"submit_{name}",
-            authorship="submit",
-            actor_field="submitted_by",
-            time_field="submitted_at",
-            sets={"rejection_reason": ""},
-            event=f"{event_prefix}submit",
+            draft, states.SUBMITTED, submit, authorship="submit", stamp=SUBMITTED_BY, sets={"rejection_reason": ""}
         ),
-        "withdraw": Step(
-            submitted,
-            states.DRAFT,
-            permission=f"submit_{name}",
-            submitter_only=NOT_THE_SUBMITTER,
-            event=f"{event_prefix}withdraw",
-        ),
+        "withdraw": Step(submitted, states.DRAFT, submit, submitter_only=NOT_THE_SUBMITTER),
         "reject": Step(
-            submitted,
-            states.DRAFT,
-            permission=f"approve_{name}",
-            segregation="reject",
-            reason_required=True,
-            note_field="rejection_reason",
-            event=f"{event_prefix}reject",
+            submitted, states.DRAFT, approve, segregation="reject", needs_reason=True, note_field="rejection_reason"
         ),
         "approve": Step(
             submitted,
             states.APPROVED,
-            permission=f"approve_{name}",
+            approve,
             segregation="approve",
-            actor_field="approved_by",
-            time_field="approved_at",
+            stamp=APPROVED_BY,
             note_field="resolution",
-            sets=approved_sets or {},
-            event=f"{event_prefix}approve",
+            sets=approved_sets,
         ),
     }
 
@@ -92,8 +75,10 @@ COMMITMENT_FLOW = Workflow(
     lock=lambda commitment: lock_commitment(commitment.pk),
     trail=_commitment_event,
     not_editable=gettext_lazy("承認手続中または承認済の債務負担行為は直接変更できません。"),
+    not_deletable=gettext_lazy("提出されたことのない起案中の債務負担行為だけを削除できます。"),
+    delete_unsubmitted_only=True,
     steps={
-        **_approval_steps(Status, "commitment", approved_sets=PROJECT),
+        **_approval_steps(Status, "commitment", PROJECT),
         # Life cycle: each follows from a write whose service checked the actor (a contract, a payment, the close).
         "contract": Step(frozenset({Status.APPROVED, Status.ACTIVE}), Status.ACTIVE, sets=PROJECT),
         # A contract entered after the year-end close undoes the lapse for its amount (出納整理期間, a reopening).
@@ -136,10 +121,13 @@ AMENDMENT_FLOW = Workflow(
     lock=_lock_amendment,
     trail=_amendment_event,
     not_editable=gettext_lazy("起案中の補正だけ変更できます。"),
-    steps=_approval_steps(AmendmentStatus, "amendment", event_prefix="amendment_"),
+    not_deletable=gettext_lazy("起案中（差戻し・取下げ後を含む）の補正だけを削除できます。"),
+    event_prefix="amendment_",
+    steps=_approval_steps(AmendmentStatus, "amendment", {}),
 )
 
 
+SUBMITTED_JOB = frozenset({ImportJobStatus.SUBMITTED})
 IMPORT_JOB_FLOW = Workflow(
     kind=WorkflowItemKind.IMPORT_JOB,
     model=ImportJob,
@@ -153,32 +141,26 @@ IMPORT_JOB_FLOW = Workflow(
         "submit": Step(
             frozenset({ImportJobStatus.PREVIEWED}),
             ImportJobStatus.SUBMITTED,
-            permission="submit_commitment",
+            "submit_commitment",
             submitter_only=gettext_lazy("承認を依頼できるのは取込担当者だけです。"),
             authorship="submit",
         ),
         "withdraw": Step(
             frozenset({ImportJobStatus.PREVIEWED, ImportJobStatus.SUBMITTED}),
             ImportJobStatus.WITHDRAWN,
-            permission="add_commitment",
+            "add_commitment",
             submitter_only=gettext_lazy("取り下げできるのは取込担当者だけです。"),
         ),
         # Approval starts the import (queued for a worker); the run's own states are the worker's (`jobs`).
         "approve": Step(
-            frozenset({ImportJobStatus.SUBMITTED}),
-            ImportJobStatus.QUEUED,
-            permission="approve_commitment",
-            segregation="approve",
-            actor_field="approver",
-            time_field="started_at",
+            SUBMITTED_JOB, ImportJobStatus.QUEUED, "approve_commitment", segregation="approve", stamp=STARTED_BY
         ),
         "retry": Step(
             frozenset({ImportJobStatus.FAILED}),
             ImportJobStatus.QUEUED,
-            permission="approve_commitment",
+            "approve_commitment",
             segregation="approve",
-            actor_field="approver",
-            time_field="started_at",
+            stamp=STARTED_BY,
             refused=gettext_lazy("再実行できるのは「失敗」の取込だけです。"),
         ),
     },
@@ -202,3 +184,8 @@ def transition(item: Model, action: str, *, actor: User, **options: Any) -> Any:
 def draft_edit(item: Model, *, actor: User, expected_version: int, **options: Any) -> Any:
     """Change a draft of any workflow (see `machine.edit_draft`)."""
     return edit_draft(workflow_for(item), item, actor=actor, expected_version=expected_version, **options)
+
+
+def draft_delete(item: Model, *, actor: User, cleanup: Any) -> None:
+    """Delete a draft of any workflow (see `machine.delete_draft`)."""
+    delete_draft(workflow_for(item), item, actor=actor, cleanup=cleanup)

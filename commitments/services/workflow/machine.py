@@ -45,13 +45,12 @@ class Step:
     segregation: Literal["approve", "reject"] | None = None
     # Only the item's submitter may take the step (withdraw); the message says so to anyone else.
     submitter_only: Promise | None = None
-    reason_required: bool = False  # the note is the reason and may not be blank (rejection)
+    needs_reason: bool = False  # the note is the reason and may not be blank (rejection)
     authorship: str = ""  # recorded as the actor's first action in the authorship trail ("submit")
-    actor_field: str = ""  # stamped with the actor ("submitted_by", "approved_by", "approver")
-    time_field: str = ""  # stamped with now ("submitted_at", "approved_at", "started_at")
+    stamp: tuple[str, str] = ("", "")  # the fields stamped with the actor and with now ("approved_by", "approved_at")
     note_field: str = ""  # keeps the note ("resolution", "rejection_reason")
     sets: Mapping[str, Any] = field(default_factory=dict)  # constant values the step writes
-    event: str = ""  # the trail event's action, when it differs from the step's name
+    event: str = ""  # the trail event's action, when it is not the workflow's event prefix + the step's name
     refused: Promise | None = None  # the message when the item's state does not allow the step (else the kind's)
 
 
@@ -66,8 +65,11 @@ class Workflow:
     refused: Promise  # "「%(status)s」の…には実行できません。"
     lock: Callable[[Any], Any]  # takes the item's row lock (its parent's first) and returns the locked row
     trail: Callable[[Any, User, str, str, str], None] | None  # writes the event: (item, actor, action, before, note)
+    event_prefix: str = ""  # the trail names its steps so ("amendment_" + "submit")
     versioned: bool = True  # the item carries an optimistic-lock `version`, raised by every step and edit
     not_editable: Promise | None = None  # the message refusing to edit an item that is no longer a draft
+    not_deletable: Promise | None = None  # the message refusing to delete an item that is not a deletable draft
+    delete_unsubmitted_only: bool = False  # a draft once submitted (then rejected or withdrawn) is kept
     save_fields_only: bool = False  # save only the columns the step changes (no history on the model)
 
     def step(self, action: str) -> Step:
@@ -105,7 +107,7 @@ def apply(
     step = flow.step(action)
     if step.permission is not None:
         require(actor, step.permission, item.organization_id)
-    if step.reason_required and not note.strip():
+    if step.needs_reason and not note.strip():
         raise ServiceError(REASON_REQUIRED)
     row = item if locked else flow.lock(item)
     status = row.status
@@ -119,10 +121,11 @@ def apply(
     if status not in step.sources:
         raise InvalidTransitionError((step.refused or flow.refused) % {"status": row.get_status_display()})
     changes: dict[str, Any] = {**({"status": step.target} if step.target is not None else {}), **step.sets}
-    if step.actor_field:
-        changes[step.actor_field] = actor
-    if step.time_field:
-        changes[step.time_field] = timezone.now()
+    actor_field, time_field = step.stamp
+    if actor_field:
+        changes[actor_field] = actor
+    if time_field:
+        changes[time_field] = timezone.now()
     if step.note_field:
         changes[step.note_field] = note
     changes.update(fields or {})
@@ -138,7 +141,7 @@ def apply(
     else:
         row.save()
     if flow.trail is not None:
-        flow.trail(row, actor, step.event or action, status, note)
+        flow.trail(row, actor, step.event or f"{flow.event_prefix}{action}", status, note)
     if step.authorship:
         authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action=step.authorship)
     return row
@@ -177,3 +180,16 @@ def edit_draft(
     row.save()
     authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="edit")
     return row
+
+
+@transaction.atomic
+def delete_draft(flow: Workflow, item: Any, *, actor: User, cleanup: Callable[[Any], None]) -> None:
+    """Delete a draft (only one never submitted, where the workflow says so); `cleanup(locked row)` first records
+    the deletion or removes what belongs to it. The model's history keeps the deleted row."""
+    require(actor, f"delete_{flow.model._meta.model_name}", item.organization_id)
+    row = flow.lock(item)
+    if row.status != DRAFT or (flow.delete_unsubmitted_only and getattr(row, flow.submitter_field) is not None):
+        raise InvalidTransitionError(flow.not_deletable)
+    cleanup(row)
+    row._history_user = actor
+    row.delete()
