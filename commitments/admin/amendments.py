@@ -15,7 +15,7 @@ from commitments.admin.base import (
     ServiceRefusalMixin,
     badge,
 )
-from commitments.admin.workflow import WorkflowAdminMixin, workflow_actions
+from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
 from commitments.forms import AmendmentForm
 from commitments.models import Amendment, AmendmentStatus
 from commitments.services import amendments as services
@@ -36,12 +36,7 @@ class AmendmentAdmin(
         "number",
         "status",
         "version",
-        "submitted_by",
-        "submitted_at",
-        "approved_by",
-        "approved_at",
-        "resolution",
-        "rejection_reason",
+        *APPROVAL_RECORD,
         "before",
         "after",
     ]
@@ -66,11 +61,6 @@ class AmendmentAdmin(
             obj is None or (obj.status == AmendmentStatus.DRAFT and obj.submitted_by_id is None)
         )
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "commitment":
             self.scope_foreign_key(db_field, request, kwargs, status__in=list(services.AMENDABLE_STATES))
@@ -91,17 +81,5 @@ class AmendmentAdmin(
             )
         obj.pk, obj.version = saved.pk, saved.version
 
-    def delete_model(self, request: HttpRequest, obj: Amendment) -> None:
-        services.amendment_delete_draft(actor=request.user, amendment=obj)
-
-    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(
-        services,
-        "amendment",
-        descriptions={
-            "submit": _("選択した補正を提出"),
-            "withdraw": _("選択した補正の提出を取り下げ"),
-            "approve": _("選択した補正を承認"),
-            "reject": _("選択した補正を差戻し"),
-        },
-        titles={"approve": _("補正の承認"), "reject": _("補正の差戻し")},
-    )
+    workflow_services, workflow_item = services, "amendment"
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "amendment")

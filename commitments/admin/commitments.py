@@ -31,7 +31,7 @@ from commitments.admin.inlines import (
     ContractSummaryInline,
     PlannedAmountInline,
 )
-from commitments.admin.workflow import WorkflowAdminMixin, service_action, workflow_actions
+from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, service_action, workflow_actions
 from commitments.forms import CommitmentForm
 from commitments.models import Commitment, Contract, SpreadRule, Status
 from commitments.services import approval, closing, planning
@@ -83,12 +83,7 @@ class CommitmentAdmin(WorkflowAdminMixin, ReadOnlyHistoryMixin, OrganizationScop
         "status",
         "version",
         "planned_total_display",
-        "submitted_by",
-        "submitted_at",
-        "approved_by",
-        "approved_at",
-        "resolution",
-        "rejection_reason",
+        *APPROVAL_RECORD,
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Commitment]:
@@ -257,9 +252,6 @@ class CommitmentAdmin(WorkflowAdminMixin, ReadOnlyHistoryMixin, OrganizationScop
                 return HttpResponseRedirect(request.path)
             return TemplateResponse(request, "admin/commitments/error.html", {"message": exc.message})
 
-    def delete_model(self, request: HttpRequest, obj: Commitment) -> None:
-        approval.commitment_delete_draft(actor=request.user, commitment=obj)
-
     def has_delete_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:
         return super().has_delete_permission(request, obj) and (
             obj is None or (obj.status == Status.DRAFT and obj.submitted_by_id is None)
@@ -272,22 +264,8 @@ class CommitmentAdmin(WorkflowAdminMixin, ReadOnlyHistoryMixin, OrganizationScop
             protected = []
         return to_delete, counts, perms_needed, protected
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # bulk delete would bypass the service
-        return actions
-
-    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(
-        approval,
-        "commitment",
-        descriptions={
-            "submit": _("選択した債務負担行為を提出"),
-            "withdraw": _("選択した提出を取り下げ"),
-            "approve": _("選択した債務負担行為を承認"),
-            "reject": _("選択した提出を差戻し"),
-        },
-        titles={},
-    )
+    workflow_services, workflow_item = approval, "commitment"
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(approval, "commitment")
     reopen_selected = service_action(
         "reopen_selected",
         closing.commitment_reopen,

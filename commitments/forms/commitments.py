@@ -8,14 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal, rules
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionedModelForm
 from commitments.models import Commitment, CommitmentKind
 
-# The form field each problem of the rules (rules.DRAFT_RULE_FIELDS) is shown beside when its name differs.
-FORM_FIELDS = {"limit_yen": "limit_amount"}
 
-
-class CommitmentForm(VersionCheckMixin, forms.ModelForm):
+class CommitmentForm(VersionedModelForm):
     """Enter a commitment: the limit in 千円 by default, fiscal years as printed in the budget."""
 
     limit_amount = forms.CharField(
@@ -29,7 +26,6 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
     first_burden_fy = FiscalYearField(label=_("負担年度（初年度）"))
     last_burden_fy = FiscalYearField(label=_("負担年度（最終年度）"))
     spread_start_month = MonthField(label=_("月割の開始月"), required=False)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Commitment
@@ -52,12 +48,13 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
             "expected_version",
         ]
 
+    # The form field each problem of the rules (rules.DRAFT_RULE_FIELDS) is shown beside when its name differs.
+    shown_beside = {"limit_yen": "limit_amount"}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "kind" in self.fields:
             self.fields["kind"].required = False
-        if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.version
         if self.instance.pk and self.instance.limit_yen is not None and not self.is_bound:
             self.initial["limit_amount"] = fiscal.format_amount(self.instance.limit_yen, unit="円")
             self.initial["limit_unit"] = "円"
@@ -80,7 +77,7 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
         """Each broken rule of commitments.rules, said beside its field unless that field has an error already."""
         values = {name: data.get(name) for name in rules.DRAFT_RULE_FIELDS}
         for problem in rules.commitment_problems(values):
-            field = FORM_FIELDS.get(problem.field, problem.field)
+            field = self.shown_beside.get(problem.field, problem.field)
             if field in self.fields and field not in self.errors:
                 self.add_error(field, problem.message)
         if "limit_amount" in self.errors:
