@@ -225,6 +225,8 @@ COMMITMENT_RULE_FIELDS = (
     "spread_start_month",
     "spread_months",
 )
+# The rule fields entered on a draft: the contract deadline (contract_until_fy) is extended only by an approved 補正.
+DRAFT_RULE_FIELDS = tuple(name for name in COMMITMENT_RULE_FIELDS if name != "contract_until_fy")
 
 
 def commitment_problems(values: Mapping[str, Any]) -> list[Problem]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +16,18 @@ from commitments.admin.base import (
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
     badge,
-    confirmation_page,
-    run_each,
 )
-from commitments.forms import AmendmentForm, ApproveForm, RejectForm
+from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
+from commitments.forms import AmendmentForm
 from commitments.models import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
 from commitments.selectors.burden_whatif import draft_comparison
 from commitments.services import amendments as services
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class AmendmentAdmin(
+    WorkflowAdminMixin, ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin
+):
     form = AmendmentForm
     change_form_template = "admin/commitments/amendment/change_form.html"
     list_display = ["__str__", "reason", "abolish", "status_badge", "submitted_by", "approved_by", "approved_at"]
@@ -40,12 +40,7 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
         "number",
         "status",
         "version",
-        "submitted_by",
-        "submitted_at",
-        "approved_by",
-        "approved_at",
-        "resolution",
-        "rejection_reason",
+        *APPROVAL_RECORD,
         "before",
         "after",
     ]
@@ -56,20 +51,7 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
 
     def get_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
         if obj is not None and obj.status != AmendmentStatus.DRAFT:
-            return [
-                "commitment",
-                "reason",
-                "abolish",
-                "new_matter",
-                "new_limit_yen",
-                "new_limit_text",
-                "new_estimated_limit_yen",
-                "new_first_burden_fy",
-                "new_last_burden_fy",
-                "new_contract_until_fy",
-                "new_planned",
-                *self.readonly_fields,
-            ]
+            return ["commitment", *services.PROPOSAL_FIELDS, *self.readonly_fields]
         return [*AmendmentForm.Meta.fields, *self.readonly_fields] if obj else list(AmendmentForm.Meta.fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
@@ -93,11 +75,6 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
             obj is None or (obj.status == AmendmentStatus.DRAFT and obj.submitted_by_id is None)
         )
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "commitment":
             self.scope_foreign_key(db_field, request, kwargs, status__in=list(services.AMENDABLE_STATES))
@@ -118,57 +95,5 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
             )
         obj.pk, obj.version = saved.pk, saved.version
 
-    def delete_model(self, request: HttpRequest, obj: Amendment) -> None:
-        services.amendment_delete_draft(actor=request.user, amendment=obj)
-
-    @admin.action(description=_("選択した補正を提出"), permissions=["submit"])
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> None:
-        run_each(
-            request, queryset, _("提出"), lambda a: services.amendment_submit(actor=request.user, amendment=a), str
-        )
-
-    @admin.action(description=_("選択した補正の提出を取り下げ"), permissions=["submit"])
-    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> None:
-        run_each(
-            request,
-            queryset,
-            _("取り下げ"),
-            lambda a: services.amendment_withdraw(actor=request.user, amendment=a),
-            str,
-        )
-
-    @admin.action(description=_("選択した補正を承認"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> HttpResponse | None:
-        form = ApproveForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            resolution = form.cleaned_data["resolution"]
-            run_each(
-                request,
-                queryset,
-                _("承認"),
-                lambda a: services.amendment_approve(actor=request.user, amendment=a, resolution=resolution),
-                str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "approve_selected", _("補正の承認"))
-
-    @admin.action(description=_("選択した補正を差戻し"), permissions=["approve"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Amendment]) -> HttpResponse | None:
-        form = RejectForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("差戻し"),
-                lambda a: services.amendment_reject(actor=request.user, amendment=a, reason=reason),
-                str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reject_selected", _("補正の差戻し"))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.submit_amendment")
-
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.approve_amendment")
+    workflow_services, workflow_item = services, "amendment"
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "amendment")

@@ -21,7 +21,6 @@ from commitments.admin.base import (
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
     badge,
-    confirmation_page,
     run_each,
     yen,
 )
@@ -33,7 +32,8 @@ from commitments.admin.inlines import (
     ContractSummaryInline,
     PlannedAmountInline,
 )
-from commitments.forms import ApproveForm, CommitmentForm, RejectForm
+from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, service_action, workflow_actions
+from commitments.forms import CommitmentForm
 from commitments.models import Commitment, Contract, SpreadRule, Status
 from commitments.selectors.burden_whatif import draft_comparison
 from commitments.services import approval, closing, planning
@@ -45,7 +45,9 @@ FILL_BUTTONS = {"_fill_equal": SpreadRule.EQUAL, "_fill_monthly": SpreadRule.MON
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class CommitmentAdmin(
+    WorkflowAdminMixin, ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin
+):
     form = CommitmentForm
     change_form_template = "admin/commitments/commitment/change_form.html"
     list_display = [
@@ -85,12 +87,7 @@ class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSco
         "status",
         "version",
         "planned_total_display",
-        "submitted_by",
-        "submitted_at",
-        "approved_by",
-        "approved_at",
-        "resolution",
-        "rejection_reason",
+        *APPROVAL_RECORD,
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Commitment]:
@@ -248,9 +245,6 @@ class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSco
             return HttpResponseRedirect(request.path)
         return TemplateResponse(request, "admin/commitments/error.html", {"message": exc.message})
 
-    def delete_model(self, request: HttpRequest, obj: Commitment) -> None:
-        approval.commitment_delete_draft(actor=request.user, commitment=obj)
-
     def has_delete_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:
         return super().has_delete_permission(request, obj) and (
             obj is None or (obj.status == Status.DRAFT and obj.submitted_by_id is None)
@@ -263,60 +257,17 @@ class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSco
             protected = []
         return to_delete, counts, perms_needed, protected
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # bulk delete would bypass the service
-        return actions
-
-    @admin.action(description=_("選択した債務負担行為を提出"), permissions=["submit"])
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
-        run_each(
-            request,
-            queryset,
-            _("提出"),
-            lambda c: approval.commitment_submit(actor=request.user, commitment=c),
-            label=str,
-        )
-
-    @admin.action(description=_("選択した提出を取り下げ"), permissions=["submit"])
-    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
-        run_each(
-            request,
-            queryset,
-            _("取り下げ"),
-            lambda c: approval.commitment_withdraw(actor=request.user, commitment=c),
-            label=str,
-        )
-
-    @admin.action(description=_("選択した債務負担行為を承認"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
-        form = ApproveForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            resolution = form.cleaned_data["resolution"]
-            run_each(
-                request,
-                queryset,
-                _("承認"),
-                lambda c: approval.commitment_approve(actor=request.user, commitment=c, resolution=resolution),
-                label=str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "approve_selected", _("承認"))
-
-    @admin.action(description=_("選択した提出を差戻し"), permissions=["approve"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
-        form = RejectForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("差戻し"),
-                lambda c: approval.commitment_reject(actor=request.user, commitment=c, reason=reason),
-                label=str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reject_selected", _("差戻し"))
+    workflow_services, workflow_item = approval, "commitment"
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(approval, "commitment")
+    reopen_selected = service_action(
+        "reopen_selected",
+        closing.commitment_reopen,
+        "commitment",
+        description=_("選択した債務負担行為を再開（年度末処理後の契約登録）"),
+        verb=_("再開"),
+        permission="approve",
+        form=ReopenForm,
+    )
 
     @admin.action(description=_("選択した起案中の年割額を年割の方法で再計算"), permissions=["change"])
     def fill_planned_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> None:
@@ -326,24 +277,3 @@ class CommitmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSco
             planning.planned_amounts_fill(actor=request.user, commitment=c, rule=c.spread_rule)
 
         run_each(request, queryset, _("年割額の再計算"), fill, label=str)
-
-    @admin.action(description=_("選択した債務負担行為を再開（年度末処理後の契約登録）"), permissions=["approve"])
-    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[Commitment]) -> HttpResponse | None:
-        form = ReopenForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("再開"),
-                lambda c: closing.commitment_reopen(actor=request.user, commitment=c, reason=reason),
-                label=str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reopen_selected", _("再開"))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.submit_commitment")
-
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.approve_commitment")

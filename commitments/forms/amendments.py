@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionCheckMixin, YenField, check_yen
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionedModelForm, YenField, check_yen
 from commitments.models import Amendment, Commitment
 from commitments.models.scoping import scoped_formfield
 from commitments.services.amendments import PROPOSAL_FIELDS, amendment_check
@@ -34,7 +34,7 @@ def parse_planned_lines(text: str, unit: str) -> dict[int, int]:
     return planned
 
 
-class AmendmentForm(VersionCheckMixin, forms.ModelForm):
+class AmendmentForm(VersionedModelForm):
     """Proposed changes to an approved commitment; blank fields stay as they are."""
 
     new_limit_amount = forms.CharField(label=_("変更後の限度額"), required=False, max_length=40)
@@ -49,7 +49,6 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 30}),
         help_text=_("個別入力の場合のみ。1行に「年度 金額」（単位は上の選択）例：令和8年度 1,200"),
     )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Amendment
@@ -73,12 +72,11 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._describe_current()
-        if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.version
-            if self.instance.new_limit_yen is not None and not self.is_bound:
+        if self.instance.pk and not self.is_bound:
+            if self.instance.new_limit_yen is not None:
                 self.initial["new_limit_amount"] = fiscal.format_amount(self.instance.new_limit_yen, unit="円")
                 self.initial["limit_unit"] = "円"
-            if self.instance.new_planned and not self.is_bound:
+            if self.instance.new_planned:
                 self.initial["planned_lines"] = "\n".join(
                     f"{fiscal.format_fiscal_year(int(fy))} {fiscal.format_amount(int(v), unit='円')}"
                     for fy, v in sorted(self.instance.new_planned.items(), key=lambda kv: int(kv[0]))

@@ -8,17 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal, rules
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionCheckMixin
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, MonthField, VersionedModelForm
 from commitments.models import Commitment, CommitmentKind
 from commitments.models.scoping import scoped_formfield
 
-# The model fields the rules check, and the form field each problem is shown beside when its name differs.
-# (contract_until_fy is not on this form: only an approved 補正 sets it).
-RULE_FIELDS = tuple(name for name in rules.COMMITMENT_RULE_FIELDS if name != "contract_until_fy")
-FORM_FIELDS = {"limit_yen": "limit_amount"}
 
-
-class CommitmentForm(VersionCheckMixin, forms.ModelForm):
+class CommitmentForm(VersionedModelForm):
     """Enter a commitment: the limit in 千円 by default, fiscal years as printed in the budget."""
 
     limit_amount = forms.CharField(
@@ -32,7 +27,6 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
     first_burden_fy = FiscalYearField(label=_("負担年度（初年度）"))
     last_burden_fy = FiscalYearField(label=_("負担年度（最終年度）"))
     spread_start_month = MonthField(label=_("月割の開始月"), required=False)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Commitment
@@ -56,12 +50,13 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
             "expected_version",
         ]
 
+    # The form field each problem of the rules (rules.DRAFT_RULE_FIELDS) is shown beside when its name differs.
+    shown_beside = {"limit_yen": "limit_amount"}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "kind" in self.fields:
             self.fields["kind"].required = False
-        if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.version
         if self.instance.pk and self.instance.limit_yen is not None and not self.is_bound:
             self.initial["limit_amount"] = fiscal.format_amount(self.instance.limit_yen, unit="円")
             self.initial["limit_unit"] = "円"
@@ -82,9 +77,9 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
 
     def _check_rules(self, data: dict[str, Any]) -> None:
         """Each broken rule of commitments.rules, said beside its field unless that field has an error already."""
-        values = {name: data.get(name) for name in RULE_FIELDS}
+        values = {name: data.get(name) for name in rules.DRAFT_RULE_FIELDS}
         for problem in rules.commitment_problems(values):
-            field = FORM_FIELDS.get(problem.field, problem.field)
+            field = self.shown_beside.get(problem.field, problem.field)
             if field in self.fields and field not in self.errors:
                 self.add_error(field, problem.message)
         if "limit_amount" in self.errors:

@@ -8,7 +8,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from commitments.forms.fields import FiscalYearField, VersionCheckMixin, YenField, validate_fiscal_date
+from commitments.forms.fields import FiscalYearField, VersionedModelForm, YenField, validate_fiscal_date
 from commitments.forms.uploads import MB, check_csv
 from commitments.models import Commitment, Contract, Installment, Organization, Payment, PaymentTerms
 from commitments.models.scoping import chooses_organization, scoped_formfield
@@ -18,12 +18,11 @@ from commitments.services.payment_reversals import payment_reverse_check, revers
 from commitments.services.payments import PaymentRefusedError, payment_check
 
 
-class ContractForm(VersionCheckMixin, forms.ModelForm):
+class ContractForm(VersionedModelForm):
     """A contract under an approved commitment; amount in 円 (contracts are to the yen). A change (変更契約) needs
     its reason."""
 
     amount_yen = YenField(label=_("契約金額（円）"), help_text=_("円単位。全角・カンマ可"))
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_reason = forms.CharField(
         label=_("変更理由"),
         required=False,
@@ -47,18 +46,18 @@ class ContractForm(VersionCheckMixin, forms.ModelForm):
             "expected_version",
         ]
 
+    warnings: list[str]  # what the contract rules warned of (near the limit), shown once the contract is saved
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.warnings: list[str] = []
+        self.warnings = []
         for name in ("signed_on", "start_on", "end_on"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_fiscal_date)
-        if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.version
-            if "change_reason" in self.fields:
-                self.fields["change_reason"].required = True
-        else:
+        if not self.instance.pk:
             self.fields.pop("change_reason", None)
+        elif "change_reason" in self.fields:
+            self.fields["change_reason"].required = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

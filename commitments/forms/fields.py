@@ -136,14 +136,22 @@ class MonthField(TypedField):
         return datetime.date(year, int(match["month"]), 1)
 
 
-class VersionCheckMixin:
-    """Refuse a save based on a stale page: someone saved the record after this form was opened.
+class VersionedModelForm(forms.ModelForm):
+    """A model form that refuses a save based on a stale page: someone saved the record after this form was opened.
 
-    The service checks again under the row lock; this check keeps the user's input on screen with the message.
+    The page carries the version it showed (`expected_version`, hidden); the service checks again under the row lock;
+    this check keeps the user's input on screen with the message.
     """
 
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
     def check_version(self, data: dict[str, Any]) -> None:
-        instance = self.instance  # type: ignore[attr-defined]
+        instance = self.instance
         expected = data.get("expected_version")
         if instance.pk and expected is not None and expected != instance.version:
             raise forms.ValidationError(

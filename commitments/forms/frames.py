@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionCheckMixin
+from commitments.forms.fields import UNIT_CHOICES, FiscalYearField, VersionedModelForm
 from commitments.models import FiscalFrame
 from commitments.models.scoping import scoped_formfield
 from commitments.services.frames import frame_problems
@@ -16,7 +16,7 @@ from commitments.services.frames import frame_problems
 AMOUNT_WIDGET = forms.TextInput(attrs={"size": 16, "maxlength": 40, "style": "text-align:right"})
 
 
-class FiscalFrameForm(VersionCheckMixin, forms.ModelForm):
+class FiscalFrameForm(VersionedModelForm):
     """One frame: year, 事業区分 (blank: the whole organization), 歳出総額 and/or 一般財源 in the chosen unit."""
 
     fiscal_year = FiscalYearField(label=_("年度"))
@@ -27,7 +27,6 @@ class FiscalFrameForm(VersionCheckMixin, forms.ModelForm):
         label=_("一般財源"), required=False, widget=AMOUNT_WIDGET, help_text=_("全角・カンマ可")
     )
     amount_unit = forms.ChoiceField(label=_("単位"), choices=UNIT_CHOICES, initial="千円")
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = FiscalFrame
@@ -46,7 +45,6 @@ class FiscalFrameForm(VersionCheckMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["expected_version"].initial = self.instance.version
             for name, field in (
                 ("expenditure_yen", "expenditure_amount"),
                 ("general_revenue_yen", "general_revenue_amount"),

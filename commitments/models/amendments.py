@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +9,11 @@ from simple_history.models import HistoricalRecords
 
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
+from commitments.models.workflow import person
 
 
 class AmendmentStatus(models.TextChoices):
-    """Life cycle of an amendment (see services.amendments.TRANSITIONS)."""
+    """Life cycle of an amendment (its steps: services.workflow.flows.AMENDMENT_FLOW)."""
 
     DRAFT = "draft", _("起案中")
     SUBMITTED = "submitted", _("承認待ち")
@@ -51,27 +51,11 @@ class Amendment(models.Model):
     version = models.PositiveIntegerField(_("版"), default=1)
     before = models.JSONField(_("変更前"), default=dict, blank=True)
     after = models.JSONField(_("変更後"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("起案者")
-    )
+    created_by = person(_("起案者"), required=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("提出者"),
-    )
+    submitted_by = person(_("提出者"))
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("承認者"),
-    )
+    approved_by = person(_("承認者"))
     approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
     resolution = models.CharField(_("議決・決裁"), max_length=200, blank=True)
     rejection_reason = models.TextField(_("差戻し理由"), blank=True)

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments import fiscal, rules, vocabulary
 from commitments.models.scoping import ScopedManager
+from commitments.models.workflow import person
 
 # The bounds of the constraints below are the rules' (commitments.rules); these names stay for older imports.
 MIN_FY = rules.MIN_FISCAL_YEAR
@@ -100,7 +101,7 @@ class Segment(models.Model):
 
 
 class Status(models.TextChoices):
-    """Life-cycle states of a commitment (see services.approval.TRANSITIONS)."""
+    """Life-cycle states of a commitment (its steps: services.workflow.flows.COMMITMENT_FLOW)."""
 
     DRAFT = "draft", _("起案中")
     SUBMITTED = "submitted", _("承認待ち")
@@ -182,31 +183,10 @@ class Commitment(models.Model):
     spread_months = models.PositiveSmallIntegerField(_("月割の月数"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
     version = models.PositiveIntegerField(_("版"), default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("起案者"),
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("提出者"),
-    )
+    created_by = person(_("起案者"))
+    submitted_by = person(_("提出者"))
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("承認者"),
-    )
+    approved_by = person(_("承認者"))
     approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
     resolution = models.CharField(
         _("議決・決裁"), max_length=200, blank=True, help_text=_("例：第13回経営審議委員会 議案第2号")

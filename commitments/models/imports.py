@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models.core import Organization
 from commitments.models.scoping import ScopedManager
+from commitments.models.workflow import person
 
 
 class ImportJobStatus(models.TextChoices):
-    """Where an upload stands: checked → requested → approved and queued → running → imported (or refused)."""
+    """Where an upload stands: checked → requested → approved and queued → running → imported (or refused).
+
+    Its steps up to the queue: services.workflow.flows.IMPORT_JOB_FLOW; the run's states are the worker's."""
 
     PREVIEWED = "previewed", _("確認中")
     SUBMITTED = "submitted", _("承認待ち")
@@ -43,17 +45,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("誤り"), default=list, blank=True)
     warnings = models.JSONField(_("注意"), default=list, blank=True)
     result = models.JSONField(_("結果"), default=dict, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("取込担当者")
-    )
-    approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("承認者"),
-    )
+    uploaded_by = person(_("取込担当者"), required=True)
+    approver = person(_("承認者"))
     task_id = models.CharField(_("タスクID"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)

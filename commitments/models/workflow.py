@@ -7,6 +7,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def person(label: str, *, required: bool = False) -> models.ForeignKey:
+    """The person who took a step of an item's workflow (drafted, submitted, approved it): kept while referenced."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=not required,
+        blank=not required,
+        verbose_name=label,
+    )
+
+
 class WorkflowItemKind(models.TextChoices):
     """Every kind of item that is drafted, submitted and approved."""
 

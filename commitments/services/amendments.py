@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Min, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as stored
 
 from commitments import fiscal, rules
 from commitments.models import (
@@ -29,34 +26,25 @@ from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.errors import (
-    ConcurrentUpdateError,
     InvalidTransitionError,
-    PermissionDeniedError,
     ServiceError,
 )
 
 KIND = WorkflowItemKind.AMENDMENT
 
-AMENDABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "submit": (frozenset({AmendmentStatus.DRAFT}), AmendmentStatus.SUBMITTED),
-    "withdraw": (frozenset({AmendmentStatus.SUBMITTED}), AmendmentStatus.DRAFT),
-    "reject": (frozenset({AmendmentStatus.SUBMITTED}), AmendmentStatus.DRAFT),
-    "approve": (frozenset({AmendmentStatus.SUBMITTED}), AmendmentStatus.APPROVED),
-}
-PROPOSAL_FIELDS = frozenset(
-    {
-        "reason",
-        "abolish",
-        "new_matter",
-        "new_limit_yen",
-        "new_limit_text",
-        "new_estimated_limit_yen",
-        "new_first_burden_fy",
-        "new_last_burden_fy",
-        "new_contract_until_fy",
-        "new_planned",
-    }
+AMENDABLE_STATES = workflow.flows.AMENDABLE_STATES
+# What an amendment proposes, in the order its forms and pages show it.
+PROPOSAL_FIELDS = (
+    "reason",
+    "abolish",
+    "new_matter",
+    "new_limit_yen",
+    "new_limit_text",
+    "new_estimated_limit_yen",
+    "new_first_burden_fy",
+    "new_last_burden_fy",
+    "new_contract_until_fy",
+    "new_planned",
 )
 # What an approved amendment may change on the commitment, recorded before and after.
 SNAPSHOT_FIELDS = (
@@ -155,7 +143,7 @@ def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]
 def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) -> Amendment:
     """Draft an amendment of an approved commitment (one open amendment per commitment)."""
     require(actor, "add_amendment", commitment.organization_id)
-    unknown = set(proposal) - PROPOSAL_FIELDS
+    unknown = set(proposal).difference(PROPOSAL_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     locked = lock_commitment(commitment.pk)
@@ -173,7 +161,7 @@ def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) ->
     )
     amendment._history_user = actor  # type: ignore[attr-defined]
     amendment.save()
-    record_event(locked, actor, "amendment_create", locked.status, note=stored("補正第%(n)d号") % {"n": number})
+    record_event(locked, actor, "amendment_create", locked.status, note=workflow.amendment_label(amendment))
     workflow.authorship_record(kind=KIND, item_id=amendment.pk, actor=actor, action="create")
     return amendment
 
@@ -181,89 +169,32 @@ def amendment_create(*, actor: User, commitment: Commitment, **proposal: Any) ->
 @transaction.atomic
 def amendment_update_draft(*, actor: User, amendment: Amendment, expected_version: int, **proposal: Any) -> Amendment:
     """Change a draft amendment; refused when someone saved it since `expected_version` was read."""
-    require(actor, "change_amendment", amendment.organization_id)
-    unknown = set(proposal) - PROPOSAL_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    commitment = lock_commitment(amendment.commitment_id)
-    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    if locked.status != AmendmentStatus.DRAFT:
-        raise InvalidTransitionError(_("起案中の補正だけ変更できます。"))
-    if locked.version != expected_version:
-        raise ConcurrentUpdateError()
-    merged = {name: getattr(locked, name) for name in PROPOSAL_FIELDS} | proposal
-    amendment_check(commitment, merged)
-    for name, value in proposal.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save()
-    workflow.authorship_record(kind=KIND, item_id=locked.pk, actor=actor, action="edit")
-    return locked
-
-
-def _transition(
-    actor: User,
-    amendment: Amendment,
-    action: str,
-    note: str = "",
-    guard: Callable[[Amendment, Commitment], None] | None = None,
-    **extra: Any,
-) -> tuple[Amendment, Commitment]:
-    allowed_from, to_status = TRANSITIONS[action]
-    commitment = lock_commitment(amendment.commitment_id)
-    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    if guard is not None:
-        guard(locked, commitment)
-    if locked.status not in allowed_from:
-        raise InvalidTransitionError(
-            _("「%(status)s」の補正には実行できません。") % {"status": locked.get_status_display()}
-        )
-    locked.status = to_status
-    for name, value in extra.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save()
-    label = stored("補正第%(n)d号") % {"n": locked.number}
-    record_event(commitment, actor, f"amendment_{action}", commitment.status, note=f"{label} {note}".strip())
-    return locked, commitment
+    return workflow.draft_edit(
+        amendment,
+        actor=actor,
+        expected_version=expected_version,
+        changes=proposal,
+        editable=PROPOSAL_FIELDS,
+        check=lambda locked, merged: amendment_check(locked.commitment, merged),
+    )
 
 
 @transaction.atomic
 def amendment_submit(*, actor: User, amendment: Amendment) -> Amendment:
     """Send a draft amendment for approval."""
-    require(actor, "submit_amendment", amendment.organization_id)
-    submitted = _transition(
-        actor, amendment, "submit", submitted_by=actor, submitted_at=timezone.now(), rejection_reason=""
-    )[0]
-    workflow.authorship_record(kind=KIND, item_id=submitted.pk, actor=actor, action="submit")
-    return submitted
-
-
-@transaction.atomic
-def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
-    """Take a submitted amendment back to draft (only its submitter)."""
-    require(actor, "submit_amendment", amendment.organization_id)
-
-    def own_submission(locked: Amendment, _commitment: Commitment) -> None:
-        if locked.status == AmendmentStatus.SUBMITTED and locked.submitted_by_id != actor.pk:
-            raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
-
-    return _transition(actor, amendment, "withdraw", guard=own_submission)[0]
+    return workflow.transition(amendment, "submit", actor=actor)
 
 
 @transaction.atomic
 def amendment_reject(*, actor: User, amendment: Amendment, reason: str) -> Amendment:
     """Send a submitted amendment back with a reason (never one's own trail: its submitter withdraws it)."""
-    require(actor, "approve_amendment", amendment.organization_id)
-    if not reason.strip():
-        raise ServiceError(_("差戻し理由を入力してください。"))
+    return workflow.transition(amendment, "reject", actor=actor, note=reason)
 
-    def not_an_author(locked: Amendment, _commitment: Commitment) -> None:
-        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor, rejecting=True)
 
-    return _transition(actor, amendment, "reject", note=reason, guard=not_an_author, rejection_reason=reason)[0]
+@transaction.atomic
+def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
+    """Take a submitted amendment back to draft (only its submitter)."""
+    return workflow.transition(amendment, "withdraw", actor=actor)
 
 
 def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, int] | None:
@@ -281,61 +212,44 @@ def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, in
 @transaction.atomic
 def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = "") -> Amendment:
     """Approve (never by its authors): the commitment takes the new values; the amendment keeps before/after."""
-    require(actor, "approve_amendment", amendment.organization_id)
     checked: dict[str, Any] = {}
 
-    def guard(locked: Amendment, commitment: Commitment) -> None:
-        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor)
-        if commitment.status not in AMENDABLE_STATES:
+    def guard(locked: Amendment) -> None:
+        if locked.commitment.status not in AMENDABLE_STATES:
             raise InvalidTransitionError(_("この債務負担行為は補正できる状態にありません。"))
         if locked.status == AmendmentStatus.SUBMITTED:
-            checked.update(amendment_check(commitment, {n: getattr(locked, n) for n in PROPOSAL_FIELDS}))
+            checked.update(amendment_check(locked.commitment, {n: getattr(locked, n) for n in PROPOSAL_FIELDS}))
 
-    approved, commitment = _transition(
-        actor,
-        amendment,
-        "approve",
-        note=resolution,
-        guard=guard,
-        approved_by=actor,
-        approved_at=timezone.now(),
-        resolution=resolution,
-    )
+    approved = workflow.transition(amendment, "approve", actor=actor, note=resolution, guard=guard)
+    commitment = approved.commitment
     before = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
     money_or_span = any(
         checked[n] != before[n] for n in ("limit_yen", "estimated_limit_yen", "first_burden_fy", "last_burden_fy")
     )
     for name, value in checked.items():
-        setattr(commitment, name, value)
+        if name != "status":
+            setattr(commitment, name, value)
     if money_or_span or approved.new_planned:
         planned = _planned_after(commitment, approved)
         planning.planned_check(commitment, planned)
         if approved.new_planned and commitment.spread_rule != SpreadRule.EXPLICIT:
             commitment.spread_rule = SpreadRule.EXPLICIT
         planning.replace_planned(commitment, planned, actor)
-    commitment.version += 1
-    commitment.needs_projection = True
-    commitment._history_user = actor  # type: ignore[attr-defined]
-    commitment._change_reason = stored("補正第%(n)d号") % {"n": approved.number}  # type: ignore[attr-defined]
-    commitment.save()
+    label = workflow.amendment_label(approved)
+    step = "abolish" if checked["status"] == Status.ABOLISHED else "amend"
+    workflow.transition(commitment, step, actor=actor, note=label, history_reason=label, locked=True)
     approved.before = before
     approved.after = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
     approved.save(update_fields=["before", "after"])
-    record_event(commitment, actor, "amend", before["status"], note=stored("補正第%(n)d号") % {"n": approved.number})
     projection_services.projection_request(commitment_id=commitment.pk)
     return approved
 
 
-@transaction.atomic
 def amendment_delete_draft(*, actor: User, amendment: Amendment) -> None:
     """Delete a draft amendment (also one rejected or withdrawn); history and the trail keep the deletion."""
-    require(actor, "delete_amendment", amendment.organization_id)
-    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    if locked.status != AmendmentStatus.DRAFT:
-        raise InvalidTransitionError(_("起案中（差戻し・取下げ後を含む）の補正だけを削除できます。"))
-    commitment = lock_commitment(locked.commitment_id)
-    record_event(
-        commitment, actor, "amendment_delete", commitment.status, note=stored("補正第%(n)d号") % {"n": locked.number}
-    )
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.delete()
+
+    def record(locked: Amendment) -> None:
+        commitment = locked.commitment
+        record_event(commitment, actor, "amendment_delete", commitment.status, note=workflow.amendment_label(locked))
+
+    workflow.draft_delete(amendment, actor=actor, cleanup=record)

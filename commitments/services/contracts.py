@@ -22,11 +22,11 @@ from commitments.models import (
     ContractChangeKind,
     ContractStatus,
     PaymentTerms,
-    Status,
     User,
 )
 from commitments.services import projection as projection_services
-from commitments.services.common import lock_commitment, record_event, require
+from commitments.services import workflow
+from commitments.services.common import lock_commitment, require
 from commitments.services.contract_changes import (
     TRIM_REASON,
     change_note,
@@ -134,21 +134,18 @@ def contract_register(
     contract._history_user = actor  # type: ignore[attr-defined]
     contract.save()
     store_schedule(contract, rows, actor)
-    before = locked.status
-    if locked.status in (Status.APPROVED, Status.LAPSED):  # lapsed: a late entry undoes the lapse for its amount
-        locked.status = Status.ACTIVE
-    locked.needs_projection = True
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    if late:
-        locked._change_reason = LATE_ENTRY_REASON  # type: ignore[attr-defined]
-    locked.save()
     if late:
         note = late_entry_note(locked, contract, contracted_total(locked.pk))
-        record_event(locked, actor, "late_contract", before, note=note)
     else:
         note = f"{contract.contract_no} {contract.counterparty} {yen(amount_yen)}"
-        record_event(locked, actor, "contract", before, note=note)
+    workflow.transition(
+        locked,
+        "late_contract" if late else "contract",
+        actor=actor,
+        locked=True,
+        note=note,
+        history_reason=LATE_ENTRY_REASON if late else "",
+    )
     projection_services.projection_request(commitment_id=locked.pk)
     return ContractOutcome(contract=contract, warnings=warnings)
 

@@ -1,6 +1,7 @@
 """The year-end transitions of one commitment: authority not exercised by its deadline lapses (失効), an active one
-keeps only its contracts, fully paid ones complete. The year-end close of an organization (`services.closing`)
-applies them; `commitments_rollover` catches every organization's books up to today (load_demo)."""
+keeps only its contracts, fully paid ones complete; each status change is a step of the commitment workflow
+(`services.workflow`). The year-end close of an organization (`services.closing`) applies them;
+`commitments_rollover` catches every organization's books up to today (load_demo)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from commitments import fiscal
 from commitments.deadline import contract_deadline_passed
 from commitments.models import Commitment, CommitmentEvent, Contract, Payment, Status, User
 from commitments.services import projection as projection_services
+from commitments.services import workflow
 from commitments.services.common import lock_commitment, record_event
 from commitments.services.errors import ServiceError
 
@@ -107,12 +109,7 @@ def commitment_complete_if_done(*, commitment: Commitment, actor: User, on: date
     contracted, paid = money(commitment)
     if not is_done(commitment, contracted=contracted, paid=paid, on=on or timezone.localdate()):
         return False
-    commitment.status = Status.COMPLETED
-    commitment.version += 1
-    commitment.needs_projection = True
-    commitment._history_user = actor  # type: ignore[attr-defined]
-    commitment.save()
-    record_event(commitment, actor, "complete", Status.ACTIVE)
+    workflow.transition(commitment, "complete", actor=actor, locked=True)
     return True
 
 
@@ -124,18 +121,13 @@ def commitment_lapse(*, actor: User, commitment_id: int, as_of: date) -> bool:
         return False
     if Contract.objects.filter(commitment=locked).exists():
         return False
-    locked.status = Status.LAPSED
-    locked.version += 1
-    locked.needs_projection = True
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked._change_reason = stored("行為年度の終了による失効")  # type: ignore[attr-defined]
-    locked.save()
-    record_event(
+    workflow.transition(
         locked,
-        actor,
         "lapse",
-        Status.APPROVED,
+        actor=actor,
+        locked=True,
         note=stored("%(fy)s末までに契約がなく失効") % {"fy": fiscal.format_fiscal_year(locked.contract_deadline_fy)},
+        history_reason=stored("行為年度の終了による失効"),
     )
     projection_services.projection_request(commitment_id=locked.pk)
     return True

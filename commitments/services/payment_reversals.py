@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop as stored
 from commitments import fiscal
 from commitments.models import Commitment, Contract, ContractStatus, Payment, Status, User
 from commitments.services import projection as projection_services
+from commitments.services import workflow
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.contracts import contract_trim_to_paid
 from commitments.services.payments import REFERENCE_MAX_LENGTH, PaymentRefusedError, yen
@@ -88,16 +89,11 @@ def _reopen_if_unpaid(commitment: Commitment, actor: User) -> None:
     paid = Payment.objects.filter(contract__commitment=commitment).aggregate(total=Sum("amount_yen"))["total"] or 0
     if paid == contracted:
         return
-    commitment.status = Status.ACTIVE
-    commitment.version += 1
-    commitment.needs_projection = True
-    commitment._history_user = actor  # type: ignore[attr-defined]
-    commitment.save()
-    record_event(
+    workflow.transition(
         commitment,
-        actor,
         "reopen",
-        Status.COMPLETED,
+        actor=actor,
+        locked=True,
         note=stored("支出の戻入・取消により未払額 %(rest)s") % {"rest": yen(contracted - paid)},
     )
 

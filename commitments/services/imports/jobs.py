@@ -11,14 +11,13 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from commitments import fiscal
 from commitments.models import ImportJob, ImportJobStatus, Organization, User, WorkflowItemKind
 from commitments.services import workflow
 from commitments.services.common import require
 from commitments.services.enqueue import send_now
-from commitments.services.errors import InvalidTransitionError, PermissionDeniedError, ServiceError
+from commitments.services.errors import ServiceError
 from commitments.services.imports.failures import failure_entry, failure_message, import_job_fail
 from commitments.services.imports.rows import Progress, RowError
 from commitments.services.imports.service import ImportOptions, ImportRefused, ImportResult, import_file
@@ -117,45 +116,34 @@ def import_job_upload(
     return job
 
 
-def _move(job: ImportJob, allowed: set[str], to: str, **fields: Any) -> ImportJob:
-    """Conditional update: the job moves only from an allowed state (a double click or a race changes nothing)."""
-    updated = ImportJob.objects.filter(pk=job.pk, status__in=allowed).update(status=to, **fields)
-    if not updated:
-        raise InvalidTransitionError()
-    return ImportJob.objects.get(pk=job.pk)
-
-
 @transaction.atomic
 def import_job_submit(*, actor: User, job: ImportJob) -> ImportJob:
     """The uploader asks an approver to import a checked file."""
-    require(actor, "submit_commitment", job.organization_id)
-    if job.uploaded_by_id != actor.pk:
-        raise PermissionDeniedError(_("承認を依頼できるのは取込担当者だけです。"))
-    submitted = _move(job, {ImportJobStatus.PREVIEWED}, ImportJobStatus.SUBMITTED)
-    workflow.authorship_record(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor, action="submit")
-    return submitted
+    return workflow.transition(job, "submit", actor=actor)
 
 
 @transaction.atomic
 def import_job_withdraw(*, actor: User, job: ImportJob) -> ImportJob:
     """The uploader drops a file that was not imported."""
-    require(actor, "add_commitment", job.organization_id)
-    if job.uploaded_by_id != actor.pk:
-        raise PermissionDeniedError(_("取り下げできるのは取込担当者だけです。"))
-    return _move(job, {ImportJobStatus.PREVIEWED, ImportJobStatus.SUBMITTED}, ImportJobStatus.WITHDRAWN)
+    return workflow.transition(job, "withdraw", actor=actor)
 
 
-def import_job_approve(*, actor: User, job: ImportJob) -> ImportJob:
-    """An approver (never the uploader) starts the import: at once for small files, as a Celery task for large ones."""
-    require(actor, "approve_commitment", job.organization_id)
-    workflow.segregation_check(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor)
+def _launch(job: ImportJob, action: str, *, actor: User, **options: Any) -> ImportJob:
+    """Take the workflow step that queues the job, then run it: at once for a small file, on a worker for a large one.
+
+    The step stamps started_at with when the import was started (queued); the worker sets it again when it begins.
+    """
     with transaction.atomic():
-        # started_at is when the import was started (queued); the worker sets it again when it begins.
-        job = _move(job, {ImportJobStatus.SUBMITTED}, ImportJobStatus.QUEUED, approver=actor, started_at=timezone.now())
+        job = workflow.transition(job, action, actor=actor, **options)
         if job.row_count > SYNC_MAX_ROWS:
             transaction.on_commit(lambda: _enqueue(job.pk))
             return job
     return import_job_run(job_id=job.pk)
+
+
+def import_job_approve(*, actor: User, job: ImportJob) -> ImportJob:
+    """An approver (never the uploader) starts the import: at once for small files, as a Celery task for large ones."""
+    return _launch(job, "approve", actor=actor)
 
 
 def _enqueue(job_id: int) -> None:
@@ -205,32 +193,18 @@ def _attempts(job: ImportJob) -> dict[str, Any]:
 
 def import_job_retry(*, actor: User, job: ImportJob) -> ImportJob:
     """An approver (never an author of the upload) runs a failed job again; each failure and retry stays recorded."""
-    require(actor, "approve_commitment", job.organization_id)
-    workflow.segregation_check(kind=WorkflowItemKind.IMPORT_JOB, item_id=job.pk, actor=actor)
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+
+    def attempts_so_far(locked: ImportJob) -> None:
+        """The failure being retried joins the record of attempts kept in the result."""
         if locked.status != ImportJobStatus.FAILED:
-            raise InvalidTransitionError(_("再実行できるのは「失敗」の取込だけです。"))
-        now = timezone.now()
+            return
         attempt = {
             "failed_at": locked.finished_at.isoformat() if locked.finished_at else "",
             "message": "／".join(str(e.get("message", "")) for e in locked.errors),
             "retried_by": actor.get_full_name() or actor.get_username(),
-            "retried_at": now.isoformat(),
+            "retried_at": timezone.now().isoformat(),
         }
-        attempts = [*(_attempts(locked).get("attempts") or []), attempt]
-        job = _move(
-            locked,
-            {ImportJobStatus.FAILED},
-            ImportJobStatus.QUEUED,
-            approver=actor,
-            errors=[],
-            result={"attempts": attempts},
-            started_at=now,
-            finished_at=None,
-            task_id="",
-        )
-        if job.row_count > SYNC_MAX_ROWS:
-            transaction.on_commit(lambda: _enqueue(job.pk))
-            return job
-    return import_job_run(job_id=job.pk)
+        fields["result"] = {"attempts": [*(_attempts(locked).get("attempts") or []), attempt]}
+
+    fields: dict[str, Any] = {"errors": [], "finished_at": None, "task_id": ""}
+    return _launch(job, "retry", actor=actor, guard=attempts_so_far, fields=fields)
