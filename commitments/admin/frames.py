@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,11 +19,10 @@ from commitments.admin.base import (
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
     badge,
-    confirmation_page,
-    run_each,
     yen,
 )
-from commitments.forms import FiscalFrameForm, FrameUploadForm, RejectForm
+from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
+from commitments.forms import FiscalFrameForm, FrameUploadForm
 from commitments.models import FiscalFrame, FrameStatus, KindClassification, Organization
 from commitments.services import frames as services
 from commitments.services.errors import RowErrors, ServiceError
@@ -34,7 +32,9 @@ SHOWN = ["organization", "fiscal_year", "segment", "expenditure_yen", "general_r
 
 
 @admin.register(FiscalFrame)
-class FiscalFrameAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin):
+class FiscalFrameAdmin(
+    WorkflowAdminMixin, ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScopedAdmin, SimpleHistoryAdmin
+):
     form = FiscalFrameForm
     change_list_template = "admin/commitments/fiscalframe/change_list.html"
     list_display = [
@@ -50,15 +50,7 @@ class FiscalFrameAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSc
     list_filter = ["status", "fiscal_year"]
     list_select_related = ["segment", "submitted_by", "approved_by"]
     actions = ["submit_selected", "approve_selected", "reject_selected", "withdraw_selected"]
-    readonly_fields = [
-        "status",
-        "version",
-        "submitted_by",
-        "submitted_at",
-        "approved_by",
-        "approved_at",
-        "rejection_reason",
-    ]
+    readonly_fields = ["status", "version", *(name for name in APPROVAL_RECORD if name != "resolution")]
 
     @admin.display(description=_("年度"), ordering="fiscal_year")
     def year_display(self, obj: FiscalFrame) -> str:
@@ -99,11 +91,6 @@ class FiscalFrameAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSc
             obj is None or (obj.status == FrameStatus.DRAFT and obj.submitted_by_id is None)
         )
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
         if request.user.organization_id:
@@ -128,9 +115,6 @@ class FiscalFrameAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSc
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None
-
-    def delete_model(self, request: HttpRequest, obj: FiscalFrame) -> None:
-        services.frame_delete_draft(actor=request.user, frame=obj)
 
     def get_urls(self) -> list[Any]:
         upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="commitments_fiscalframe_upload")
@@ -174,38 +158,8 @@ class FiscalFrameAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationSc
         }
         return TemplateResponse(request, "admin/commitments/fiscalframe/upload.html", context)
 
-    @admin.action(description=_("選択した財政見通しを提出"), permissions=["submit"])
-    def submit_selected(self, request: HttpRequest, queryset: QuerySet[FiscalFrame]) -> None:
-        run_each(request, queryset, _("提出"), lambda f: services.frame_submit(actor=request.user, frame=f), str)
-
-    @admin.action(description=_("選択した財政見通しの提出を取り下げ"), permissions=["submit"])
-    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[FiscalFrame]) -> None:
-        run_each(request, queryset, _("取り下げ"), lambda f: services.frame_withdraw(actor=request.user, frame=f), str)
-
-    @admin.action(description=_("選択した財政見通しを承認"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[FiscalFrame]) -> None:
-        run_each(request, queryset, _("承認"), lambda f: services.frame_approve(actor=request.user, frame=f), str)
-
-    @admin.action(description=_("選択した財政見通しを差戻し"), permissions=["approve"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[FiscalFrame]) -> HttpResponse | None:
-        form = RejectForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_each(
-                request,
-                queryset,
-                _("差戻し"),
-                lambda f: services.frame_reject(actor=request.user, frame=f, reason=reason),
-                str,
-            )
-            return None
-        return confirmation_page(self, request, queryset, form, "reject_selected", _("財政見通しの差戻し"))
-
-    def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.submit_fiscalframe")
-
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("commitments.approve_fiscalframe")
+    workflow_services, workflow_item = services, "frame"
+    submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "frame")
 
 
 @admin.register(KindClassification)

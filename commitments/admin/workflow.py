@@ -68,8 +68,17 @@ DESCRIPTIONS = {
         "approve": _("選択した補正を承認"),
         "reject": _("選択した補正を差戻し"),
     },
+    "frame": {
+        "submit": _("選択した財政見通しを提出"),
+        "withdraw": _("選択した財政見通しの提出を取り下げ"),
+        "approve": _("選択した財政見通しを承認"),
+        "reject": _("選択した財政見通しを差戻し"),
+    },
 }
-TITLES = {"amendment": {"approve": _("補正の承認"), "reject": _("補正の差戻し")}}
+TITLES = {
+    "amendment": {"approve": _("補正の承認"), "reject": _("補正の差戻し")},
+    "frame": {"reject": _("財政見通しの差戻し")},
+}
 # Each step's admin permission (has_<name>_permission) and the form asking for its input.
 STEPS = {
     "submit": ("submit", None),
@@ -77,6 +86,8 @@ STEPS = {
     "approve": ("approve", ApproveForm),
     "reject": ("approve", RejectForm),
 }
+# A kind whose step asks for nothing: a frame keeps no resolution, so its approval has no confirmation page.
+NO_FORM = {"frame": frozenset({"approve"})}
 
 
 def workflow_actions(services: Any, item: str) -> tuple[Action, Action, Action, Action]:
@@ -89,7 +100,7 @@ def workflow_actions(services: Any, item: str) -> tuple[Action, Action, Action, 
             description=DESCRIPTIONS[item][step],
             verb=VERBS[step],
             permission=permission,
-            form=form,
+            form=None if step in NO_FORM.get(item, ()) else form,
             title=TITLES.get(item, {}).get(step),
         )
         for step, (permission, form) in STEPS.items()
@@ -102,7 +113,7 @@ class WorkflowAdminMixin:
 
     model: Any
     workflow_services: Any  # the module holding the item's services
-    workflow_item: str  # "commitment", "amendment": the services' prefix and their keyword
+    workflow_item: str  # "commitment", "amendment", "frame": the services' prefix and their keyword
 
     def _may(self, request: HttpRequest, step: str) -> bool:
         return request.user.has_perm(f"commitments.{workflow_for(self.model).step(step).permission}")

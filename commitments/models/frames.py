@@ -19,7 +19,7 @@ from commitments.models.scoping import ScopedManager
 
 
 class FrameStatus(models.TextChoices):
-    """Life cycle of a frame (see services.frames.TRANSITIONS)."""
+    """Life cycle of a frame (see services.workflow.FRAME_FLOW)."""
 
     DRAFT = "draft", _("起案中")
     SUBMITTED = "submitted", _("承認待ち")

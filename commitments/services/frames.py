@@ -1,7 +1,7 @@
 """Fiscal frames (財政見通し): entered by a finance officer, approved by someone else; a revision replaces on approval.
 
-The approval steps are the same as a commitment's (draft → submitted → approved, withdraw and reject back to draft),
-decided by the one segregation rule (services.workflow) over the Authorship trail; they are kept in this one module.
+The approval steps are the one workflow's (`workflow.FRAME_FLOW`: draft → submitted → approved, withdraw and reject
+back to draft, under the one segregation rule); this module adds the values' rules and the revision's replacement.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commitments import fiscal, rules
@@ -25,22 +24,11 @@ from commitments.models import (
 )
 from commitments.services import workflow
 from commitments.services.common import require
-from commitments.services.errors import (
-    ConcurrentUpdateError,
-    InvalidTransitionError,
-    PermissionDeniedError,
-    ServiceError,
-)
+from commitments.services.errors import ServiceError
 from commitments.vocabulary import STATISTICS_CLASS_CHOICES
 
 KIND = WorkflowItemKind.FISCAL_FRAME
 EDITABLE_FIELDS = frozenset({"fiscal_year", "segment", "expenditure_yen", "general_revenue_yen", "note"})
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "submit": (frozenset({FrameStatus.DRAFT}), FrameStatus.SUBMITTED),
-    "withdraw": (frozenset({FrameStatus.SUBMITTED}), FrameStatus.DRAFT),
-    "reject": (frozenset({FrameStatus.SUBMITTED}), FrameStatus.DRAFT),
-    "approve": (frozenset({FrameStatus.SUBMITTED}), FrameStatus.APPROVED),
-}
 
 
 def frame_problems(fields: dict[str, Any]) -> list[str]:
@@ -64,21 +52,19 @@ def frame_problems(fields: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _validate(fields: dict[str, Any], organization: Organization) -> None:
+def _check(fields: dict[str, Any], organization_id: int, exclude: int | None = None) -> None:
+    """Refuse wrong values, a 事業区分 of another organization, and a second frame in preparation for the same
+    organization, year and 事業区分 (the database refuses that too)."""
     problems = frame_problems(fields)
     if problems:
         raise ServiceError(problems[0])
     segment = fields.get("segment")
-    if isinstance(segment, Segment) and segment.organization_id != organization.pk:
+    if isinstance(segment, Segment) and segment.organization_id != organization_id:
         raise ServiceError(_("事業区分が団体と一致しません。"))
-
-
-def _refuse_second_open(organization: Organization, fields: dict[str, Any], exclude: int | None = None) -> None:
-    """One frame in preparation per organization, year and 事業区分 (the database refuses it too)."""
     open_ones = FiscalFrame.objects.filter(
-        organization=organization,
+        organization_id=organization_id,
         fiscal_year=fields["fiscal_year"],
-        segment=fields.get("segment"),
+        segment=segment,
         status__in=[FrameStatus.DRAFT, FrameStatus.SUBMITTED],
     ).exclude(pk=exclude)
     if open_ones.exists():
@@ -95,8 +81,7 @@ def frame_create(*, actor: User, organization: Organization, **fields: Any) -> F
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    _validate(fields, organization)
-    _refuse_second_open(organization, fields)
+    _check(fields, organization.pk)
     frame = FiscalFrame(organization=organization, created_by=actor, status=FrameStatus.DRAFT, **fields)
     frame._history_user = actor  # type: ignore[attr-defined]
     frame.save()
@@ -104,94 +89,40 @@ def frame_create(*, actor: User, organization: Organization, **fields: Any) -> F
     return frame
 
 
-@transaction.atomic
 def frame_update_draft(*, actor: User, frame: FiscalFrame, expected_version: int, **fields: Any) -> FiscalFrame:
     """Change a draft frame; refused when someone saved it since `expected_version` was read."""
-    require(actor, "change_fiscalframe", frame.organization_id)
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    locked = FiscalFrame.objects.select_for_update().select_related("organization").get(pk=frame.pk)
-    if locked.status != FrameStatus.DRAFT:
-        raise InvalidTransitionError(_("承認待ち・承認済の財政見通しは変更できません（改定は新しく起案します）。"))
-    if locked.version != expected_version:
-        raise ConcurrentUpdateError()
-    merged = {name: getattr(locked, name) for name in EDITABLE_FIELDS} | fields
-    _validate(merged, locked.organization)
-    _refuse_second_open(locked.organization, merged, exclude=locked.pk)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save()
-    workflow.authorship_record(kind=KIND, item_id=locked.pk, actor=actor, action="edit")
-    return locked
+    return workflow.draft_edit(
+        frame,
+        actor=actor,
+        expected_version=expected_version,
+        changes=fields,
+        editable=EDITABLE_FIELDS,
+        check=lambda locked, merged: _check(merged, locked.organization_id, exclude=locked.pk),
+    )
 
 
-def _transition(actor: User, frame: FiscalFrame, action: str, guard: Any = None, **extra: Any) -> FiscalFrame:
-    """Move a frame along TRANSITIONS under a row lock; `guard` checks the locked row."""
-    allowed_from, to_status = TRANSITIONS[action]
-    locked = FiscalFrame.objects.select_for_update().get(pk=frame.pk)
-    if guard is not None:
-        guard(locked)
-    if locked.status not in allowed_from:
-        raise InvalidTransitionError(
-            _("「%(status)s」の財政見通しには実行できません。") % {"status": locked.get_status_display()}
-        )
-    locked.status = to_status
-    for name, value in extra.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.save()
-    return locked
-
-
-@transaction.atomic
 def frame_submit(*, actor: User, frame: FiscalFrame) -> FiscalFrame:
     """Send a draft frame for approval."""
-    require(actor, "submit_fiscalframe", frame.organization_id)
-    submitted = _transition(
-        actor, frame, "submit", submitted_by=actor, submitted_at=timezone.now(), rejection_reason=""
-    )
-    workflow.authorship_record(kind=KIND, item_id=submitted.pk, actor=actor, action="submit")
-    return submitted
+    return workflow.transition(frame, "submit", actor=actor)
 
 
-@transaction.atomic
 def frame_withdraw(*, actor: User, frame: FiscalFrame) -> FiscalFrame:
     """Take a submission back to draft (only its submitter)."""
-    require(actor, "submit_fiscalframe", frame.organization_id)
-
-    def own_submission(locked: FiscalFrame) -> None:
-        if locked.status == FrameStatus.SUBMITTED and locked.submitted_by_id != actor.pk:
-            raise PermissionDeniedError(_("取り下げできるのは提出者だけです。"))
-
-    return _transition(actor, frame, "withdraw", guard=own_submission)
+    return workflow.transition(frame, "withdraw", actor=actor)
 
 
-@transaction.atomic
 def frame_reject(*, actor: User, frame: FiscalFrame, reason: str) -> FiscalFrame:
     """Send a submission back with a reason (never by one of its authors)."""
-    require(actor, "approve_fiscalframe", frame.organization_id)
-    if not reason.strip():
-        raise ServiceError(_("差戻し理由を入力してください。"))
-
-    def not_an_author(locked: FiscalFrame) -> None:
-        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor, rejecting=True)
-
-    return _transition(actor, frame, "reject", guard=not_an_author, rejection_reason=reason)
+    return workflow.transition(frame, "reject", actor=actor, note=reason)
 
 
-@transaction.atomic
-def frame_approve(*, actor: User, frame: FiscalFrame) -> FiscalFrame:
-    """Approve a submission (never by one of its authors); the frame it revises is kept as 改定済."""
-    require(actor, "approve_fiscalframe", frame.organization_id)
+def _supersede_approved(actor: User) -> Any:
+    """The approval's guard: the approved frame of the same organization, year and 事業区分 is kept as 改定済, before
+    the revision becomes the approved one (the database allows one approved frame for each)."""
 
-    def not_an_author(locked: FiscalFrame) -> None:
-        workflow.segregation_check(kind=KIND, item_id=locked.pk, actor=actor)
+    def supersede(locked: FiscalFrame) -> None:
         if locked.status != FrameStatus.SUBMITTED:
-            return
+            return  # the machine refuses the step
         previous = FiscalFrame.objects.select_for_update().filter(
             organization_id=locked.organization_id,
             fiscal_year=locked.fiscal_year,
@@ -203,18 +134,17 @@ def frame_approve(*, actor: User, frame: FiscalFrame) -> FiscalFrame:
             old._history_user = actor  # type: ignore[attr-defined]
             old.save()
 
-    return _transition(actor, frame, "approve", guard=not_an_author, approved_by=actor, approved_at=timezone.now())
+    return supersede
 
 
-@transaction.atomic
+def frame_approve(*, actor: User, frame: FiscalFrame) -> FiscalFrame:
+    """Approve a submission (never by one of its authors); the frame it revises is kept as 改定済."""
+    return workflow.transition(frame, "approve", actor=actor, guard=_supersede_approved(actor))
+
+
 def frame_delete_draft(*, actor: User, frame: FiscalFrame) -> None:
     """Delete a draft frame that was never submitted; its history keeps the deletion."""
-    require(actor, "delete_fiscalframe", frame.organization_id)
-    locked = FiscalFrame.objects.select_for_update().get(pk=frame.pk)
-    if locked.status != FrameStatus.DRAFT or locked.submitted_by_id is not None:
-        raise InvalidTransitionError(_("提出されたことのない起案中の財政見通しだけを削除できます。"))
-    locked._history_user = actor  # type: ignore[attr-defined]
-    locked.delete()
+    workflow.draft_delete(frame, actor=actor, cleanup=lambda locked: None)
 
 
 @transaction.atomic

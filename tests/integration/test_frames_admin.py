@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from commitments.models import FiscalFrame, FrameStatus, KindClassification
+from commitments.services import frames
+from commitments.services.errors import ConcurrentUpdateError, InvalidTransitionError
 from tests.support.factories import make_org
 
 
@@ -99,3 +102,48 @@ def test_kind_mapping_is_edited_per_organization_and_scoped(client, org):
     client.force_login(org.auditor)
     page = client.get("/exposure/burden/statistics/")
     assert "賃借・リース" in _text(page) and "団体の設定" in _text(page)
+
+
+def test_reject_withdraw_edit_and_delete_go_through_the_one_workflow(client, org):
+    """Rejection asks its reason first; only the submitter withdraws; a stale edit and a once-submitted draft's
+    deletion are refused; a draft never submitted is deleted from its page."""
+    changelist = "/admin/commitments/fiscalframe/"
+    frame = frames.frame_create(actor=org.officer2, organization=org.organization, fiscal_year=2027, expenditure_yen=9)
+    frames.frame_submit(actor=org.officer2, frame=frame)
+    client.force_login(org.approver)
+    asked = client.post(changelist, {"action": "reject_selected", "_selected_action": [frame.pk]})
+    assert asked.status_code == 200 and "財政見通しの差戻し" in _text(asked)
+    assert FiscalFrame.objects.get(pk=frame.pk).status == FrameStatus.SUBMITTED
+    page = client.post(
+        changelist,
+        {"action": "reject_selected", "_selected_action": [frame.pk], "confirm": "1", "reason": "出典を記入"},
+        follow=True,
+    )
+    assert "1 件を差戻ししました" in _text(page)
+    frame.refresh_from_db()
+    assert (frame.status, frame.rejection_reason, frame.version) == (FrameStatus.DRAFT, "出典を記入", 3)
+
+    client.force_login(org.officer2)
+    client.post(changelist, {"action": "submit_selected", "_selected_action": [frame.pk]})
+    frame.refresh_from_db()
+    assert (frame.status, frame.rejection_reason) == (FrameStatus.SUBMITTED, "")
+    client.force_login(org.officer)  # may submit, but did not submit this one
+    page = client.post(changelist, {"action": "withdraw_selected", "_selected_action": [frame.pk]}, follow=True)
+    assert "取り下げできるのは提出者だけです。" in _text(page)
+    client.force_login(org.officer2)
+    page = client.post(changelist, {"action": "withdraw_selected", "_selected_action": [frame.pk]}, follow=True)
+    assert "1 件を取り下げしました" in _text(page)
+    frame.refresh_from_db()
+    assert (frame.status, frame.version) == (FrameStatus.DRAFT, 5)
+
+    with pytest.raises(ConcurrentUpdateError):
+        frames.frame_update_draft(actor=org.officer2, frame=frame, expected_version=4, expenditure_yen=10)
+    edited = frames.frame_update_draft(actor=org.officer2, frame=frame, expected_version=5, expenditure_yen=10)
+    assert (edited.expenditure_yen, edited.version) == (10, 6)
+    with pytest.raises(InvalidTransitionError, match="提出されたことのない起案中の財政見通しだけを削除できます。"):
+        frames.frame_delete_draft(actor=org.officer2, frame=frame)
+
+    fresh = frames.frame_create(actor=org.officer2, organization=org.organization, fiscal_year=2028, expenditure_yen=5)
+    gone = client.post(f"{changelist}{fresh.pk}/delete/", {"post": "yes"})
+    assert gone.status_code == 302
+    assert list(FiscalFrame.objects.values_list("fiscal_year", flat=True)) == [2027]

@@ -1,6 +1,7 @@
-"""The one workflow (services.workflow): commitments, amendments (補正) and uploads move through one engine.
+"""The one workflow (services.workflow): commitments, amendments (補正), uploads and fiscal frames move through one
+engine.
 
-The segregation-of-duties rule refuses all three kinds from the same place; the life-cycle steps (contract, completion,
+The segregation-of-duties rule refuses all four kinds from the same place; the life-cycle steps (contract, completion,
 reopening after a reversal, lapse) leave the same trail as the people's steps (event, history row); a step the
 machine does not allow from the item's state is refused with a Japanese message and changes nothing.
 """
@@ -18,11 +19,13 @@ from commitments.models import (
     AmendmentStatus,
     Commitment,
     CommitmentEvent,
+    FiscalFrame,
+    FrameStatus,
     ImportJob,
     ImportJobStatus,
     Status,
 )
-from commitments.services import amendments, approval, payments, workflow
+from commitments.services import amendments, approval, frames, payments, workflow
 from commitments.services.errors import InvalidTransitionError, SegregationOfDutiesError
 from commitments.services.imports import jobs
 from commitments.services.lifecycle import commitment_lapse, system_user
@@ -53,11 +56,14 @@ def _upload(o, actor) -> ImportJob:
 
 
 def test_every_kind_declares_its_approval_under_the_one_segregation_rule():
-    """Approving steps of all three kinds ask segregation of duties; every person's step names a real permission."""
-    for flow in (workflow.COMMITMENT_FLOW, workflow.AMENDMENT_FLOW, workflow.IMPORT_JOB_FLOW):
+    """Approving steps of all four kinds ask segregation of duties; every person's step names a real permission."""
+    for flow in (workflow.COMMITMENT_FLOW, workflow.AMENDMENT_FLOW, workflow.IMPORT_JOB_FLOW, workflow.FRAME_FLOW):
         assert flow.step("approve").segregation == "approve", flow.kind
     assert workflow.COMMITMENT_FLOW.step("reject").segregation == "reject"
     assert workflow.AMENDMENT_FLOW.step("reject").segregation == "reject"
+    assert workflow.FRAME_FLOW.step("reject").segregation == "reject"
+    assert workflow.FRAME_FLOW.allowed(FrameStatus.SUBMITTED) == ["withdraw", "reject", "approve"]
+    assert workflow.FRAME_FLOW.allowed(FrameStatus.SUPERSEDED) == []
     assert workflow.IMPORT_JOB_FLOW.step("retry").segregation == "approve"
     assert workflow.COMMITMENT_FLOW.allowed(Status.SUBMITTED) == ["withdraw", "reject", "approve"]
     assert workflow.COMMITMENT_FLOW.allowed(Status.ACTIVE) == [
@@ -81,7 +87,7 @@ def test_every_person_step_names_a_permission_the_database_holds():
 
 @pytest.mark.django_db
 def test_the_one_segregation_rule_refuses_the_submitter_of_every_kind(org):
-    """`org.officer` holds both roles; he submits one item of each kind and may approve none of them."""
+    """`org.officer` holds both roles; he submits one item of each kind and may approve (or reject) none of them."""
     x = org.officer
     commitment = approval.commitment_create(
         actor=x,
@@ -101,9 +107,11 @@ def test_the_one_segregation_rule_refuses_the_submitter_of_every_kind(org):
     amendments.amendment_submit(actor=x, amendment=amendment)
     job = _upload(org, x)
     jobs.import_job_submit(actor=x, job=job)
+    frame = frames.frame_create(actor=x, organization=org.organization, fiscal_year=2027, expenditure_yen=1_000_000)
+    frames.frame_submit(actor=x, frame=frame)
 
     refusals = {}
-    for item in (commitment, amendment, job):
+    for item in (commitment, amendment, job, frame):
         with pytest.raises(SegregationOfDutiesError) as refused:
             workflow.transition(item, "approve", actor=x)
         refusals[type(item).__name__] = str(refused.value)
@@ -111,12 +119,16 @@ def test_the_one_segregation_rule_refuses_the_submitter_of_every_kind(org):
         "Commitment": "自分が提出した債務負担行為は承認できません（職務分掌）。",
         "Amendment": "自分が提出した補正は承認できません（職務分掌）。",
         "ImportJob": "自分が取り込んだファイルは承認できません（職務分掌）。",
+        "FiscalFrame": "自分が提出した財政見通しは承認できません（職務分掌）。",
     }
     with pytest.raises(SegregationOfDutiesError, match="自分が提出した補正は差し戻せません（職務分掌）。"):
         workflow.transition(amendment, "reject", actor=x, note="自分で差し戻す")
+    with pytest.raises(SegregationOfDutiesError, match="自分が提出した財政見通しは差し戻せません（職務分掌）。"):
+        frames.frame_reject(actor=x, frame=frame, reason="自分で差し戻す")
     assert Commitment.objects.get(pk=commitment.pk).status == Status.SUBMITTED
     assert Amendment.objects.get(pk=amendment.pk).status == AmendmentStatus.SUBMITTED
     assert ImportJob.objects.get(pk=job.pk).status == ImportJobStatus.SUBMITTED
+    assert FiscalFrame.objects.get(pk=frame.pk).status == FrameStatus.SUBMITTED
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
 """One workflow for everything that is drafted, submitted, approved, rejected and withdrawn, and for the life cycle.
 
-- `flows`: the workflows as data (commitments, amendments, budget-table uploads) and `transition`, the one code path
-  of every status change;
+- `flows`: the workflows as data (commitments, amendments, budget-table uploads, fiscal frames) and `transition`,
+  the one code path of every status change;
 - `machine`: the engine that applies a step (permission, segregation, source states, history, trail, authorship);
 - `segregation`: the authorship trail and the segregation-of-duties rule it decides.
 """
@@ -9,6 +9,7 @@
 from commitments.services.workflow.flows import (
     AMENDMENT_FLOW,
     COMMITMENT_FLOW,
+    FRAME_FLOW,
     IMPORT_JOB_FLOW,
     WORKFLOWS,
     amendment_label,
@@ -23,6 +24,7 @@ from commitments.services.workflow.segregation import authorship_record, authors
 __all__ = [
     "AMENDMENT_FLOW",
     "COMMITMENT_FLOW",
+    "FRAME_FLOW",
     "IMPORT_JOB_FLOW",
     "WORKFLOWS",
     "Step",

@@ -1,4 +1,5 @@
-"""The workflows as data: commitments (approval and life cycle), amendments (補正) and budget-table uploads (取込).
+"""The workflows as data: commitments (approval and life cycle), amendments (補正), budget-table uploads (取込) and
+fiscal frames (財政見通し).
 
 Every status change of these items is one `transition(item, action, actor=...)`: the step's permission, segregation of
 duties, the legal source states and the trail are read from here, never written again in a service.
@@ -17,6 +18,8 @@ from commitments.models import (
     Amendment,
     AmendmentStatus,
     Commitment,
+    FiscalFrame,
+    FrameStatus,
     ImportJob,
     ImportJobStatus,
     Status,
@@ -35,11 +38,13 @@ APPROVED_BY = ("approved_by", "approved_at")
 STARTED_BY = ("approver", "started_at")  # an upload's approver starts the import
 
 
-def _approval_steps(states: Any, name: str, approved_sets: Mapping[str, Any]) -> dict[str, Step]:
+def _approval_steps(
+    states: Any, name: str, approved_sets: Mapping[str, Any], *, resolution: str = "resolution"
+) -> dict[str, Step]:
     """Draft → submitted → approved; back to draft by withdrawal (only its submitter) or rejection (with a reason).
 
     `name` names the permissions (submit_<name>, approve_<name>); nobody who created, edited or submitted the item
-    approves or rejects it.
+    approves or rejects it. `resolution`: the field keeping the approval's note ("" for an item that keeps none).
     """
     draft, submitted = frozenset({states.DRAFT}), frozenset({states.SUBMITTED})
     submit, approve = f"submit_{name}", f"approve_{name}"
@@ -57,7 +62,7 @@ def _approval_steps(states: Any, name: str, approved_sets: Mapping[str, Any]) ->
             approve,
             segregation="approve",
             stamp=APPROVED_BY,
-            note_field="resolution",
+            note_field=resolution,
             sets=approved_sets,
         ),
     }
@@ -166,8 +171,23 @@ IMPORT_JOB_FLOW = Workflow(
     },
 )
 
+# A frame keeps no resolution; the revision it replaces is kept as 改定済 by its approval (services.frames), and no
+# step leads back from 改定済.
+FRAME_FLOW = Workflow(
+    kind=WorkflowItemKind.FISCAL_FRAME,
+    model=FiscalFrame,
+    submitter_field="submitted_by_id",
+    refused=gettext_lazy("「%(status)s」の財政見通しには実行できません。"),
+    lock=lambda frame: FiscalFrame.objects.select_for_update().get(pk=frame.pk),
+    trail=None,  # a frame's trail is its history rows and its authorship
+    not_editable=gettext_lazy("承認待ち・承認済の財政見通しは変更できません（改定は新しく起案します）。"),
+    not_deletable=gettext_lazy("提出されたことのない起案中の財政見通しだけを削除できます。"),
+    delete_unsubmitted_only=True,
+    steps=_approval_steps(FrameStatus, "fiscalframe", {}, resolution=""),
+)
+
 WORKFLOWS: dict[type[Model], Workflow] = {
-    flow.model: flow for flow in (COMMITMENT_FLOW, AMENDMENT_FLOW, IMPORT_JOB_FLOW)
+    flow.model: flow for flow in (COMMITMENT_FLOW, AMENDMENT_FLOW, IMPORT_JOB_FLOW, FRAME_FLOW)
 }
 
 

@@ -1,9 +1,9 @@
 """Segregation of duties on the whole trail: who drafted, edited or submitted an item never approves or rejects it.
 
-Every service that creates, edits or submits a commitment, an amendment (補正) or a budget-table upload records its
-actor with `authorship_record` (bulk imports with `authorship_record_many`, one statement); every approving or
-rejecting step of a workflow (`machine.apply`) asks `segregation_check`, the one function that decides it for every
-kind of item.
+Every service that creates, edits or submits a commitment, an amendment (補正), a budget-table upload or a fiscal
+frame (財政見通し) records its actor with `authorship_record` (bulk imports with `authorship_record_many`, one
+statement); every approving or rejecting step of a workflow (`machine.apply`) asks `segregation_check`, the one
+function that decides it for every kind of item.
 """
 
 from __future__ import annotations
