@@ -48,3 +48,14 @@ def basis_label(key: str) -> Promise:
 def unit_label(unit: str) -> Promise:
     """The label of a display unit: 千円 (thousand yen in English)."""
     return dict(UNIT_CHOICES)[unit]
+
+
+# Figures shown in 千円 or 百万円 are each rounded on their own (fiscal.to_unit, 四捨五入), as budget books print
+# them; every surface that shows such figures with a total prints this note under them.
+ROUNDED_UNITS = frozenset({"千円", "百万円"})
+ROUNDING_NOTE = _("単位未満四捨五入のため、合計と内訳が一致しない場合があります。")
+
+
+def rounding_note(unit: str) -> Promise | None:
+    """The note a table in `unit` prints under its figures (None in 円, which is exact)."""
+    return ROUNDING_NOTE if unit in ROUNDED_UNITS else None

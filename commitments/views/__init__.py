@@ -2,10 +2,11 @@
 
 from commitments.views.base import READER_GROUPS, ReaderRequiredMixin, organization_scope
 from commitments.views.detail import CommitmentDetailView
-from commitments.views.exposure import ExposureCsvView, ExposureView, ExposureXlsxView
+from commitments.views.exposure import ExposureCsvView, ExposurePdfView, ExposureView, ExposureXlsxView
 from commitments.views.preview import ReportPreviewView
 from commitments.views.reports import (
     ChoushoCsvView,
+    ChoushoPdfView,
     ChoushoView,
     ChoushoXlsxView,
     ExceptionsCsvView,
@@ -17,6 +18,7 @@ from commitments.views.summary import ExposureSummaryView
 __all__ = [
     "READER_GROUPS",
     "ChoushoCsvView",
+    "ChoushoPdfView",
     "ChoushoView",
     "ChoushoXlsxView",
     "CommitmentDetailView",
@@ -24,6 +26,7 @@ __all__ = [
     "ExceptionsView",
     "ExceptionsXlsxView",
     "ExposureCsvView",
+    "ExposurePdfView",
     "ExposureSummaryView",
     "ExposureView",
     "ExposureXlsxView",

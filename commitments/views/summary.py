@@ -12,7 +12,7 @@ from commitments import fiscal, selectors
 from commitments.filters import exposure_options
 from commitments.reporting.chart import color_of
 from commitments.views.base import ReaderRequiredMixin, organization_scope
-from commitments.vocabulary import basis_label
+from commitments.vocabulary import basis_label, rounding_note
 
 
 class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
@@ -62,12 +62,17 @@ class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
             totals=totals,
             grand_total=sum(totals),
             query=self.request.GET.urlencode(),
+            rounding_note=rounding_note(options.unit),
             chart={
                 "labels": headers,
                 "unit": options.unit,
-                "divisor": fiscal.UNITS[options.unit],
+                # In the unit already, rounded as the table's cells are (fiscal.to_unit): one rule, not one per script.
                 "datasets": [
-                    {"label": r["label"], "data": r["years"], "backgroundColor": color_of(i)}
+                    {
+                        "label": r["label"],
+                        "data": [fiscal.to_unit(v, options.unit) for v in r["years"]],
+                        "backgroundColor": color_of(i),
+                    }
                     for i, r in enumerate(rows)
                 ],
             },
