@@ -94,6 +94,11 @@ def test_exposure_pdf_follows_the_page_parameters(client, demo):
     assert "（単位：円）" in text and "単位未満四捨五入" not in text
     html = client.get("/exposure/", query).content.decode()
     assert 'href="/exposure/export.pdf?matter=%E8%A4%87%E5%90%88%E6%A9%9F&amp;era=seireki' in html
+    # As of another day: the books of that day (the demo was entered today: none then), the day in the title and
+    # the running head.
+    [text] = _pages(_pdf(client.get("/exposure/export.pdf", {**query, "as_of": "2018-03-31"})))
+    assert text.count("基準日：平成30年3月31日") == 2
+    assert "該当する行はありません。\n合計 0 0\n" in text
 
 
 @pytest.fixture

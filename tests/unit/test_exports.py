@@ -182,3 +182,19 @@ def test_memory_stays_bounded_whatever_the_row_count():
     assert large < 3_000_000
     small, large = _peak(lambda: csv_stream(1_000)), _peak(lambda: csv_stream(10_000))
     assert large < small * 1.5 + 50_000, (small, large)
+
+
+def test_pdf_html_prints_amounts_as_the_page_and_stops_past_the_row_limit():
+    """The PDF's HTML: amounts in the unit with △ for negatives, words kept, blanks empty; a table longer than
+    MAX_ROWS is refused (a printed report that long is a case for the XLSX)."""
+    sheet = _sheet(iter(ROWS), footer=[["合計", 12_343_178, 3, None, None]])
+    html = exports.pdf_html(sheet, running_head="テスト市　債務負担行為 テスト")
+    assert '<td class="num">12,346</td>' in html and '<td class="num">△3</td>' in html  # 四捨五入, △ negative
+    assert "寄附金額に応じた諸経費にかかる金額" in html
+    assert "&lt;" not in exports.pdf_html(_sheet([["<b>x</b>", 1, 1, None, None]]), running_head="h").split("<body>")[0]
+    assert "&lt;b&gt;x&lt;/b&gt;" in exports.pdf_html(_sheet([["<b>x</b>", 1, 1, None, None]]), running_head="h")
+    assert "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。" in html
+    assert "size: A4 landscape" in html and "counter(pages)" in html and "display: table-header-group" in html
+    too_many = ([f"行{i}", 1_000, 1, None, None] for i in range(exports.pdf_writer.MAX_ROWS + 1))
+    with pytest.raises(exports.TooManyRows):
+        exports.pdf_html(_sheet(too_many), running_head="h")
