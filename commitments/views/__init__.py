@@ -13,7 +13,12 @@ from commitments.views.reports import (
     ExceptionsView,
     ExceptionsXlsxView,
 )
-from commitments.views.summary import ExposureSummaryView
+from commitments.views.summary import (
+    ExposureSummaryCsvView,
+    ExposureSummaryPdfView,
+    ExposureSummaryView,
+    ExposureSummaryXlsxView,
+)
 
 __all__ = [
     "READER_GROUPS",
@@ -27,7 +32,10 @@ __all__ = [
     "ExceptionsXlsxView",
     "ExposureCsvView",
     "ExposurePdfView",
+    "ExposureSummaryCsvView",
+    "ExposureSummaryPdfView",
     "ExposureSummaryView",
+    "ExposureSummaryXlsxView",
     "ExposureView",
     "ExposureXlsxView",
     "ReaderRequiredMixin",

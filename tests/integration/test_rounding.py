@@ -105,3 +105,29 @@ def test_pdf_rounds_each_cell_and_says_so(client, books):
     assert "1 庁舎リース 一般会計 10 1 1 1 1 1 1 1 10" in text
     assert "合計 11 3 1 1 1 1 1 1 11" in text
     assert NOTE in text
+
+
+def test_summary_downloads_hold_the_page_table(client, books):
+    client.force_login(books.auditor)
+    query = {"unit": "百万円", "basis": "planned"}
+    data = _body(client.get("/exposure/summary/export.csv", query)).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(data))) == [
+        ["事業区分", *[f"令和{n}年度（百万円）" for n in range(8, 15)], "合計（百万円）"],
+        ["一般会計", "1", "1", "1", "1", "1", "1", "1", "10"],
+        ["水道事業", "1", "0", "0", "0", "0", "0", "0", "1"],
+        ["合計", "3", "1", "1", "1", "1", "1", "1", "11"],
+        [NOTE],
+    ]
+    workbook = load_workbook(io.BytesIO(_body(client.get("/exposure/summary/export.xlsx", query))))
+    rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    assert rows[0][0].startswith(
+        "テスト市　債務負担行為 事業区分別・年度別の負担額（年割額（予算））（単位：百万円）基準日："
+    )
+    assert ["合計", 3, 1, 1, 1, 1, 1, 1, 11] in rows and rows[-1][0] == NOTE
+    response = client.get("/exposure/summary/export.pdf", {**query, "era": "seireki"})
+    assert response["Content-Type"] == "application/pdf"
+    text = re.sub(r"[ \t]+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages))
+    assert "事業区分 FY2026 FY2027 FY2028 FY2029 FY2030 FY2031 FY2032 合計" in text
+    assert "一般会計 1 1 1 1 1 1 1 10\n水道事業 1 0 0 0 0 0 0 1\n合計 3 1 1 1 1 1 1 11\n" + NOTE in text
+    html = client.get("/exposure/summary/", query).content.decode()
+    assert 'href="/exposure/summary/export.pdf?unit=%E7%99%BE%E4%B8%87%E5%86%86&amp;basis=planned"' in html
