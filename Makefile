@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test install services stop manage lint browser-deps pdf-deps clean
 
-run: install pdf-deps ## Run the tracker: embedded PostgreSQL + Redis, demo data, web + worker + beat
+run: install          ## Run the tracker: embedded PostgreSQL + Redis, demo data, web + worker + beat
+	-$(PY) -m devtools.browser_deps --pdf   # the PDF downloads' fonts and Pango; the tracker runs without them
 	$(PY) -m devtools.run run
 
 test: install browser-deps   ## The whole suite against real PostgreSQL, Redis, Celery worker, SMTP and Chromium
