@@ -70,7 +70,23 @@ def test_wide_matrix_scrolls_in_its_frame_with_number_and_matter_sticky(
         expect(table.locator("tfoot td.matter")).to_contain_text("合計")
         table.locator("xpath=..").screenshot(path=str(artifacts_dir / "exposure_scrolled.png"))
 
+        # The 調書 likewise: its 事項 stays in view while the statutory columns scroll under it.
+        page.set_viewport_size({"width": 720, "height": 800})  # a narrow window: the statutory table is wider
+        page.goto(f"{base}/reports/chousho/?fy=2017&unit=円")
+        report = page.locator("#chousho-table")
+        expect(report).to_be_visible()
+        frame = report.locator("xpath=..")
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        assert frame.evaluate("f => f.scrollWidth > f.clientWidth"), "the 調書 fits: nothing to scroll"
+        matter = report.locator("tbody td.matter").first
+        before_x = matter.bounding_box()["x"]
+        frame.evaluate("f => { f.scrollLeft = f.scrollWidth; }")
+        assert abs(matter.bounding_box()["x"] - before_x) <= 1
+        assert abs(report.locator("thead th.sticky").bounding_box()["x"] - before_x) <= 1
+        frame.screenshot(path=str(artifacts_dir / "chousho_scrolled.png"))
+
         # The PDF button downloads the page's table as a PDF.
+        page.goto(f"{base}/exposure/?unit=円")
         with page.expect_download() as info:
             page.locator("#exposure-pdf").click()
         download = info.value
