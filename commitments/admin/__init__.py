@@ -7,7 +7,8 @@ from commitments.admin import (
     contracts,
     imports,  # noqa: F401  (registers the upload page)
     reports,
+    roles,
     system,
 )
 
-__all__ = ["amendments", "closing", "commitments", "contracts", "reports", "system"]
+__all__ = ["amendments", "closing", "commitments", "contracts", "reports", "roles", "system"]

@@ -51,7 +51,7 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
         return badge(obj.status, obj.get_status_display())
 
     def get_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
-        if obj is not None and obj.status != AmendmentStatus.DRAFT:
+        if obj is not None and (obj.status != AmendmentStatus.DRAFT or not self.has_change_permission(request, obj)):
             return [
                 "commitment",
                 "reason",
@@ -102,7 +102,8 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
             saved = services.amendment_create(
                 actor=request.user, commitment=form.cleaned_data["commitment"], **proposal
             )
-        obj.pk, obj.version = saved.pk, saved.version
+        # The number is given by the service: the admin's message names 「補正第N号」 from the first save.
+        obj.pk, obj.version, obj.number = saved.pk, saved.version, saved.number
 
     def delete_model(self, request: HttpRequest, obj: Amendment) -> None:
         services.amendment_delete_draft(actor=request.user, amendment=obj)

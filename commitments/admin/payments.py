@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments import fiscal
-from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, ServiceRefusalMixin, yen
+from commitments.admin.base import (
+    OrganizationScopedAdmin,
+    ReadOnlyHistoryMixin,
+    ServiceRefusalMixin,
+    fiscal_year_label,
+    yen,
+)
 from commitments.admin.inlines import ReadOnlyInline
 from commitments.forms import PaymentForm, PaymentUploadForm
 from commitments.forms.contracts import PaymentReverseForm
@@ -67,7 +73,7 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
     change_list_template = "admin/commitments/payment/change_list.html"
     list_display = [
         "paid_on",
-        "fiscal_year",
+        "fiscal_year_display",
         "contract",
         "amount_display",
         "reference",
@@ -84,6 +90,10 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
     def amount_display(self, obj: Payment) -> str:
         return _amount(obj)
 
+    @admin.display(description=_("会計年度"), ordering="fiscal_year")
+    def fiscal_year_display(self, obj: Payment) -> str:
+        return fiscal_year_label(obj.fiscal_year)
+
     @admin.display(description=_("取消対象"))
     def reverses_display(self, obj: Payment) -> str:
         return _reverses(obj)
@@ -92,7 +102,7 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
         if obj is None:
             return list(PaymentForm.Meta.fields)
         reversal = ["reverses_display", "reason"] if obj.reverses_id else []
-        return ["contract", "paid_on", "fiscal_year", "amount_display", "reference", *reversal, "recorded_by"]
+        return ["contract", "paid_on", "fiscal_year_display", "amount_display", "reference", *reversal, "recorded_by"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Payment | None = None) -> list[str]:
         return self.get_fields(request, obj) if obj is not None else []

@@ -48,7 +48,7 @@ class AmendmentForm(VersionCheckMixin, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 30}),
         help_text=_("個別入力の場合のみ。1行に「年度 金額」（単位は上の選択）例：令和8年度 1,200"),
     )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(label=_("読み込んだ版"), widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Amendment

@@ -31,7 +31,7 @@ class CommitmentForm(VersionCheckMixin, forms.ModelForm):
     first_burden_fy = FiscalYearField(label=_("負担年度（初年度）"))
     last_burden_fy = FiscalYearField(label=_("負担年度（最終年度）"))
     spread_start_month = MonthField(label=_("月割の開始月"), required=False)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(label=_("読み込んだ版"), widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Commitment

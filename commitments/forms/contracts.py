@@ -24,7 +24,7 @@ class ContractForm(VersionCheckMixin, forms.ModelForm):
     its reason."""
 
     amount_yen = YenField(label=_("契約金額（円）"), help_text=_("円単位。全角・カンマ可"))
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(label=_("読み込んだ版"), widget=forms.HiddenInput, required=False)
     change_reason = forms.CharField(
         label=_("変更理由"),
         required=False,

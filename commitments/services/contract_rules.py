@@ -207,9 +207,9 @@ def _check_fields(values: dict[str, object]) -> None:
     if values["amount_yen"] is None or int(values["amount_yen"]) <= 0:  # type: ignore[call-overload]
         raise ContractFieldError("amount_yen", _("契約金額は正の金額でなければなりません。"))
     if values["end_on"] < values["start_on"]:  # type: ignore[operator]
-        raise ServiceError(_("契約期間の終了日が開始日より前です。"))
+        raise ContractFieldError("end_on", _("契約期間の終了日が開始日より前です。"))
     if values["signed_on"] > values["end_on"]:  # type: ignore[operator]
-        raise ServiceError(_("契約締結日が契約期間の終了日より後です。"))
+        raise ContractFieldError("signed_on", _("契約締結日が契約期間の終了日より後です。"))
     if values["payment_terms"] not in PaymentTerms.values:
         raise ContractFieldError("payment_terms", _("支払条件が正しくありません。"))
 
