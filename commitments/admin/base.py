@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +49,11 @@ def badge(status: str, label: str) -> SafeString:
 def yen(amount: int | None, unit: str = "円") -> str:
     """An amount for a list column ('' when there is none)."""
     return "" if amount is None else fiscal.format_amount(amount, unit=unit)
+
+
+def day(value: datetime.date | None) -> str:
+    """A date in the page's one style (2026年12月3日 in Japanese); '' when there is none."""
+    return "" if value is None else formats.date_format(value, "DATE_FORMAT")
 
 
 def fiscal_year_label(fy: int | None) -> str:

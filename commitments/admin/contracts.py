@@ -127,7 +127,8 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
         if obj is None:
             return fields
         if not self.has_change_permission(request, obj):  # read only: no edit-only fields (their names in English)
-            return [*(name for name in fields if name != "expected_version"), *self.readonly_fields]
+            shown = {"expected_version": None, "amount_yen": "amount_display"}  # amounts with commas
+            return [*(shown.get(n, n) for n in fields if shown.get(n, n)), *self.readonly_fields]
         return [*fields, "change_reason", *self.readonly_fields]
 
     def get_inlines(self, request: HttpRequest, obj: Contract | None) -> list[Any]:

@@ -19,6 +19,7 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
+    day,
     fiscal_year_label,
     yen,
 )
@@ -42,7 +43,7 @@ def _reverses(obj: Payment) -> str:
     if original is None:
         return ""
     url = reverse("admin:commitments_payment_change", args=[original.pk])
-    parts = [f"{original.paid_on:%Y-%m-%d}", original.reference, yen(original.amount_yen) + "円"]
+    parts = [day(original.paid_on), original.reference, yen(original.amount_yen) + "円"]
     return format_html('<a href="{}">{}</a>', url, " ".join(part for part in parts if part))
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import ExtractYear
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -160,7 +161,7 @@ class ContractChange(ConstraintErrorsOnFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.changed_on:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {formats.date_format(self.changed_on)}"
 
 
 class Installment(ConstraintErrorsOnFields):
@@ -215,7 +216,7 @@ class Installment(ConstraintErrorsOnFields):
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="installment_contract_fy")]
 
     def __str__(self) -> str:
-        return f"{self.due_on:%Y-%m-%d}"
+        return formats.date_format(self.due_on)
 
 
 class Payment(ConstraintErrorsOnFields):
@@ -288,4 +289,4 @@ class Payment(ConstraintErrorsOnFields):
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="payment_contract_fy")]
 
     def __str__(self) -> str:
-        return f"{self.paid_on:%Y-%m-%d} {self.reference}".strip()
+        return f"{formats.date_format(self.paid_on)} {self.reference}".strip()

@@ -31,7 +31,7 @@ def _list(value: str, word: Callable[[int], str] = str) -> str:
     for part in value.split(","):
         ends = part.split("-")
         shown = [word(int(end)) if _NUMBER.match(end) else end for end in ends]
-        parts.append("〜".join(shown))
+        parts.append(gettext("〜").join(shown))
     return gettext("・").join(parts)
 
 
@@ -45,21 +45,23 @@ def schedule_words(
         time = f"{int(hour)}:{int(minute):02d}"
     else:
         time = gettext("%(hour)s時%(minute)s分") % {"hour": hour, "minute": minute}
-    months = gettext("毎月") if month_of_year == "*" else gettext("%(months)s月") % {"months": _list(month_of_year)}
+    every_month = month_of_year == "*"
+    months = "" if every_month else gettext("%(months)s月の") % {"months": _list(month_of_year)}
+    values = {"time": time, "days": _list(day_of_month), "weekdays": _list(day_of_week, _weekday)}
     if first_business_day_only:
-        return gettext("%(months)s第1営業日 %(time)s") % {"months": months, "time": time}
-    if day_of_month == "*" and day_of_week == "*":
-        days = gettext("毎日")
-    elif day_of_week == "*":
-        days = gettext("%(days)s日") % {"days": _list(day_of_month)}
+        pattern = gettext("%(months)s第1営業日 %(time)s")
+        months = gettext("毎月") if every_month else months
+    elif day_of_month == "*" and day_of_week == "*":
+        pattern = gettext("%(months)s毎日 %(time)s")
     elif day_of_month == "*":
-        days = gettext("%(weekdays)s曜日") % {"weekdays": _list(day_of_week, _weekday)}
+        pattern = gettext("%(months)s毎週%(weekdays)s曜日 %(time)s")
+    elif day_of_week == "*":
+        pattern = gettext("%(months)s%(days)s日 %(time)s")
+        months = gettext("毎月") if every_month else months
     else:
-        days = gettext("%(days)s日のうち%(weekdays)s曜日") % {
-            "days": _list(day_of_month),
-            "weekdays": _list(day_of_week, _weekday),
-        }
-    return gettext("%(months)s%(days)s %(time)s") % {"months": months, "days": days, "time": time}
+        pattern = gettext("%(months)s%(days)s日のうち%(weekdays)s曜日 %(time)s")
+        months = gettext("毎月") if every_month else months
+    return pattern % {**values, "months": months}
 
 
 def send_time_words(moment: datetime.datetime) -> str:

@@ -232,3 +232,81 @@ def test_every_page_reads_in_japanese(client: Client, world: World, role: str) -
             problems.append(f"{url}: {sorted(words)}")
     assert seen >= len(site_urls(world)) - 1  # every site page but the login page (a signed-in user is sent on)
     assert not problems, f"{role} reads English in Japanese pages:\n" + "\n".join(problems)
+
+
+# --- the reported cases, one by one ---------------------------------------------------------------------------
+
+
+def _text(response: Any) -> str:
+    assert response.status_code == 200, response.status_code
+    return re.sub(r"\s+", " ", visible_text(response.content.decode()))
+
+
+@pytest.mark.django_db
+def test_schedule_in_words_and_send_times_with_japanese_weekdays(client: Client, world: World) -> None:
+    client.force_login(world.org.officer)
+    subscription = world.rows[ReportSubscription]
+    page = _text(client.get(f"/admin/commitments/reportsubscription/{subscription.pk}/change/", **JA))
+    assert "毎月第1営業日 7:00" in page  # minute 0, hour 7, day 1-7, weekday 1-5, first business day only
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日\([月火水木金]\) 07:00", page), page
+    listing = _text(client.get("/admin/commitments/reportsubscription/", **JA))
+    assert "毎月第1営業日 7:00" in listing and "1-7" not in listing
+    preview = _text(client.get(f"/reports/preview/?subscription={subscription.pk}&period=2026-04", **JA))
+    assert "毎月第1営業日 7:00" in preview
+
+
+@pytest.mark.django_db
+def test_report_kinds_by_their_names(client: Client, world: World) -> None:
+    client.force_login(world.org.officer)
+    page = _text(client.get("/admin/commitments/reportdelivery/", **JA))
+    assert "年度別・事業区分別 負担額の概要" in page and "exposure_summary" not in page
+
+
+@pytest.mark.django_db
+def test_roles_and_permissions_in_words(client: Client, world: World) -> None:
+    client.force_login(world.superuser)
+    page = _text(client.get("/admin/commitments/role/add/", **JA))
+    assert "補正を追加できる" in page and "債務負担行為を承認できる" in page and "Can add" not in page
+    assert "補正の履歴を閲覧できる" in page
+    roles = _text(client.get("/admin/commitments/role/", **JA))
+    assert {"財務担当", "承認者", "監査", "経営層"} <= set(roles.split())
+    users = _text(client.get("/admin/commitments/user/", **JA))
+    assert "財務担当" in users and "finance_officer" not in users
+    index = _text(client.get("/admin/", **JA))
+    assert "Crontabs" not in index and "Clocked" not in index and "ログインの記録" in index
+    officer = Client()
+    officer.force_login(world.org.officer)
+    assert "ログインの記録" not in _text(officer.get("/admin/", **JA))
+
+
+@pytest.mark.django_db
+def test_contract_schedule_with_commas_and_era_years(client: Client, world: World) -> None:
+    """The contract's 支払予定 showed 647058 and 2026: 647,058 and 令和8年度 (as the page names years) now."""
+    o = world.org
+    contract = make_contract(
+        o, world.rows[Commitment], "W-002", 647_058, payment_terms="lump_sum",
+        signed_on=datetime.date(FY, 4, 1), start_on=datetime.date(FY, 4, 1), end_on=datetime.date(FY + 1, 3, 31),
+    )  # fmt: skip
+    client.force_login(o.approver)  # reads the schedule (no change permission on installments)
+    body = client.get(f"/admin/commitments/contract/{contract.pk}/change/", **JA).content.decode()
+    text = re.sub(r"\s+", " ", visible_text(body))
+    due = f"{FY + 1}年3月31日"
+    assert f"{due} {fiscal.format_fiscal_year(FY)} 647,058" in text, text
+    assert "647058" not in text and f">{FY}<" not in body
+
+
+@pytest.mark.django_db
+def test_amendment_named_by_its_number_from_the_first_save(client: Client, world: World) -> None:
+    """「補正 "… 補正第None号" を追加しました。」: the number is there from the first save."""
+    from tests.integration.test_bad_input_forms import _amendment_post
+
+    o = world.org
+    other = make_commitment(
+        o, matter="和文市道路清掃業務", limit_yen=3_000_000, authorized_fy=FY, first_burden_fy=FY, last_burden_fy=FY
+    )
+    client.force_login(o.officer2)
+    post = _amendment_post(other, new_matter="和文市道路清掃業務（見直し）")
+    response = client.post("/admin/commitments/amendment/add/", post, follow=True, **JA)
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("和文市道路清掃業務 補正第1号" in m for m in shown), shown
+    assert not any("None" in m for m in shown), shown

@@ -179,7 +179,7 @@ def test_a_reversal_through_the_admin(client, org, payment):
         "戻入第1号",
     )
     text = _text(done)
-    assert "2026-12-03 平成29年度 △100,000 過払の返納 戻入第1号" in text
+    assert "2026年12月3日 平成29年度 △100,000 過払の返納 戻入第1号" in text
     assert "取り消していない額：500,000円" in text
 
     listing = client.get("/admin/commitments/payment/")
@@ -188,7 +188,7 @@ def test_a_reversal_through_the_admin(client, org, payment):
     assert "取消対象" in listing.content.decode()
 
     contract_page = _text(client.get(f"/admin/commitments/contract/{payment.contract_id}/change/"))
-    assert "△100,000 戻入第1号 2017-09-29 P-1 600,000円 過払の返納" in contract_page
+    assert "△100,000 戻入第1号 2017年9月29日 P-1 600,000円 過払の返納" in contract_page
 
     reversal_page = client.get(f"/admin/commitments/payment/{reversal.pk}/change/")
     assert "過払の返納" in _text(reversal_page)
@@ -229,9 +229,9 @@ def test_the_commitment_page_shows_reversals_under_their_payment(client, org, pa
     client.force_login(org.auditor)
     text = _text(client.get(f"/commitments/{payment.contract.commitment_id}/"))
     rows = [
-        "2017-09-29 平成29年度 600,000 P-1",
-        "2026-12-03 平成29年度 △250,000 2017-09-29 P-1 の戻入・取消：検収不合格分の返納",
-        "2017-10-31 平成29年度 100,000 P-2",
+        "2017年9月29日 平成29年度 600,000 P-1",
+        "2026年12月3日 平成29年度 △250,000 2017年9月29日 P-1 の戻入・取消：検収不合格分の返納",
+        "2017年10月31日 平成29年度 100,000 P-2",
     ]
     positions = [text.find(row) for row in rows]
     assert all(p >= 0 for p in positions) and positions == sorted(positions), (positions, text)
