@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments import fiscal
 from commitments.reporting.schedule_words import schedule_words, send_time_words
+from commitments.selectors.as_of import day_label
 
 register = template.Library()
 
@@ -45,3 +46,22 @@ def schedule_in_words(subscription: Any) -> str:
 def send_time(moment: datetime.datetime) -> str:
     """A send time with its weekday in the page's language (「2026年12月7日(月) 07:00」)."""
     return send_time_words(timezone.localtime(moment))
+
+
+@register.filter
+def day(value: datetime.date | None) -> str:
+    """A date as the site's pages state their 基準日: 令和8年12月3日 (3 December 2026 in English)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return day_label(value)
+
+
+@register.filter
+def day_time(value: datetime.datetime | None) -> str:
+    """A moment on the site's pages: 令和8年12月3日 21:25."""
+    if value is None:
+        return ""
+    moment = timezone.localtime(value)
+    return f"{day_label(moment.date())} {moment:%H:%M}"

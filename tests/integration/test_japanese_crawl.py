@@ -212,6 +212,15 @@ def admin_urls(world: World) -> list[str]:
         if row is not None:
             urls += filter(None, [_url(f"{prefix}_change", row.pk), _url(f"{prefix}_history", row.pk)])
     urls += sorted({f"/admin/{model._meta.app_label}/" for model in admin.site._registry})  # the sections
+    # The admin's own pages besides the standard ones: cancel a contract, reverse a payment, upload payments.
+    urls += filter(
+        None,
+        [
+            _url("admin:commitments_contract_cancel", world.rows[Contract].pk),
+            _url("admin:commitments_payment_reverse", world.rows[Payment].pk),
+            _url("admin:commitments_payment_upload"),
+        ],
+    )
     return urls
 
 
@@ -310,3 +319,16 @@ def test_amendment_named_by_its_number_from_the_first_save(client: Client, world
     shown = [str(m) for m in response.context["messages"]]
     assert any("和文市道路清掃業務 補正第1号" in m for m in shown), shown
     assert not any("None" in m for m in shown), shown
+
+
+@pytest.mark.django_db
+def test_the_pager_reads_in_japanese(client: Client, world: World) -> None:
+    """The exposure list's pager said "1 2 next"."""
+    o = world.org
+    span = {"authorized_fy": FY, "first_burden_fy": FY, "last_burden_fy": FY}
+    make_commitment(o, matter="和文市公園管理業務", limit_yen=2_000_000, **span)
+    client.force_login(o.auditor)
+    first = _text(client.get("/exposure/?per_page=1", **JA))
+    assert "次へ" in first and "next" not in first
+    second = _text(client.get("/exposure/?per_page=1&page=2", **JA))
+    assert "前へ" in second and "previous" not in second

@@ -229,9 +229,9 @@ def test_the_commitment_page_shows_reversals_under_their_payment(client, org, pa
     client.force_login(org.auditor)
     text = _text(client.get(f"/commitments/{payment.contract.commitment_id}/"))
     rows = [
-        "2017年9月29日 平成29年度 600,000 P-1",
-        "2026年12月3日 平成29年度 △250,000 2017年9月29日 P-1 の戻入・取消：検収不合格分の返納",
-        "2017年10月31日 平成29年度 100,000 P-2",
+        "平成29年9月29日 平成29年度 600,000 P-1",
+        "令和8年12月3日 平成29年度 △250,000 平成29年9月29日 P-1 の戻入・取消：検収不合格分の返納",
+        "平成29年10月31日 平成29年度 100,000 P-2",
     ]
     positions = [text.find(row) for row in rows]
     assert all(p >= 0 for p in positions) and positions == sorted(positions), (positions, text)
