@@ -16,7 +16,9 @@ from commitments.admin.base import (
     ServiceRefusalMixin,
     badge,
     confirmation_page,
+    fiscal_year_label,
     run_each,
+    yen,
 )
 from commitments.forms import AmendmentForm, ApproveForm, RejectForm
 from commitments.models import Amendment, AmendmentStatus
@@ -50,6 +52,26 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
     def status_badge(self, obj: Amendment) -> str:
         return badge(obj.status, obj.get_status_display())
 
+    @admin.display(description=_("変更後の限度額（円）"))
+    def new_limit_display(self, obj: Amendment) -> str:
+        return yen(obj.new_limit_yen)
+
+    @admin.display(description=_("変更後の見込額（円）"))
+    def new_estimated_limit_display(self, obj: Amendment) -> str:
+        return yen(obj.new_estimated_limit_yen)
+
+    @admin.display(description=_("変更後の負担年度（初年度）"))
+    def new_first_burden_fy_display(self, obj: Amendment) -> str:
+        return fiscal_year_label(obj.new_first_burden_fy)
+
+    @admin.display(description=_("変更後の負担年度（最終年度）"))
+    def new_last_burden_fy_display(self, obj: Amendment) -> str:
+        return fiscal_year_label(obj.new_last_burden_fy)
+
+    @admin.display(description=_("契約締結期限の延長（年度）"))
+    def new_contract_until_fy_display(self, obj: Amendment) -> str:
+        return fiscal_year_label(obj.new_contract_until_fy)
+
     def get_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
         if obj is not None and (obj.status != AmendmentStatus.DRAFT or not self.has_change_permission(request, obj)):
             return [
@@ -57,12 +79,12 @@ class AmendmentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScop
                 "reason",
                 "abolish",
                 "new_matter",
-                "new_limit_yen",
+                "new_limit_display",
                 "new_limit_text",
-                "new_estimated_limit_yen",
-                "new_first_burden_fy",
-                "new_last_burden_fy",
-                "new_contract_until_fy",
+                "new_estimated_limit_display",
+                "new_first_burden_fy_display",
+                "new_last_burden_fy_display",
+                "new_contract_until_fy_display",
                 "new_planned",
                 *self.readonly_fields,
             ]

@@ -23,6 +23,7 @@ from commitments.admin.base import (
     fiscal_year_label,
     yen,
 )
+from commitments.admin.filters import FiscalYearValuesFilter
 from commitments.admin.inlines import ReadOnlyInline
 from commitments.forms import PaymentForm, PaymentUploadForm
 from commitments.forms.contracts import PaymentReverseForm
@@ -52,7 +53,15 @@ class PaymentInline(ReadOnlyInline):
 
     model = Payment
     fk_name = "contract"
-    fields = ["paid_on", "fiscal_year", "amount_display", "reference", "reverses_display", "reason", "recorded_by"]
+    fields = [
+        "paid_on",
+        "fiscal_year_display",
+        "amount_display",
+        "reference",
+        "reverses_display",
+        "reason",
+        "recorded_by",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("支出実績（戻入・取消は△）")
 
@@ -62,6 +71,10 @@ class PaymentInline(ReadOnlyInline):
     @admin.display(description=_("支出額（円）"))
     def amount_display(self, obj: Payment) -> str:
         return _amount(obj)
+
+    @admin.display(description=_("会計年度"))
+    def fiscal_year_display(self, obj: Payment) -> str:
+        return fiscal_year_label(obj.fiscal_year)
 
     @admin.display(description=_("取消対象"))
     def reverses_display(self, obj: Payment) -> str:
@@ -81,7 +94,7 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
         "reverses_display",
         "recorded_by",
     ]
-    list_filter = ["fiscal_year"]
+    list_filter = [("fiscal_year", FiscalYearValuesFilter)]
     search_fields = ["contract__contract_no", "reference", "contract__commitment__matter"]
     list_select_related = ["contract", "recorded_by", "reverses"]
     show_full_result_count = False

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import OrganizationScopedAdmin, ServiceRefusalMixin, fiscal_year_label, yen
-from commitments.admin.filters import OrganizationSegmentFilter, OwnOrganizationFilter
+from commitments.admin.filters import FiscalYearValuesFilter, OrganizationSegmentFilter, OwnOrganizationFilter
 from commitments.admin.roles import RoleFilter
 from commitments.models import Organization, ProjectionYear, Segment, User
 from commitments.models.scoping import scoped
@@ -200,7 +200,7 @@ class ProjectionYearAdmin(OrganizationScopedAdmin):
         "uncontracted_display",
         "computed_at",
     ]
-    list_filter = ["fiscal_year", ("segment", OrganizationSegmentFilter)]
+    list_filter = [("fiscal_year", FiscalYearValuesFilter), ("segment", OrganizationSegmentFilter)]
     list_select_related = ["commitment", "segment"]
     show_full_result_count = False
 
