@@ -176,7 +176,7 @@ def test_commitment_page_as_of_yesterday_and_today(reader, books):
     assert "基準日：令和8年12月2日" in text
     assert "限度額 12,000 千円" in text and "令和11年度（2029）" in text
     assert "令和8年度（2026） 3,000,000 3,750,000 3,500,000 625,000" in text
-    assert "K-2" in text and "2026-12-02" in text and "補正第1号" in text
+    assert "K-2" in text and "締結 令和8年12月2日" in text and "補正第1号" in text
     # Before the commitment was recorded there is no page of it.
     assert reader.get(url, {"as_of": "2026-05-31"}).status_code == 404
 

@@ -59,6 +59,7 @@ ALLOWED = {
     "Control", "Command", "Mac",  # the keys named by the hint of a multiple choice
     "general", "water",  # the codes of the organization's segments (data)
 }  # fmt: skip
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 WORD = re.compile(r"(?<![A-Za-z0-9_\-.@/])[A-Za-z][A-Za-z]+(?![A-Za-z0-9_\-.@/])")
 
 
@@ -236,9 +237,13 @@ def test_every_page_reads_in_japanese(client: Client, world: World, role: str) -
         if response.status_code != 200 or response.streaming:
             continue
         seen += 1
+        text = visible_text(response.content.decode())
         words = english_words(response.content.decode())
         if words:
             problems.append(f"{url}: {sorted(words)}")
+        other_dates = ISO_DATE.findall(text)  # one style of date: 2026年12月3日 (令和8年12月3日 on the site)
+        if other_dates:
+            problems.append(f"{url}: dates {sorted(set(other_dates))}")
     assert seen >= len(site_urls(world)) - 1  # every site page but the login page (a signed-in user is sent on)
     assert not problems, f"{role} reads English in Japanese pages:\n" + "\n".join(problems)
 
