@@ -117,7 +117,7 @@ def test_a_contract_signed_after_today_is_refused_beside_the_date(client, org, b
         )
     assert response.status_code == 200
     assert _form_errors(response) == {
-        "signed_on": ["契約締結日 2026-11-17 は今日（2026-11-16）より後です。締結前の契約は登録できません。"]
+        "signed_on": ["契約締結日 2026年11月17日 は今日（2026年11月16日）より後です。締結前の契約は登録できません。"]
     }
     assert Contract.objects.count() == 1
 
@@ -139,7 +139,7 @@ def test_the_same_add_form_sent_twice_registers_once(client, org, booked):
         other = client.post(f"{A}/add/", data | {"amount_yen": "400,000"})
     assert other.status_code == 200
     assert _form_errors(other)["contract_no"] == [
-        "契約番号 R8-委託-9 は登録済です（庁舎清掃業務委託、株式会社登録、契約金額 500,000円、締結日 2026-06-01）。"
+        "契約番号 R8-委託-9 は登録済です（庁舎清掃業務委託、株式会社登録、契約金額 500,000円、締結日 2026年6月1日）。"
         "内容が異なるため登録できません（相違：契約金額（円））。変更は変更契約で行ってください。"
     ]
     assert_books_hold(commitment)
@@ -153,7 +153,7 @@ def test_cancelling_from_the_contract_page(client, org, booked):
         assert "解除理由" in _text(client.get(url))
         future = client.post(url, {"reason": "事業の中止", "cancelled_on": "2026-11-17"})
         assert future.status_code == 200
-        assert _form_errors(future) == {"cancelled_on": ["解除日 2026-11-17 は今日（2026-11-16）より後です。"]}
+        assert _form_errors(future) == {"cancelled_on": ["解除日 2026年11月17日 は今日（2026年11月16日）より後です。"]}
         done = client.post(url, {"reason": "事業の中止", "cancelled_on": "2026-11-10"}, follow=True)
     assert "契約 R8-委託-1 を解除しました。" in _text(done)
     cancelled = Contract.objects.get(pk=contract.pk)
