@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install services stop manage lint browser-deps clean
+.PHONY: run test install services stop manage lint browser-deps pdf-deps clean
 
 run: install          ## Run the tracker: embedded PostgreSQL + Redis, demo data, web + worker + beat
+	-$(PY) -m devtools.browser_deps --pdf   # the PDF downloads' fonts and Pango; the tracker runs without them
 	$(PY) -m devtools.run run
 
 test: install browser-deps   ## The whole suite against real PostgreSQL, Redis, Celery worker, SMTP and Chromium
@@ -19,8 +20,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-browser-deps:         ## Debian chromium + fonts-noto-cjk (installed when missing and running as root)
+browser-deps:         ## Debian chromium, fonts-noto-cjk and Pango for the PDFs (installed when missing and running as root)
 	$(PY) -m devtools.browser_deps
+
+pdf-deps:             ## What the PDF downloads need: fonts-noto-cjk and Pango/HarfBuzz for WeasyPrint
+	$(PY) -m devtools.browser_deps --pdf
 
 services: install     ## Start the embedded servers in the background (for manage.py commands)
 	$(PY) -m devtools.run services

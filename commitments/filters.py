@@ -85,6 +85,7 @@ class ExposureOptions:
     unit: str = DEFAULT_UNIT
     era: str = DEFAULT_ERA
     as_of: date | None = None
+    range_chosen: bool = False  # the reader asked for 年度（から）or（まで）: a filter then keeps those years
 
     @property
     def year_style(self) -> str:
@@ -100,11 +101,26 @@ class ExposureOptions:
         ]
 
 
+def _form_showing(options: ExposureOptions) -> ExposureOptionsForm:
+    """An unbound form whose boxes show the options in effect (defaults included), so what the form says is what the
+    page shows and pressing 表示 shows the same page again."""
+    return ExposureOptionsForm(
+        initial={
+            "basis": options.basis,
+            "fy_from": "" if options.fy_from is None else fiscal.format_fiscal_year(options.fy_from),
+            "fy_to": "" if options.fy_to is None else fiscal.format_fiscal_year(options.fy_to),
+            "unit": options.unit,
+            "era": options.era,
+            "as_of": "" if options.as_of is None else options.as_of.isoformat(),
+        }
+    )
+
+
 def exposure_options(
     data: Any, *, today: date, default_basis: str = "planned"
 ) -> tuple[ExposureOptionsForm, ExposureOptions]:
     """Read the options from the query string; `remaining` without a start year starts at the current one (that of
-    the as-of day, when one is asked for)."""
+    the as-of day, when one is asked for). The form returned shows the options in effect."""
     form = ExposureOptionsForm(data)
     cleaned = form.cleaned_data if form.is_valid() else {}
     basis = cleaned.get("basis") or default_basis
@@ -118,5 +134,6 @@ def exposure_options(
         unit=cleaned.get("unit") or DEFAULT_UNIT,
         era=cleaned.get("era") or DEFAULT_ERA,
         as_of=cleaned.get("as_of"),
+        range_chosen=cleaned.get("fy_from") is not None or cleaned.get("fy_to") is not None,
     )
-    return form, options
+    return _form_showing(options), options

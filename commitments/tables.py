@@ -37,10 +37,14 @@ class ExposureTable(tables.Table):
     # 番号 is numbered per organization and 行為年度: book order, which is also the index the page's LIMIT walks.
     seq = tables.Column(
         verbose_name=_("番号"),
-        attrs={"td": {"class": "num"}},
+        attrs={"td": {"class": "num sticky seq"}, "th": {"class": "sticky seq"}, "tf": {"class": "sticky seq"}},
         order_by=("organization_id", "authorized_fy", "seq", "id"),
     )
-    matter = tables.Column(verbose_name=_("事項"), footer=_("合計"))
+    matter = tables.Column(
+        verbose_name=_("事項"),
+        footer=lambda table: getattr(table, "footer_label", None) or _("合計"),  # 「全 79 件の合計」 when paginated
+        attrs={"td": {"class": "sticky matter"}, "th": {"class": "sticky matter"}, "tf": {"class": "sticky matter"}},
+    )
     segment = tables.Column(verbose_name=_("事業区分"), accessor="segment__name", order_by=("segment__sort_order",))
     limit_yen = AmountColumn(verbose_name=_("限度額"), empty_values=())
     span = tables.Column(verbose_name=_("負担年度"), empty_values=(), orderable=False)

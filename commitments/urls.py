@@ -7,20 +7,40 @@ from django.urls import URLPattern, path
 from commitments import views
 
 
-def page_with_exports(route: str, name: str, page: Any, csv: Any, xlsx: Any) -> list[URLPattern]:
-    """A page and its downloads, `<route>export.csv` and `<route>export.xlsx` named `<name>-csv` and `<name>-xlsx`."""
-    return [
-        path(route, page.as_view(), name=name),
-        path(f"{route}export.csv", csv.as_view(), name=f"{name}-csv"),
-        path(f"{route}export.xlsx", xlsx.as_view(), name=f"{name}-xlsx"),
+def page_with_exports(route: str, name: str, page: Any, csv: Any, xlsx: Any, pdf: Any = None) -> list[URLPattern]:
+    """A page and its downloads, `<route>export.csv|xlsx|pdf` named `<name>-csv`, `<name>-xlsx` and `<name>-pdf`."""
+    downloads = [("csv", csv), ("xlsx", xlsx)] + ([("pdf", pdf)] if pdf is not None else [])
+    return [path(route, page.as_view(), name=name)] + [
+        path(f"{route}export.{kind}", view.as_view(), name=f"{name}-{kind}") for kind, view in downloads
     ]
 
 
 urlpatterns = [
-    *page_with_exports("exposure/", "exposure", views.ExposureView, views.ExposureCsvView, views.ExposureXlsxView),
+    *page_with_exports(
+        "exposure/",
+        "exposure",
+        views.ExposureView,
+        views.ExposureCsvView,
+        views.ExposureXlsxView,
+        views.ExposurePdfView,
+    ),
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment-detail"),
-    path("exposure/summary/", views.ExposureSummaryView.as_view(), name="exposure-summary"),
-    *page_with_exports("reports/chousho/", "chousho", views.ChoushoView, views.ChoushoCsvView, views.ChoushoXlsxView),
+    *page_with_exports(
+        "exposure/summary/",
+        "exposure-summary",
+        views.ExposureSummaryView,
+        views.ExposureSummaryCsvView,
+        views.ExposureSummaryXlsxView,
+        views.ExposureSummaryPdfView,
+    ),
+    *page_with_exports(
+        "reports/chousho/",
+        "chousho",
+        views.ChoushoView,
+        views.ChoushoCsvView,
+        views.ChoushoXlsxView,
+        views.ChoushoPdfView,
+    ),
     *page_with_exports(
         "reports/exceptions/", "exceptions", views.ExceptionsView, views.ExceptionsCsvView, views.ExceptionsXlsxView
     ),

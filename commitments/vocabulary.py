@@ -67,3 +67,14 @@ DEFAULT_STATISTICS_CLASS: dict[str, str] = {
     "other": "other",
 }
 DEFAULT_BURDEN_WARNING_PERCENT = 10  # the share of a year's frame already committed that is marked
+
+
+# Figures shown in 千円 or 百万円 are each rounded on their own (fiscal.to_unit, 四捨五入), as budget books print
+# them; every surface that shows such figures with a total prints this note under them.
+ROUNDED_UNITS = frozenset({"千円", "百万円"})
+ROUNDING_NOTE = _("単位未満四捨五入のため、合計と内訳が一致しない場合があります。")
+
+
+def rounding_note(unit: str) -> Promise | None:
+    """The note a table in `unit` prints under its figures (None in 円, which is exact)."""
+    return ROUNDING_NOTE if unit in ROUNDED_UNITS else None

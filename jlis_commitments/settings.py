@@ -111,6 +111,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["jlis_commitments.formats"]  # Japanese date and time formats (one style on every page)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -8,7 +8,8 @@ from commitments.admin import (
     frames,
     imports,  # noqa: F401  (registers the upload page)
     reports,
+    roles,
     system,
 )
 
-__all__ = ["amendments", "closing", "commitments", "contracts", "frames", "reports", "system"]
+__all__ = ["amendments", "closing", "commitments", "contracts", "frames", "reports", "roles", "system"]

@@ -16,6 +16,8 @@ from commitments.admin.base import (
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
     badge,
+    fiscal_year_label,
+    yen,
 )
 from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
 from commitments.forms import AmendmentForm
@@ -49,9 +51,42 @@ class AmendmentAdmin(
     def status_badge(self, obj: Amendment) -> str:
         return badge(obj.status, obj.get_status_display())
 
+    @admin.display(description=_("変更後の限度額（円）"))
+    def new_limit_display(self, obj: Amendment) -> str:
+        return yen(obj.new_limit_yen)
+
+    @admin.display(description=_("変更後の見込額（円）"))
+    def new_estimated_limit_display(self, obj: Amendment) -> str:
+        return yen(obj.new_estimated_limit_yen)
+
+    @admin.display(description=_("変更後の負担年度（初年度）"))
+    def new_first_burden_fy_display(self, obj: Amendment) -> str:
+        return fiscal_year_label(obj.new_first_burden_fy)
+
+    @admin.display(description=_("変更後の負担年度（最終年度）"))
+    def new_last_burden_fy_display(self, obj: Amendment) -> str:
+        return fiscal_year_label(obj.new_last_burden_fy)
+
+    @admin.display(description=_("契約締結期限の延長（年度）"))
+    def new_contract_until_fy_display(self, obj: Amendment) -> str:
+        return fiscal_year_label(obj.new_contract_until_fy)
+
     def get_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
-        if obj is not None and obj.status != AmendmentStatus.DRAFT:
-            return ["commitment", *services.PROPOSAL_FIELDS, *self.readonly_fields]
+        if obj is not None and (obj.status != AmendmentStatus.DRAFT or not self.has_change_permission(request, obj)):
+            return [
+                "commitment",
+                "reason",
+                "abolish",
+                "new_matter",
+                "new_limit_display",
+                "new_limit_text",
+                "new_estimated_limit_display",
+                "new_first_burden_fy_display",
+                "new_last_burden_fy_display",
+                "new_contract_until_fy_display",
+                "new_planned",
+                *self.readonly_fields,
+            ]
         return [*AmendmentForm.Meta.fields, *self.readonly_fields] if obj else list(AmendmentForm.Meta.fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Amendment | None = None) -> list[str]:
@@ -93,7 +128,8 @@ class AmendmentAdmin(
             saved = services.amendment_create(
                 actor=request.user, commitment=form.cleaned_data["commitment"], **proposal
             )
-        obj.pk, obj.version = saved.pk, saved.version
+        # The number is given by the service: the admin's message names 「補正第N号」 from the first save.
+        obj.pk, obj.version, obj.number = saved.pk, saved.version, saved.number
 
     workflow_services, workflow_item = services, "amendment"
     submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "amendment")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -10,11 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
+from commitments.admin.history_words import HistoryInWords
 from commitments.models import AmendmentStatus, Status
 from commitments.models.scoping import organization_ids_for, organization_path, scoped
 from commitments.services.errors import ServiceError
@@ -46,6 +49,16 @@ def badge(status: str, label: str) -> SafeString:
 def yen(amount: int | None, unit: str = "円") -> str:
     """An amount for a list column ('' when there is none)."""
     return "" if amount is None else fiscal.format_amount(amount, unit=unit)
+
+
+def day(value: datetime.date | None) -> str:
+    """A date in the page's one style (2026年12月3日 in Japanese); '' when there is none."""
+    return "" if value is None else formats.date_format(value, "DATE_FORMAT")
+
+
+def fiscal_year_label(fy: int | None) -> str:
+    """A fiscal year as the pages name it (令和8年度); '' when there is none."""
+    return "" if fy is None else fiscal.format_fiscal_year(fy)
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -112,6 +125,9 @@ class ReadOnlyHistoryMixin:
             owner = getattr(owner, part, None) if owner is not None else None
         if last is None or getattr(owner, "pk", owner) not in ids:
             raise Http404
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return HistoryInWords(self.model, historical_record)  # type: ignore[attr-defined]
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         self._history_visible(request, object_id)

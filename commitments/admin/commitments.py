@@ -109,6 +109,10 @@ class CommitmentAdmin(
             return [PlannedAmountInline, CommitmentEventInline]
         return [PlannedAmountInline, ContractSummaryInline, AmendmentSummaryInline, CommitmentEventInline]
 
+    @admin.display(description=_("見込額（円）"))
+    def estimated_limit_display(self, obj: Commitment) -> str:
+        return yen(obj.estimated_limit_yen)
+
     @admin.display(description=_("限度額（千円）"), ordering="limit_yen")
     def limit_display(self, obj: Commitment) -> str:
         if obj.limit_yen is None:
@@ -166,7 +170,7 @@ class CommitmentAdmin(
                 "matter",
                 "limit_display",
                 "limit_text",
-                "estimated_limit_yen",
+                "estimated_limit_display",
                 "authorized_fy_display",
                 "span_display",
                 "contract_until_fy",

@@ -21,6 +21,7 @@ from commitments.admin.base import (
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
     confirmation_page,
+    fiscal_year_label,
     run_each,
     yen,
 )
@@ -43,8 +44,7 @@ class InstallmentInline(admin.TabularInline):
     form = InstallmentForm
     formset = InstallmentFormSet
     extra = 0
-    fields = ["due_on", "fiscal_year", "amount_yen"]
-    readonly_fields = ["fiscal_year"]
+    readonly_fields = ["year_display", "amount_display"]
     verbose_name_plural = _("支払予定（支払条件が「個別指定」のときに入力。その他は契約期間と支払条件から自動作成）")
 
     def _editable(self, request: HttpRequest, obj: Contract | None) -> bool:
@@ -53,6 +53,18 @@ class InstallmentInline(admin.TabularInline):
 
     def get_extra(self, request: HttpRequest, obj: Contract | None = None, **kwargs: Any) -> int:
         return 3 if obj is None and self._editable(request, obj) else 0
+
+    def get_fields(self, request: HttpRequest, obj: Contract | None = None) -> list[str]:
+        amount = "amount_yen" if self._editable(request, obj) else "amount_display"
+        return ["due_on", "year_display", amount]
+
+    @admin.display(description=_("年度"))
+    def year_display(self, obj: Installment) -> str:
+        return fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description=_("支払予定額（円）"))
+    def amount_display(self, obj: Installment) -> str:
+        return yen(obj.amount_yen)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._editable(request, obj)
@@ -114,8 +126,10 @@ class ContractAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScope
         fields = [name for name in ContractForm.Meta.fields]
         if obj is None:
             return fields
-        reason = ["change_reason"] if self.has_change_permission(request, obj) else []
-        return [*fields, *reason, *self.readonly_fields]
+        if not self.has_change_permission(request, obj):  # read only: no edit-only fields (their names in English)
+            shown = {"expected_version": None, "amount_yen": "amount_display"}  # amounts with commas
+            return [*(shown.get(n, n) for n in fields if shown.get(n, n)), *self.readonly_fields]
+        return [*fields, "change_reason", *self.readonly_fields]
 
     def get_inlines(self, request: HttpRequest, obj: Contract | None) -> list[Any]:
         return [InstallmentInline, PaymentInline] if obj else [InstallmentInline]

@@ -119,3 +119,14 @@ class BurdenRangeFilter(admin.ListFilter):
         if "burden_to" in self.years:
             queryset = queryset.filter(first_burden_fy__lte=self.years["burden_to"])
         return queryset
+
+
+class FiscalYearValuesFilter(admin.AllValuesFieldListFilter):
+    """A fiscal-year column's values, each named as the pages name it: 令和8年度（2026）."""
+
+    def choices(self, changelist: Any) -> Any:
+        for choice in super().choices(changelist):
+            shown = choice.get("display")
+            if isinstance(shown, str) and shown.isdigit():
+                choice = {**choice, "display": f"{fiscal.format_fiscal_year(int(shown))}（{shown}）"}
+            yield choice

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal
-from commitments.admin.base import badge, yen
+from commitments.admin.base import badge, day, yen
 from commitments.forms import FiscalYearField, YenField
 from commitments.models import (
     Amendment,
@@ -115,7 +115,7 @@ class ContractSummaryInline(ReadOnlyInline):
 
     @admin.display(description=_("契約期間"))
     def period(self, obj: Contract) -> str:
-        return f"{obj.start_on:%Y-%m-%d}〜{obj.end_on:%Y-%m-%d}"
+        return f"{day(obj.start_on)}〜{day(obj.end_on)}"
 
     @admin.display(description=_("契約金額（円）"))
     def amount(self, obj: Contract) -> str:
@@ -133,7 +133,7 @@ class ContractSummaryInline(ReadOnlyInline):
 def contract_state(contract: Contract) -> str:
     """契約中, or 解除（2027-01-15）."""
     if contract.status == ContractStatus.CANCELLED and contract.cancelled_on:
-        return f"{contract.get_status_display()}（{contract.cancelled_on:%Y-%m-%d}）"
+        return f"{contract.get_status_display()}（{day(contract.cancelled_on)}）"
     return str(contract.get_status_display())
 
 
@@ -145,7 +145,7 @@ def contract_changes_table(contract: Contract) -> SafeString:
         '<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{} → {}</td><td>{}</td></tr>',
         (
             (
-                f"{e.changed_on:%Y-%m-%d}",
+                day(e.changed_on),
                 e.get_kind_display(),
                 e.reason,
                 yen(e.before.get("amount_yen")),

@@ -15,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments import fiscal
-from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyHistoryMixin, ServiceRefusalMixin, yen
+from commitments.admin.base import (
+    OrganizationScopedAdmin,
+    ReadOnlyHistoryMixin,
+    ServiceRefusalMixin,
+    day,
+    fiscal_year_label,
+    yen,
+)
+from commitments.admin.filters import FiscalYearValuesFilter
 from commitments.admin.inlines import ReadOnlyInline
 from commitments.forms import PaymentForm, PaymentUploadForm
 from commitments.forms.contracts import PaymentReverseForm, show_refusal
@@ -36,7 +44,7 @@ def _reverses(obj: Payment) -> str:
     if original is None:
         return ""
     url = reverse("admin:commitments_payment_change", args=[original.pk])
-    parts = [f"{original.paid_on:%Y-%m-%d}", original.reference, yen(original.amount_yen) + "円"]
+    parts = [day(original.paid_on), original.reference, yen(original.amount_yen) + "円"]
     return format_html('<a href="{}">{}</a>', url, " ".join(part for part in parts if part))
 
 
@@ -45,7 +53,15 @@ class PaymentInline(ReadOnlyInline):
 
     model = Payment
     fk_name = "contract"
-    fields = ["paid_on", "fiscal_year", "amount_display", "reference", "reverses_display", "reason", "recorded_by"]
+    fields = [
+        "paid_on",
+        "fiscal_year_display",
+        "amount_display",
+        "reference",
+        "reverses_display",
+        "reason",
+        "recorded_by",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("支出実績（戻入・取消は△）")
 
@@ -55,6 +71,10 @@ class PaymentInline(ReadOnlyInline):
     @admin.display(description=_("支出額（円）"))
     def amount_display(self, obj: Payment) -> str:
         return _amount(obj)
+
+    @admin.display(description=_("会計年度"))
+    def fiscal_year_display(self, obj: Payment) -> str:
+        return fiscal_year_label(obj.fiscal_year)
 
     @admin.display(description=_("取消対象"))
     def reverses_display(self, obj: Payment) -> str:
@@ -67,14 +87,14 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
     change_list_template = "admin/commitments/payment/change_list.html"
     list_display = [
         "paid_on",
-        "fiscal_year",
+        "fiscal_year_display",
         "contract",
         "amount_display",
         "reference",
         "reverses_display",
         "recorded_by",
     ]
-    list_filter = ["fiscal_year"]
+    list_filter = [("fiscal_year", FiscalYearValuesFilter)]
     search_fields = ["contract__contract_no", "reference", "contract__commitment__matter"]
     list_select_related = ["contract", "recorded_by", "reverses"]
     show_full_result_count = False
@@ -84,6 +104,10 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
     def amount_display(self, obj: Payment) -> str:
         return _amount(obj)
 
+    @admin.display(description=_("会計年度"), ordering="fiscal_year")
+    def fiscal_year_display(self, obj: Payment) -> str:
+        return fiscal_year_label(obj.fiscal_year)
+
     @admin.display(description=_("取消対象"))
     def reverses_display(self, obj: Payment) -> str:
         return _reverses(obj)
@@ -92,7 +116,7 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
         if obj is None:
             return list(PaymentForm.Meta.fields)
         reversal = ["reverses_display", "reason"] if obj.reverses_id else []
-        return ["contract", "paid_on", "fiscal_year", "amount_display", "reference", *reversal, "recorded_by"]
+        return ["contract", "paid_on", "fiscal_year_display", "amount_display", "reference", *reversal, "recorded_by"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Payment | None = None) -> list[str]:
         return self.get_fields(request, obj) if obj is not None else []

@@ -7,20 +7,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyAdminMixin, confirmation_page, run_each
 from commitments.admin.filters import OwnOrganizationFilter
-from commitments.models import ReportDelivery, ReportSubscription, User
+from commitments.models import ReportDelivery, ReportSubscription, Role, User
 from commitments.models.scoping import scoped_formfield
+from commitments.reporting.schedule_words import schedule_words, send_time_words
 from commitments.services import reports as report_services
 from commitments.services.errors import ServiceError
 from commitments.services.reports_schedule import SCHEDULE_FIELDS, next_send_times
@@ -101,17 +101,14 @@ class ReportSubscriptionAdmin(SendPermissionMixin, OrganizationScopedAdmin):
         (None, {"fields": ["name", "organization", "kind", "basis", "budget_year", "language", "active"]}),
         (_("宛先"), {"fields": ["recipient_users", "recipient_groups", "extra_addresses"]}),
         (_("添付ファイル"), {"fields": ["attach_xlsx", "attach_csv"]}),
+        (_("日程"), {"fields": ["cadence", "first_business_day_only", "schedule_info"]}),
         (
-            _("日程（crontab、Asia/Tokyo）"),
+            _("日程の詳細設定"),
             {
-                "fields": [
-                    "cadence",
-                    ("minute", "hour", "day_of_month", "month_of_year", "day_of_week"),
-                    "first_business_day_only",
-                    "schedule_info",
-                    "periodic_task_link",
-                ],
+                "classes": ["collapse"],
+                "fields": [("minute", "hour", "day_of_month", "month_of_year", "day_of_week"), "periodic_task_link"],
                 "description": _(
+                    "分・時・日・月・曜日の5項目で送信の時刻を指定します（日本時間。「*」はすべて、「1-7」は1から7まで）。"
                     "例：毎月の第1営業日 7:00 → 分 0、時 7、日 1-7、月 *、曜日 1-5、「第1営業日のみ」にチェック。"
                 ),
             },
@@ -125,34 +122,35 @@ class ReportSubscriptionAdmin(SendPermissionMixin, OrganizationScopedAdmin):
             users = User.objects.filter(is_active=True).exclude(email="")
             kwargs["queryset"] = users.order_by("organization", "username")
         elif db_field.name == "recipient_groups":
-            kwargs["queryset"] = Group.objects.order_by("name")
+            kwargs["queryset"] = Role.objects.order_by("name")  # shown by the roles' names
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("日程"))
     def schedule_display(self, obj: ReportSubscription) -> str:
-        suffix = "（第1営業日のみ）" if obj.first_business_day_only else ""
-        return f"{obj.cron}{suffix}"
+        values = {name: getattr(obj, name) for name in SCHEDULE_FIELDS}
+        return schedule_words(**values, first_business_day_only=obj.first_business_day_only)
 
     @admin.display(description=_("次回の送信予定"))
     def schedule_info(self, obj: ReportSubscription) -> str:
         if obj.pk is None:
             return "—"
+        words = self.schedule_display(obj)
         if not obj.active:
-            return "無効（送信しません）"
+            return _("%(schedule)s：無効（送信しません）") % {"schedule": words}
         try:
             times = next_send_times(subscription=obj, after=timezone.now())
         except ValueError:
             return "—"
-        return "、".join(t.strftime("%Y-%m-%d(%a) %H:%M") for t in times) or "—"
+        return f"{words}：" + "、".join(send_time_words(timezone.localtime(t)) for t in times) if times else words
 
-    @admin.display(description=_("定期実行（django-celery-beat）"))
+    @admin.display(description=_("定期実行の登録"))
     def periodic_task_link(self, obj: ReportSubscription) -> str:
         task = obj.periodic_task
         if task is None:
             return "—"
-        state = "有効" if task.enabled else "停止"
-        last = timezone.localtime(task.last_run_at).strftime("%Y-%m-%d %H:%M") if task.last_run_at else "—"
-        return f"{task.name}（{state}、前回実行 {last}）"
+        state = _("有効") if task.enabled else _("停止")
+        last = formats.date_format(timezone.localtime(task.last_run_at), "DATETIME_FORMAT") if task.last_run_at else "—"
+        return _("%(name)s（%(state)s、前回実行 %(last)s）") % {"name": task.name, "state": state, "last": last}
 
     @admin.display(description=_("最新の送信"))
     def last_delivery(self, obj: ReportSubscription) -> str:

@@ -12,8 +12,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from commitments.admin.base import OrganizationScopedAdmin, ReadOnlyAdminMixin, ServiceRefusalMixin
-from commitments.admin.filters import OrganizationSegmentFilter, OwnOrganizationFilter
+from commitments.admin.base import (
+    OrganizationScopedAdmin,
+    ReadOnlyAdminMixin,
+    ServiceRefusalMixin,
+    fiscal_year_label,
+    yen,
+)
+from commitments.admin.filters import FiscalYearValuesFilter, OrganizationSegmentFilter, OwnOrganizationFilter
+from commitments.admin.roles import RoleFilter
 from commitments.models import Organization, ProjectionYear, Segment, User
 from commitments.models.scoping import scoped
 from commitments.roles import ROLE_LABELS
@@ -153,7 +160,7 @@ class UserAdmin(ServiceRefusalMixin, BaseUserAdmin):
         (_("団体と役割"), {"fields": ["organization", "roles"]}),
     )
     list_display = ["username", "last_name", "first_name", "email", "organization", "is_staff"]
-    list_filter = [("organization", OwnOrganizationFilter), "groups", "is_staff"]
+    list_filter = [("organization", OwnOrganizationFilter), RoleFilter, "is_staff"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return scoped(super().get_queryset(request), request.user)
@@ -194,14 +201,34 @@ class SegmentAdmin(OrganizationScopedAdmin):
 class ProjectionYearAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
     list_display = [
         "commitment",
-        "fiscal_year",
+        "year_display",
         "segment",
-        "planned_yen",
-        "paid_yen",
-        "contracted_yen",
-        "uncontracted_yen",
+        "planned_display",
+        "paid_display",
+        "contracted_display",
+        "uncontracted_display",
         "computed_at",
     ]
-    list_filter = ["fiscal_year", ("segment", OrganizationSegmentFilter)]
+    list_filter = [("fiscal_year", FiscalYearValuesFilter), ("segment", OrganizationSegmentFilter)]
     list_select_related = ["commitment", "segment"]
     show_full_result_count = False
+
+    @admin.display(description=_("年度"), ordering="fiscal_year")
+    def year_display(self, obj: ProjectionYear) -> str:
+        return fiscal_year_label(obj.fiscal_year)
+
+    @admin.display(description=_("年割額"), ordering="planned_yen")
+    def planned_display(self, obj: ProjectionYear) -> str:
+        return yen(obj.planned_yen)
+
+    @admin.display(description=_("支出済"), ordering="paid_yen")
+    def paid_display(self, obj: ProjectionYear) -> str:
+        return yen(obj.paid_yen)
+
+    @admin.display(description=_("契約済未払"), ordering="contracted_yen")
+    def contracted_display(self, obj: ProjectionYear) -> str:
+        return yen(obj.contracted_yen)
+
+    @admin.display(description=_("未契約"), ordering="uncontracted_yen")
+    def uncontracted_display(self, obj: ProjectionYear) -> str:
+        return yen(obj.uncontracted_yen)

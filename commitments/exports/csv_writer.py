@@ -24,7 +24,7 @@ class _Echo:
 
 
 def csv_lines(table: ExportTable) -> Iterator[bytes]:
-    """The table as CSV, line by line: the flat header, the rows, then the totals rows."""
+    """The table as CSV, line by line: the flat header, the rows, the totals rows, then the rounding note (if any)."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
 
     def encode(values: Sequence[Any]) -> bytes:
@@ -39,6 +39,8 @@ def csv_lines(table: ExportTable) -> Iterator[bytes]:
         yield encode(row)
     for row in table.footer:
         yield encode(row)
+    if table.rounding_note:
+        yield writer.writerow([table.rounding_note]).encode("utf-8")
 
 
 def csv_bytes(table: ExportTable) -> bytes:

@@ -24,9 +24,10 @@ from commitments.vocabulary import basis_label
 CHUNK = 2000  # rows fetched at a time from a queryset
 
 
-def _heading(what: str, basis: str, day: datetime.date, organization: str) -> str:
+def _heading(what: str, basis: str, unit: str, day: datetime.date, organization: str) -> str:
+    """The title line: organization, what, basis, unit and the as-of day (a printed sheet names all of them)."""
     with translation.override("ja"):
-        heading = f"債務負担行為 {what}（{basis_label(basis)}）基準日：{wareki_day(day)}"
+        heading = f"債務負担行為 {what}（{basis_label(basis)}）（単位：{unit}）基準日：{wareki_day(day)}"
     return f"{organization}　{heading}" if organization else heading
 
 
@@ -65,7 +66,7 @@ def exposure_matrix_export(
 
     return ExportTable(
         title="年度別負担額",
-        heading=_heading("年度別負担額", basis, day, organization),
+        heading=_heading("年度別負担額", basis, unit, day, organization),
         columns=[
             Column("番号", "integer", width=6),
             Column("事項", "text", width=48),
@@ -105,7 +106,7 @@ def exposure_summary_export(
     totals = ["合計", *(table.totals.get(fy, 0) for fy in years)]
     return ExportTable(
         title="事業区分別・年度別",
-        heading=_heading("事業区分別・年度別の負担額", table.basis, day, organization),
+        heading=_heading("事業区分別・年度別の負担額", table.basis, unit, day, organization),
         columns=[Column("事業区分", "text", width=24), *_year_columns(years, year_style), Column("合計", "amount")],
         rows=[[*row, sum(row[1:])] for row in rows],
         unit=unit,

@@ -3,7 +3,8 @@
 A table's columns have a kind (text, amount in yen, integer, percent, date), an optional multi-row header
 (`HeaderCell`s laid out like HTML `colspan`/`rowspan`); rows are consumed lazily from any iterable (a queryset's
 `.iterator()` keeps memory bounded); the totals rows are written in bold. Amounts are given in yen and written in
-the table's unit (円/千円/百万円) as whole numbers; text a spreadsheet would run as a formula is neutralised.
+the table's unit (円/千円/百万円) as whole numbers, each cell rounded on its own (fiscal.to_unit, 四捨五入); text a
+spreadsheet would run as a formula is neutralised.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
+
 from commitments import fiscal
-from commitments.vocabulary import DEFAULT_UNIT
+from commitments.vocabulary import DEFAULT_UNIT, rounding_note
 
 # A spreadsheet evaluates a text cell starting with one of these as a formula (or a DDE payload).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -66,6 +69,17 @@ class ExportTable:
     trailer: Sequence[str] = ()  # lines under the table
     unit_in_csv_header: bool = True  # 限度額（千円）; off for the 調書, which keeps the Fuji CSV's labels
     landscape: bool = True
+
+    @property
+    def rounding_note(self) -> str:
+        """「単位未満四捨五入…」 when totals stand under amounts shown in a rounded unit (千円, 百万円); else ''.
+
+        Every writer prints it under the table (the CSV as its last line)."""
+        note = rounding_note(self.unit)
+        if note is None or not self.footer or not any(c.kind == "amount" for c in self.columns):
+            return ""
+        with translation.override("ja"):
+            return f"※{note}"
 
     def header_rows(self) -> list[list[HeaderCell]]:
         """The header as rows of cells: the given multi-row header, or one row of the column labels."""

@@ -100,9 +100,10 @@ def _write_sheet(workbook: Workbook, table: ExportTable) -> None:
         ws.append([_data_cell(ws, c, v, table.unit) for c, v in zip(table.columns, row, strict=False)])
     for row in table.footer:
         ws.append([_data_cell(ws, c, v, table.unit, bold=True) for c, v in zip(table.columns, row, strict=False)])
-    if table.trailer:
+    closing = [*table.trailer, *([table.rounding_note] if table.rounding_note else [])]
+    if closing:
         ws.append([])
-        for note in table.trailer:
+        for note in closing:
             ws.append([_styled(ws, neutralise(note))])
 
 

@@ -170,12 +170,19 @@ def parse_limit(text: str, *, unit: str = "千円") -> Limit:
 
 
 def to_unit(yen: int, unit: str) -> int:
-    """Convert yen to a whole number of the given unit, truncating toward zero."""
-    quotient = abs(yen) // _unit_value(unit)
+    """Convert yen to a whole number of the given unit, rounded half away from zero (四捨五入) as budget books do.
+
+    The one rounding rule of every displayed figure: each cell (year, row total, footer) is converted on its own from
+    its exact yen, so a total may differ from the sum of its rounded parts (vocabulary.rounding_note says so).
+    """
+    size = _unit_value(unit)
+    quotient, remainder = divmod(abs(yen), size)
+    if 2 * remainder >= size:
+        quotient += 1
     return -quotient if yen < 0 else quotient
 
 
 def format_amount(yen: int, *, unit: str = "千円") -> str:
-    """Format yen in a unit (truncated toward zero), negatives as 「△1,234」."""
+    """Format yen in a unit (rounded half away from zero, see to_unit), negatives as 「△1,234」."""
     value = to_unit(yen, unit)
     return f"△{-value:,}" if value < 0 else f"{value:,}"

@@ -143,7 +143,7 @@ class VersionedModelForm(forms.ModelForm):
     this check keeps the user's input on screen with the message.
     """
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(label=_("読み込んだ版"), widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

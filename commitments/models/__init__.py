@@ -31,6 +31,7 @@ from commitments.models.funding import CommitmentFunding, FundingSource
 from commitments.models.imports import ImportJob, ImportJobStatus
 from commitments.models.outflow import ProjectionSnapshot, ProjectionTotal, ProjectionYear
 from commitments.models.reports import ReportCadence, ReportDelivery, ReportKind, ReportLanguage, ReportSubscription
+from commitments.models.role import Role
 from commitments.models.workflow import Authorship, WorkflowItemKind
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "ReportKind",
     "ReportLanguage",
     "ReportSubscription",
+    "Role",
     "Segment",
     "SpreadRule",
     "Status",

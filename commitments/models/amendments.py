@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
 from commitments.models.workflow import person
@@ -23,7 +24,7 @@ class AmendmentStatus(models.TextChoices):
 OPEN_AMENDMENT_STATES = [AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED]
 
 
-class Amendment(models.Model):
+class Amendment(ConstraintErrorsOnFields):
     """A proposed change (limit, span, matter, contract deadline) or abolition (廃止) of an approved commitment."""
 
     organization = models.ForeignKey(
@@ -72,28 +73,58 @@ class Amendment(models.Model):
             ("approve_amendment", _("補正を承認できる")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["commitment", "number"], name="amendment_unique_number"),
-            models.UniqueConstraint(
-                fields=["commitment"],
-                condition=Q(status__in=OPEN_AMENDMENT_STATES),
-                name="amendment_one_open_per_commitment",
+            on_field(
+                "number",
+                models.UniqueConstraint(
+                    fields=["commitment", "number"],
+                    name="amendment_unique_number",
+                    violation_error_message=_("この債務負担行為にはすでに同じ番号の補正があります。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(new_limit_yen__isnull=True) | Q(new_limit_yen__gt=0), name="amendment_limit_positive"
+            on_field(
+                "commitment",
+                models.UniqueConstraint(
+                    fields=["commitment"],
+                    condition=Q(status__in=OPEN_AMENDMENT_STATES),
+                    name="amendment_one_open_per_commitment",
+                    violation_error_message=_(
+                        "この債務負担行為には処理中の補正がすでにあります。承認または差戻しの後に起案してください。"
+                    ),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(new_first_burden_fy__isnull=True)
-                | Q(new_last_burden_fy__isnull=True)
-                | Q(new_last_burden_fy__gte=F("new_first_burden_fy")),
-                name="amendment_span_ordered",
+            on_field(
+                "new_limit_yen",
+                models.CheckConstraint(
+                    condition=Q(new_limit_yen__isnull=True) | Q(new_limit_yen__gt=0),
+                    name="amendment_limit_positive",
+                    violation_error_message=_("変更後の限度額は1円以上で入力してください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=~Q(status=AmendmentStatus.APPROVED) | Q(approved_by__isnull=False),
-                name="amendment_approved_has_approver",
+            on_field(
+                "new_last_burden_fy",
+                models.CheckConstraint(
+                    condition=Q(new_first_burden_fy__isnull=True)
+                    | Q(new_last_burden_fy__isnull=True)
+                    | Q(new_last_burden_fy__gte=F("new_first_burden_fy")),
+                    name="amendment_span_ordered",
+                    violation_error_message=_("変更後の負担年度の終わりは始まりと同じか後の年度にしてください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
-                name="amendment_approver_not_submitter",
+            on_field(
+                "approved_by",
+                models.CheckConstraint(
+                    condition=~Q(status=AmendmentStatus.APPROVED) | Q(approved_by__isnull=False),
+                    name="amendment_approved_has_approver",
+                    violation_error_message=_("承認済みの補正には承認者が必要です。"),
+                ),
+            ),
+            on_field(
+                "approved_by",
+                models.CheckConstraint(
+                    condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
+                    name="amendment_approver_not_submitter",
+                    violation_error_message=_("提出した人はその補正を承認できません。"),
+                ),
             ),
         ]
 

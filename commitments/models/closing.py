@@ -6,14 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from commitments import fiscal, rules
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
 
 
-class FiscalYearClose(models.Model):
+class FiscalYearClose(ConstraintErrorsOnFields):
     """One organization's close of one fiscal year: who ran it, when, and what lapsed and completed (once only)."""
 
     organization = models.ForeignKey(
@@ -36,10 +38,25 @@ class FiscalYearClose(models.Model):
         ordering = ["organization_id", "-fiscal_year"]
         permissions = [("close_fiscal_year", _("年度末処理を実施できる"))]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "fiscal_year"], name="fiscal_year_close_once"),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__gte=rules.MIN_FISCAL_YEAR) & Q(fiscal_year__lte=rules.MAX_FISCAL_YEAR),
-                name="fiscal_year_close_year_range",
+            on_field(
+                "fiscal_year",
+                models.UniqueConstraint(
+                    fields=["organization", "fiscal_year"],
+                    name="fiscal_year_close_once",
+                    violation_error_message=_("この年度の年度末処理はすでに行われています。"),
+                ),
+            ),
+            on_field(
+                "fiscal_year",
+                models.CheckConstraint(
+                    condition=Q(fiscal_year__gte=rules.MIN_FISCAL_YEAR) & Q(fiscal_year__lte=rules.MAX_FISCAL_YEAR),
+                    name="fiscal_year_close_year_range",
+                    violation_error_message=format_lazy(
+                        _("年度は{first}年度から{last}年度までの間で入力してください。"),
+                        first=rules.MIN_FISCAL_YEAR,
+                        last=rules.MAX_FISCAL_YEAR,
+                    ),
+                ),
             ),
         ]
 
@@ -47,7 +64,7 @@ class FiscalYearClose(models.Model):
         return f"{self.organization} {fiscal.format_fiscal_year(self.fiscal_year)}"
 
 
-class CommitmentReopening(models.Model):
+class CommitmentReopening(ConstraintErrorsOnFields):
     """An approver's reopening (再開) of a closed commitment: contracts signed in time are entered until `until`."""
 
     commitment = models.ForeignKey(
@@ -66,7 +83,16 @@ class CommitmentReopening(models.Model):
         verbose_name = _("契約登録の再開")
         verbose_name_plural = _("契約登録の再開")
         ordering = ["commitment_id", "reopened_at", "id"]
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="reopening_has_reason")]
+        constraints = [
+            on_field(
+                "reason",
+                models.CheckConstraint(
+                    condition=~Q(reason=""),
+                    name="reopening_has_reason",
+                    violation_error_message=_("再開の理由を入力してください。"),
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.commitment} {self.until.isoformat()}"

@@ -6,9 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import ExtractYear
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
 
@@ -31,7 +33,7 @@ class ContractStatus(models.TextChoices):
     CANCELLED = "cancelled", _("解除")
 
 
-class Contract(models.Model):
+class Contract(ConstraintErrorsOnFields):
     """A contract signed under a commitment's authority; its amount counts against the limit."""
 
     organization = models.ForeignKey(
@@ -78,18 +80,40 @@ class Contract(models.Model):
         verbose_name_plural = _("契約")
         ordering = ["commitment_id", "signed_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "contract_no"], name="contract_unique_number"),
+            on_field(
+                "contract_no",
+                models.UniqueConstraint(
+                    fields=["organization", "contract_no"],
+                    name="contract_unique_number",
+                    violation_error_message=_("この契約番号はすでに登録されています。"),
+                ),
+            ),
             # A cancelled contract keeps only what was paid under it, which may be nothing.
-            models.CheckConstraint(
-                condition=Q(amount_yen__gt=0) | Q(status=ContractStatus.CANCELLED, amount_yen__gte=0),
-                name="contract_amount_positive",
+            on_field(
+                "amount_yen",
+                models.CheckConstraint(
+                    condition=Q(amount_yen__gt=0) | Q(status=ContractStatus.CANCELLED, amount_yen__gte=0),
+                    name="contract_amount_positive",
+                    violation_error_message=_("契約金額は1円以上で入力してください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(status=ContractStatus.ACTIVE, cancelled_on__isnull=True)
-                | Q(status=ContractStatus.CANCELLED, cancelled_on__isnull=False),
-                name="contract_cancelled_has_date",
+            on_field(
+                "cancelled_on",
+                models.CheckConstraint(
+                    condition=Q(status=ContractStatus.ACTIVE, cancelled_on__isnull=True)
+                    | Q(status=ContractStatus.CANCELLED, cancelled_on__isnull=False),
+                    name="contract_cancelled_has_date",
+                    violation_error_message=_("解除した契約には解除日が必要です（解除していない契約には入れません）。"),
+                ),
             ),
-            models.CheckConstraint(condition=Q(end_on__gte=F("start_on")), name="contract_period_ordered"),
+            on_field(
+                "end_on",
+                models.CheckConstraint(
+                    condition=Q(end_on__gte=F("start_on")),
+                    name="contract_period_ordered",
+                    violation_error_message=_("契約期間の終わりは始まりと同じ日か後の日にしてください。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,7 +127,7 @@ class ContractChangeKind(models.TextChoices):
     CANCEL = "cancel", _("契約解除")
 
 
-class ContractChange(models.Model):
+class ContractChange(ConstraintErrorsOnFields):
     """A 変更契約 or 契約解除 entry: the contract's terms before and after, with the reason; never edited."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="changes", verbose_name=_("契約"))
@@ -125,14 +149,21 @@ class ContractChange(models.Model):
         verbose_name_plural = _("契約の変更・解除")
         ordering = ["contract_id", "created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="contract_change_has_reason"),
+            on_field(
+                "reason",
+                models.CheckConstraint(
+                    condition=~Q(reason=""),
+                    name="contract_change_has_reason",
+                    violation_error_message=_("変更・解除の理由を入力してください。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.changed_on:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {formats.date_format(self.changed_on)}"
 
 
-class Installment(models.Model):
+class Installment(ConstraintErrorsOnFields):
     """One scheduled payment (支払予定) of a contract, bucketed into the fiscal year of its due date."""
 
     contract = models.ForeignKey(
@@ -150,24 +181,43 @@ class Installment(models.Model):
         verbose_name_plural = _("支払予定")
         ordering = ["contract_id", "due_on"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "due_on"], name="installment_unique_due_date"),
-            models.CheckConstraint(condition=Q(amount_yen__gte=0), name="installment_not_negative"),
+            on_field(
+                "due_on",
+                models.UniqueConstraint(
+                    fields=["contract", "due_on"],
+                    name="installment_unique_due_date",
+                    violation_error_message=_("同じ支払予定日の支払予定がすでにあります。"),
+                ),
+            ),
+            on_field(
+                "amount_yen",
+                models.CheckConstraint(
+                    condition=Q(amount_yen__gte=0),
+                    name="installment_not_negative",
+                    violation_error_message=_("支払予定額は0円以上で入力してください。"),
+                ),
+            ),
             # The fiscal year is the one of the due date (April to March: the year, less one before April), kept
             # stored for the projection's per-year sums; every writer computes it, the database refuses a mismatch.
-            models.CheckConstraint(
-                condition=Q(
-                    fiscal_year=ExtractYear("due_on") - Case(When(due_on__month__lt=4, then=Value(1)), default=Value(0))
+            on_field(
+                "fiscal_year",
+                models.CheckConstraint(
+                    condition=Q(
+                        fiscal_year=ExtractYear("due_on")
+                        - Case(When(due_on__month__lt=4, then=Value(1)), default=Value(0))
+                    ),
+                    name="installment_fiscal_year_of_due_date",
+                    violation_error_message=_("年度は支払予定日の属する年度にしてください。"),
                 ),
-                name="installment_fiscal_year_of_due_date",
             ),
         ]
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="installment_contract_fy")]
 
     def __str__(self) -> str:
-        return f"{self.due_on:%Y-%m-%d}"
+        return formats.date_format(self.due_on)
 
 
-class Payment(models.Model):
+class Payment(ConstraintErrorsOnFields):
     """A payment made under a contract (支出実績), charged to a fiscal year (April–May may close the prior year).
 
     A payment is never edited or deleted: it is corrected by a reversal (戻入・取消), a row of negative amount that
@@ -211,20 +261,30 @@ class Payment(models.Model):
         ordering = ["contract_id", "paid_on", "id"]
         constraints = [
             # A payment is positive; a reversal is negative, names the payment it reverses and says why.
-            models.CheckConstraint(
-                condition=Q(reverses__isnull=True, amount_yen__gt=0)
-                | (Q(reverses__isnull=False, amount_yen__lt=0) & ~Q(reason="")),
-                name="payment_amount_positive",
+            on_field(
+                "amount_yen",
+                models.CheckConstraint(
+                    condition=Q(reverses__isnull=True, amount_yen__gt=0)
+                    | (Q(reverses__isnull=False, amount_yen__lt=0) & ~Q(reason="")),
+                    name="payment_amount_positive",
+                    violation_error_message=_(
+                        "支出額は1円以上で入力してください（戻入・取消は元の支出を指定し、負の額と理由を入力します）。"
+                    ),
+                ),
             ),
             # 支出命令番号 identifies one payment per organization and 会計年度: a feed sent twice records it once.
             # Opening balances carried from a printed 調書 have no order number of their own.
-            models.UniqueConstraint(
-                fields=["organization", "fiscal_year", "reference"],
-                condition=Q(reverses__isnull=True, is_opening=False) & ~Q(reference=""),
-                name="payment_unique_reference",
+            on_field(
+                "reference",
+                models.UniqueConstraint(
+                    fields=["organization", "fiscal_year", "reference"],
+                    condition=Q(reverses__isnull=True, is_opening=False) & ~Q(reference=""),
+                    name="payment_unique_reference",
+                    violation_error_message=_("この支出命令番号はこの年度にすでに登録されています。"),
+                ),
             ),
         ]
         indexes = [models.Index(fields=["contract", "fiscal_year"], name="payment_contract_fy")]
 
     def __str__(self) -> str:
-        return f"{self.paid_on:%Y-%m-%d} {self.reference}".strip()
+        return f"{formats.date_format(self.paid_on)} {self.reference}".strip()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments import fiscal, rules, vocabulary
+from commitments.models.commitment_constraints import commitment_constraints
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.scoping import ScopedManager
 from commitments.models.workflow import person
 
@@ -19,7 +21,7 @@ MAX_FY = rules.MAX_FISCAL_YEAR
 MAX_SPAN_YEARS = rules.MAX_SPAN_YEARS
 
 
-class Organization(models.Model):
+class Organization(ConstraintErrorsOnFields):
     """A public body (団体) whose budget authorises commitments."""
 
     name = models.CharField(_("団体名"), max_length=200, unique=True)
@@ -32,7 +34,7 @@ class Organization(models.Model):
         db_default=vocabulary.DEFAULT_BURDEN_WARNING_PERCENT,
         help_text=_("将来の年度の財政見通しに対する既定の負担の割合がこれを超えると印を付けます"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     objects = ScopedManager(organization="pk")
 
@@ -41,9 +43,13 @@ class Organization(models.Model):
         verbose_name_plural = _("団体")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(burden_warning_percent__gt=0) & Q(burden_warning_percent__lte=100),
-                name="organization_burden_warning_percent_range",
+            on_field(
+                "burden_warning_percent",
+                models.CheckConstraint(
+                    condition=Q(burden_warning_percent__gt=0) & Q(burden_warning_percent__lte=100),
+                    name="organization_burden_warning_percent_range",
+                    violation_error_message=_("負担割合の警告は0％より大きく100％以下で入力してください。"),
+                ),
             ),
         ]
 
@@ -68,7 +74,7 @@ class User(AbstractUser):
         verbose_name_plural = _("利用者")
 
 
-class Segment(models.Model):
+class Segment(ConstraintErrorsOnFields):
     """A business segment (事業区分) of an organization's accounts."""
 
     organization = models.ForeignKey(
@@ -91,9 +97,31 @@ class Segment(models.Model):
         verbose_name_plural = _("事業区分")
         ordering = ["organization_id", "sort_order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="segment_unique_code"),
-            models.UniqueConstraint(fields=["organization", "name"], name="segment_unique_name"),
-            models.UniqueConstraint(fields=["organization"], condition=Q(is_default=True), name="segment_one_default"),
+            on_field(
+                "code",
+                models.UniqueConstraint(
+                    fields=["organization", "code"],
+                    name="segment_unique_code",
+                    violation_error_message=_("このコードの事業区分はすでにあります。"),
+                ),
+            ),
+            on_field(
+                "name",
+                models.UniqueConstraint(
+                    fields=["organization", "name"],
+                    name="segment_unique_name",
+                    violation_error_message=_("この名称の事業区分はすでにあります。"),
+                ),
+            ),
+            on_field(
+                "is_default",
+                models.UniqueConstraint(
+                    fields=["organization"],
+                    condition=Q(is_default=True),
+                    name="segment_one_default",
+                    violation_error_message=_("既定の事業区分は1団体に1つです。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,7 +163,7 @@ class CommitmentKind(models.TextChoices):
 APPROVED_STATES = [Status.APPROVED, Status.ACTIVE, Status.COMPLETED, Status.LAPSED, Status.ABOLISHED]
 
 
-class Commitment(models.Model):
+class Commitment(ConstraintErrorsOnFields):
     """One 債務負担行為: matter, limit, authorising fiscal year and burden span."""
 
     organization = models.ForeignKey(
@@ -214,53 +242,7 @@ class Commitment(models.Model):
             # The lists' order: a page of one organization's commitments without sorting all of them.
             models.Index(fields=["organization", "authorized_fy", "seq", "id"], name="commitment_org_fy_seq_id"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(limit_yen__isnull=True) | Q(limit_yen__gt=0), name="commitment_limit_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(limit_yen__isnull=False) | ~Q(limit_text=""), name="commitment_limit_amount_or_text"
-            ),
-            models.CheckConstraint(
-                condition=Q(estimated_limit_yen__isnull=True) | Q(estimated_limit_yen__gte=0),
-                name="commitment_estimate_not_negative",
-            ),
-            models.CheckConstraint(
-                condition=Q(authorized_fy__gte=rules.MIN_FISCAL_YEAR) & Q(authorized_fy__lte=rules.MAX_FISCAL_YEAR),
-                name="commitment_authorized_fy_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(first_burden_fy__gte=F("authorized_fy")), name="commitment_first_fy_after_authorized"
-            ),
-            models.CheckConstraint(
-                condition=Q(last_burden_fy__gte=F("first_burden_fy")), name="commitment_span_ordered"
-            ),
-            models.CheckConstraint(
-                condition=Q(last_burden_fy__lt=F("first_burden_fy") + rules.MAX_SPAN_YEARS),
-                name="commitment_span_at_most_50_years",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status__in=APPROVED_STATES) | Q(approved_by__isnull=False),
-                name="commitment_approved_has_approver",
-            ),
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
-                name="commitment_approver_not_submitter",
-            ),
-            models.CheckConstraint(
-                condition=Q(contract_until_fy__isnull=True) | Q(contract_until_fy__gte=F("authorized_fy")),
-                name="commitment_contract_until_after_authorized",
-            ),
-            models.CheckConstraint(
-                condition=~Q(spread_rule="monthly") | (Q(spread_start_month__isnull=False) & Q(spread_months__gte=1)),
-                name="commitment_monthly_rule_has_months",
-            ),
-            models.UniqueConstraint(
-                fields=["organization", "authorized_fy", "seq"],
-                name="commitment_unique_seq",
-                condition=Q(seq__isnull=False),
-            ),
-        ]
+        constraints = commitment_constraints(APPROVED_STATES)
 
     def __str__(self) -> str:
         return self.matter
@@ -349,7 +331,7 @@ class CommitmentEvent(models.Model):
         return str(Status(self.to_status).label) if self.to_status in Status.values else self.to_status
 
 
-class PlannedAmount(models.Model):
+class PlannedAmount(ConstraintErrorsOnFields):
     """One fiscal year's planned amount (年割額) of a commitment; the rows sum to the limit."""
 
     commitment = models.ForeignKey(
@@ -366,8 +348,22 @@ class PlannedAmount(models.Model):
         verbose_name_plural = _("年割額")
         ordering = ["commitment_id", "fiscal_year"]
         constraints = [
-            models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="planned_unique_year"),
-            models.CheckConstraint(condition=Q(amount_yen__gte=0), name="planned_not_negative"),
+            on_field(
+                "fiscal_year",
+                models.UniqueConstraint(
+                    fields=["commitment", "fiscal_year"],
+                    name="planned_unique_year",
+                    violation_error_message=_("この年度の年割額はすでに入力されています。"),
+                ),
+            ),
+            on_field(
+                "amount_yen",
+                models.CheckConstraint(
+                    condition=Q(amount_yen__gte=0),
+                    name="planned_not_negative",
+                    violation_error_message=_("年割額は0円以上で入力してください。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

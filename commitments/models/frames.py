@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments import fiscal, rules, vocabulary
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import CommitmentKind, Organization, Segment
 from commitments.models.scoping import ScopedManager
 
@@ -30,7 +31,7 @@ class FrameStatus(models.TextChoices):
 OPEN_FRAME_STATES = [FrameStatus.DRAFT, FrameStatus.SUBMITTED]
 
 
-class FiscalFrame(models.Model):
+class FiscalFrame(ConstraintErrorsOnFields):
     """The frame of one future fiscal year (for the whole organization, or one 事業区分): 歳出総額 and 一般財源."""
 
     organization = models.ForeignKey(
@@ -89,44 +90,79 @@ class FiscalFrame(models.Model):
             ("approve_fiscalframe", _("財政見通しを承認できる")),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "fiscal_year", "segment"],
-                condition=Q(status=FrameStatus.APPROVED),
-                nulls_distinct=False,
-                name="fiscal_frame_one_approved",
+            on_field(
+                "fiscal_year",
+                models.UniqueConstraint(
+                    fields=["organization", "fiscal_year", "segment"],
+                    condition=Q(status=FrameStatus.APPROVED),
+                    nulls_distinct=False,
+                    name="fiscal_frame_one_approved",
+                    violation_error_message=_("この年度・事業区分の承認済みの財政見通しはすでにあります。"),
+                ),
             ),
-            models.UniqueConstraint(
-                fields=["organization", "fiscal_year", "segment"],
-                condition=Q(status__in=OPEN_FRAME_STATES),
-                nulls_distinct=False,
-                name="fiscal_frame_one_open",
+            on_field(
+                "fiscal_year",
+                models.UniqueConstraint(
+                    fields=["organization", "fiscal_year", "segment"],
+                    condition=Q(status__in=OPEN_FRAME_STATES),
+                    nulls_distinct=False,
+                    name="fiscal_frame_one_open",
+                    violation_error_message=_(
+                        "この年度・事業区分には起案中または承認待ちの財政見通しがすでにあります。"
+                    ),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(fiscal_year__gte=rules.MIN_FISCAL_YEAR) & Q(fiscal_year__lte=rules.MAX_FISCAL_YEAR),
-                name="fiscal_frame_year_range",
+            on_field(
+                "fiscal_year",
+                models.CheckConstraint(
+                    condition=Q(fiscal_year__gte=rules.MIN_FISCAL_YEAR) & Q(fiscal_year__lte=rules.MAX_FISCAL_YEAR),
+                    name="fiscal_frame_year_range",
+                    violation_error_message=_("年度は1926年度から2200年度までで入力してください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(expenditure_yen__isnull=False) | Q(general_revenue_yen__isnull=False),
-                name="fiscal_frame_has_an_amount",
+            on_field(
+                "expenditure_yen",
+                models.CheckConstraint(
+                    condition=Q(expenditure_yen__isnull=False) | Q(general_revenue_yen__isnull=False),
+                    name="fiscal_frame_has_an_amount",
+                    violation_error_message=_("歳出総額か一般財源のどちらかを入力してください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=(Q(expenditure_yen__isnull=True) | Q(expenditure_yen__gt=0))
-                & (Q(general_revenue_yen__isnull=True) | Q(general_revenue_yen__gt=0)),
-                name="fiscal_frame_amounts_positive",
+            on_field(
+                "expenditure_yen",
+                models.CheckConstraint(
+                    condition=(Q(expenditure_yen__isnull=True) | Q(expenditure_yen__gt=0))
+                    & (Q(general_revenue_yen__isnull=True) | Q(general_revenue_yen__gt=0)),
+                    name="fiscal_frame_amounts_positive",
+                    violation_error_message=_("歳出総額と一般財源は1円以上で入力してください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(expenditure_yen__isnull=True)
-                | Q(general_revenue_yen__isnull=True)
-                | Q(general_revenue_yen__lte=F("expenditure_yen")),
-                name="fiscal_frame_general_within_total",
+            on_field(
+                "general_revenue_yen",
+                models.CheckConstraint(
+                    condition=Q(expenditure_yen__isnull=True)
+                    | Q(general_revenue_yen__isnull=True)
+                    | Q(general_revenue_yen__lte=F("expenditure_yen")),
+                    name="fiscal_frame_general_within_total",
+                    violation_error_message=_("一般財源は歳出総額以下で入力してください。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=~Q(status__in=[FrameStatus.APPROVED, FrameStatus.SUPERSEDED]) | Q(approved_by__isnull=False),
-                name="fiscal_frame_approved_has_approver",
+            on_field(
+                "status",
+                models.CheckConstraint(
+                    condition=~Q(status__in=[FrameStatus.APPROVED, FrameStatus.SUPERSEDED])
+                    | Q(approved_by__isnull=False),
+                    name="fiscal_frame_approved_has_approver",
+                    violation_error_message=_("承認済みの財政見通しには承認者が必要です。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
-                name="fiscal_frame_approver_not_submitter",
+            on_field(
+                "approved_by",
+                models.CheckConstraint(
+                    condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
+                    name="fiscal_frame_approver_not_submitter",
+                    violation_error_message=_("提出者は自分の財政見通しを承認できません（職務分掌）。"),
+                ),
             ),
         ]
 
@@ -135,7 +171,7 @@ class FiscalFrame(models.Model):
         return f"{fiscal.format_fiscal_year(self.fiscal_year)} {where}"
 
 
-class KindClassification(models.Model):
+class KindClassification(ConstraintErrorsOnFields):
     """The statistics' class an organization files one 種別 under (unset: vocabulary.DEFAULT_STATISTICS_CLASS)."""
 
     organization = models.ForeignKey(
@@ -152,7 +188,14 @@ class KindClassification(models.Model):
         verbose_name_plural = _("種別と統計の区分")
         ordering = ["organization_id", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "kind"], name="kind_class_unique"),
+            on_field(
+                "kind",
+                models.UniqueConstraint(
+                    fields=["organization", "kind"],
+                    name="kind_class_unique",
+                    violation_error_message=_("この種別の統計の区分はすでに登録されています。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

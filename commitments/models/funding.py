@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
 
 
-class FundingSource(models.Model):
+class FundingSource(ConstraintErrorsOnFields):
     """One 財源 of an organization (国県支出金, 地方債, その他, 一般財源; 地方公共団体負担金, 交付金, 事業収入 …)."""
 
     organization = models.ForeignKey(
@@ -30,9 +31,22 @@ class FundingSource(models.Model):
         verbose_name_plural = _("財源")
         ordering = ["organization_id", "sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="funding_source_unique_name"),
-            models.UniqueConstraint(
-                fields=["organization"], condition=Q(is_general=True), name="funding_source_one_general"
+            on_field(
+                "name",
+                models.UniqueConstraint(
+                    fields=["organization", "name"],
+                    name="funding_source_unique_name",
+                    violation_error_message=_("この名称の財源はすでにあります。"),
+                ),
+            ),
+            on_field(
+                "is_general",
+                models.UniqueConstraint(
+                    fields=["organization"],
+                    condition=Q(is_general=True),
+                    name="funding_source_one_general",
+                    violation_error_message=_("一般財源は1団体に1つです。"),
+                ),
             ),
         ]
 
@@ -40,7 +54,7 @@ class FundingSource(models.Model):
         return self.name
 
 
-class CommitmentFunding(models.Model):
+class CommitmentFunding(ConstraintErrorsOnFields):
     """The amount of a commitment's outflow from the budget year on that one source pays (財源内訳).
 
     `budget_year` is the 調書 year the split was stated for; the split of the latest year on or before a
@@ -62,8 +76,22 @@ class CommitmentFunding(models.Model):
         verbose_name_plural = _("財源内訳")
         ordering = ["commitment_id", "budget_year", "source_id"]
         constraints = [
-            models.UniqueConstraint(fields=["commitment", "budget_year", "source"], name="funding_unique_cell"),
-            models.CheckConstraint(condition=Q(amount_yen__gte=0), name="funding_not_negative"),
+            on_field(
+                "source",
+                models.UniqueConstraint(
+                    fields=["commitment", "budget_year", "source"],
+                    name="funding_unique_cell",
+                    violation_error_message=_("この年度のこの財源の内訳はすでに入力されています。"),
+                ),
+            ),
+            on_field(
+                "amount_yen",
+                models.CheckConstraint(
+                    condition=Q(amount_yen__gte=0),
+                    name="funding_not_negative",
+                    violation_error_message=_("金額は0円以上で入力してください。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Organization
 from commitments.models.scoping import ScopedManager
 from commitments.models.workflow import person
@@ -26,7 +27,7 @@ class ImportJobStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("取下げ")
 
 
-class ImportJob(models.Model):
+class ImportJob(ConstraintErrorsOnFields):
     """One uploaded file and what became of it; the rows themselves are written only when an approver says go."""
 
     organization = models.ForeignKey(
@@ -59,9 +60,13 @@ class ImportJob(models.Model):
         verbose_name_plural = _("予算書の取込")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(approver__isnull=True) | ~Q(approver=F("uploaded_by")),
-                name="import_job_approver_not_uploader",
+            on_field(
+                "approver",
+                models.CheckConstraint(
+                    condition=Q(approver__isnull=True) | ~Q(approver=F("uploaded_by")),
+                    name="import_job_approver_not_uploader",
+                    violation_error_message=_("取り込んだ人はその取込を承認できません。"),
+                ),
             ),
         ]
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization, Segment
 from commitments.models.scoping import ScopedManager
 
@@ -76,7 +77,7 @@ TOTALS_TRIGGERS = [
 ]
 
 
-class ProjectionYear(models.Model):
+class ProjectionYear(ConstraintErrorsOnFields):
     """Projected outflow of one commitment in one fiscal year (derived; rebuilt by the projection jobs)."""
 
     # No single-column indexes on commitment and organization: projection_unique_year and projection_org_fy_seg
@@ -84,8 +85,10 @@ class ProjectionYear(models.Model):
     commitment = models.ForeignKey(
         Commitment, on_delete=models.CASCADE, related_name="projection", verbose_name=_("債務負担行為"), db_index=False
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("団体")
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+", verbose_name=_("事業区分"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     planned_yen = models.BigIntegerField(_("年割額"), default=0)
     paid_yen = models.BigIntegerField(_("支出済"), default=0)
@@ -99,13 +102,24 @@ class ProjectionYear(models.Model):
         verbose_name = _("年度別推計")
         verbose_name_plural = _("年度別推計")
         constraints = [
-            models.UniqueConstraint(fields=["commitment", "fiscal_year"], name="projection_unique_year"),
-            models.CheckConstraint(
-                condition=Q(planned_yen__gte=0)
-                & Q(paid_yen__gte=0)
-                & Q(contracted_yen__gte=0)
-                & Q(uncontracted_yen__gte=0),
-                name="projection_amounts_not_negative",
+            on_field(
+                "fiscal_year",
+                models.UniqueConstraint(
+                    fields=["commitment", "fiscal_year"],
+                    name="projection_unique_year",
+                    violation_error_message=_("この年度の推計はすでにあります。"),
+                ),
+            ),
+            on_field(
+                "planned_yen",
+                models.CheckConstraint(
+                    condition=Q(planned_yen__gte=0)
+                    & Q(paid_yen__gte=0)
+                    & Q(contracted_yen__gte=0)
+                    & Q(uncontracted_yen__gte=0),
+                    name="projection_amounts_not_negative",
+                    violation_error_message=_("推計の金額は0円以上です。"),
+                ),
             ),
         ]
         indexes = [models.Index(fields=["organization", "fiscal_year", "segment"], name="projection_org_fy_seg")]
@@ -127,7 +141,7 @@ class YenSumField(models.DecimalField):
         return None if value is None else int(value)
 
 
-class ProjectionTotal(models.Model):
+class ProjectionTotal(ConstraintErrorsOnFields):
     """Sum of the projection rows of one organization × segment × fiscal year, kept by PostgreSQL triggers.
 
     Statement-level triggers on commitments_projectionyear (TOTALS_TRIGGERS, declared on ProjectionYear and
@@ -153,7 +167,14 @@ class ProjectionTotal(models.Model):
         verbose_name = _("年度別推計の合計")
         verbose_name_plural = _("年度別推計の合計")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "fiscal_year", "segment"], name="projection_total_cell"),
+            on_field(
+                "fiscal_year",
+                models.UniqueConstraint(
+                    fields=["organization", "fiscal_year", "segment"],
+                    name="projection_total_cell",
+                    violation_error_message=_("この事業区分と年度の合計はすでにあります。"),
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["commitments"], condition=Q(commitments=0), name="projection_total_empty")]
 
@@ -161,7 +182,7 @@ class ProjectionTotal(models.Model):
         return f"{self.organization_id} FY{self.fiscal_year} {self.segment_id}"
 
 
-class ProjectionSnapshot(models.Model):
+class ProjectionSnapshot(ConstraintErrorsOnFields):
     """Totals of one nightly projection run: organization × fiscal year × segment, kept to compare as-of dates."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("団体"))
@@ -181,8 +202,13 @@ class ProjectionSnapshot(models.Model):
         verbose_name = _("推計スナップショット")
         verbose_name_plural = _("推計スナップショット")
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "as_of", "fiscal_year", "segment"], name="snapshot_unique_cell"
+            on_field(
+                "as_of",
+                models.UniqueConstraint(
+                    fields=["organization", "as_of", "fiscal_year", "segment"],
+                    name="snapshot_unique_cell",
+                    violation_error_message=_("この基準日・年度・事業区分のスナップショットはすでにあります。"),
+                ),
             ),
         ]
         indexes = [models.Index(fields=["organization", "as_of"], name="snapshot_org_as_of")]

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Organization
 from commitments.models.scoping import ScopedManager
 from commitments.vocabulary import BASIS_CHOICES
@@ -81,8 +82,8 @@ class ReportSubscription(models.Model):
         Group,
         blank=True,
         related_name="+",
-        verbose_name=_("宛先（グループ）"),
-        help_text=_("この団体の、グループに属する有効な利用者に送ります（例：management）"),
+        verbose_name=_("宛先（役割）"),
+        help_text=_("この団体の、その役割を持つ有効な利用者に送ります（例：経営層）"),
     )
     extra_addresses = models.TextField(
         _("宛先（その他のアドレス）"), blank=True, validators=[validate_addresses], help_text=_("1行に1件")
@@ -133,7 +134,7 @@ class ReportSubscription(models.Model):
         return f"{self.minute} {self.hour} {self.day_of_month} {self.month_of_year} {self.day_of_week}"
 
 
-class ReportDelivery(models.Model):
+class ReportDelivery(ConstraintErrorsOnFields):
     """One e-mailing of a subscription's report for one period; claimed before sending so it goes out once.
 
     Scheduled sends, "send now" and the command share one row per (subscription, period); a resend is a new row
@@ -166,7 +167,7 @@ class ReportDelivery(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("団体")
     )
-    kind = models.CharField(_("報告の種類"), max_length=30)
+    kind = models.CharField(_("報告の種類"), max_length=30, choices=ReportKind.choices)
     period = models.CharField(_("対象期間"), max_length=10, help_text="YYYY-MM / YYYY-Www / YYYY-MM-DD")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PENDING)
     trigger = models.CharField(_("契機"), max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
@@ -199,17 +200,32 @@ class ReportDelivery(models.Model):
         verbose_name_plural = _("報告送信記録")
         ordering = ["-claimed_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["subscription", "period"],
-                condition=Q(resend_of__isnull=True),
-                name="delivery_once_per_subscription_period",
+            on_field(
+                "period",
+                models.UniqueConstraint(
+                    fields=["subscription", "period"],
+                    condition=Q(resend_of__isnull=True),
+                    name="delivery_once_per_subscription_period",
+                    violation_error_message=_("この定期報告のこの期間の送信記録はすでにあります。"),
+                ),
             ),
-            models.CheckConstraint(
-                condition=(Q(trigger="resend") & Q(resend_of__isnull=False) & Q(requested_by__isnull=False))
-                | (~Q(trigger="resend") & Q(resend_of__isnull=True)),
-                name="delivery_resend_names_original_and_requester",
+            on_field(
+                "resend_of",
+                models.CheckConstraint(
+                    condition=(Q(trigger="resend") & Q(resend_of__isnull=False) & Q(requested_by__isnull=False))
+                    | (~Q(trigger="resend") & Q(resend_of__isnull=True)),
+                    name="delivery_resend_names_original_and_requester",
+                    violation_error_message=_("再送には再送元と依頼者が必要です。"),
+                ),
             ),
-            models.CheckConstraint(condition=~Q(trigger="resend") | ~Q(reason=""), name="delivery_resend_has_reason"),
+            on_field(
+                "reason",
+                models.CheckConstraint(
+                    condition=~Q(trigger="resend") | ~Q(reason=""),
+                    name="delivery_resend_has_reason",
+                    violation_error_message=_("再送の理由を入力してください。"),
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["status", "claimed_at"], name="delivery_status_claimed")]
 

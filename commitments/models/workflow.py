@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from commitments.models.constraints import ConstraintErrorsOnFields, on_field
+
 
 def person(label: str, *, required: bool = False) -> models.ForeignKey:
     """The person who took a step of an item's workflow (drafted, submitted, approved it): kept while referenced."""
@@ -28,7 +30,7 @@ class WorkflowItemKind(models.TextChoices):
     FISCAL_FRAME = "fiscal_frame", _("財政見通し")
 
 
-class Authorship(models.Model):
+class Authorship(ConstraintErrorsOnFields):
     """One person who created, edited or submitted an item at some point; they may never approve it."""
 
     item_kind = models.CharField(_("対象の種類"), max_length=12, choices=WorkflowItemKind.choices)
@@ -44,7 +46,14 @@ class Authorship(models.Model):
         verbose_name_plural = _("起案・編集・提出の記録")
         ordering = ["item_kind", "item_id", "at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["item_kind", "item_id", "user"], name="authorship_unique_user"),
+            on_field(
+                "user",
+                models.UniqueConstraint(
+                    fields=["item_kind", "item_id", "user"],
+                    name="authorship_unique_user",
+                    violation_error_message=_("この人の起案・編集・提出はすでに記録されています。"),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -58,7 +58,7 @@ def conventions() -> Conventions:
 
 
 def amount(yen: int, unit: str) -> str:
-    """An amount in the unit, truncated toward zero, with separators: 1,234 / △1,234 (-1,234)."""
+    """An amount in the unit, rounded as every figure is (fiscal.to_unit), with separators: 1,234 / △1,234 (-1,234)."""
     value = fiscal.to_unit(yen, unit)
     return f"{conventions().minus}{-value:,}" if value < 0 else f"{value:,}"
 

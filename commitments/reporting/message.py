@@ -22,7 +22,7 @@ from commitments.reporting.mime import CHART_CID, BuiltReport
 from commitments.reporting.period import Period
 from commitments.reporting.tables import state_counts, table_context
 from commitments.selectors.reports import previous_sent_delivery, subscription_recipients
-from commitments.vocabulary import basis_label, unit_label
+from commitments.vocabulary import basis_label, rounding_note, unit_label
 
 UNIT = "千円"  # of every figure and attached file of a report
 
@@ -84,6 +84,7 @@ def _build(
         "resend": resend,
         "basis_label": str(basis_label(subscription.basis)),
         "unit": str(unit_label(UNIT)),
+        "rounding_note": str(rounding_note(UNIT) or ""),
         "table": table_context(table, baseline, unit=UNIT)
         | {"states": state_counts(selectors.commitment_state_counts(organization_ids=scope))},
         "baseline": baseline,

@@ -256,6 +256,13 @@ def fiscal_years_with_projection(*, organization_ids: list[int] | None) -> list[
     return list(range(bounds["first"], bounds["last"] + 1))
 
 
+def burden_span(commitments: QuerySet[Commitment]) -> tuple[int, int | None, int | None]:
+    """How many commitments a filtered queryset holds and the first and last fiscal year they burden (one query:
+    the page's paginator takes the count from here, so narrowing the year columns costs no extra query)."""
+    stats = commitments.order_by().aggregate(n=Count("*"), first=Min("first_burden_fy"), last=Max("last_burden_fy"))
+    return int(stats["n"]), stats["first"], stats["last"]
+
+
 def _year_totals(rows: QuerySet[Any], fiscal_years: list[int], basis: str) -> dict[str, int]:
     """`fy_<year>` sums of the basis over projection rows or cell totals in the given years, and `total_yen`."""
     per_year = rows.filter(fiscal_year__in=fiscal_years).values("fiscal_year").annotate(amount=_amount(basis))

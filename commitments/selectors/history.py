@@ -25,6 +25,7 @@ from commitments.models import (
     PlannedAmount,
     ProjectionYear,
 )
+from commitments.selectors.as_of import day_label
 
 # Bookkeeping columns that say nothing about the business record.
 _IGNORED = {
@@ -96,8 +97,11 @@ def _display(model: type[Model], name: str, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime):  # the page's one style of date, as its 基準日 (令和8年12月3日)
+        moment = timezone.localtime(value)
+        return f"{day_label(moment.date())} {moment:%H:%M}"
+    if isinstance(value, date):
+        return day_label(value)
     if name.endswith("_yen") and isinstance(value, int):
         return _("%(amount)s円") % {"amount": fiscal.format_amount(value, unit="円")}
     if name.endswith("_fy") or name == "fiscal_year":

@@ -32,6 +32,7 @@ from commitments.services.contract_rules import (
     stored_schedule,
     yen,
 )
+from commitments.services.dates import day
 from commitments.services.errors import InvalidTransitionError
 from commitments.services.lifecycle import commitment_complete_if_done
 
@@ -176,14 +177,14 @@ def contract_cancel(
     if cancelled_on > today:
         raise ContractFieldError(
             "cancelled_on",
-            _("解除日 %(date)s は今日（%(today)s）より後です。")
-            % {"date": cancelled_on.isoformat(), "today": today.isoformat()},
+            _("解除日 %(date)s は今日（%(today)s）より後です。") % {"date": day(cancelled_on), "today": day(today)},
         )
     commitment = lock_commitment(contract.commitment_id)
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     if locked.status == ContractStatus.CANCELLED:
         raise InvalidTransitionError(
-            _("契約 %(no)s は解除済です（解除日 %(date)s）。") % {"no": locked.contract_no, "date": locked.cancelled_on}
+            _("契約 %(no)s は解除済です（解除日 %(date)s）。")
+            % {"no": locked.contract_no, "date": day(locked.cancelled_on)}
         )
     if commitment.status == Status.COMPLETED:
         raise InvalidTransitionError(_("「完了」の債務負担行為の契約は解除できません。"))
@@ -191,7 +192,7 @@ def contract_cancel(
         raise ContractFieldError(
             "cancelled_on",
             _("解除日 %(date)s が契約締結日 %(signed)s より前です。")
-            % {"date": cancelled_on.isoformat(), "signed": locked.signed_on.isoformat()},
+            % {"date": day(cancelled_on), "signed": day(locked.signed_on)},
         )
     schedule = stored_schedule(locked)
     before = contract_terms(locked, schedule)

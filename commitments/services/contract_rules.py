@@ -16,6 +16,7 @@ from commitments import fiscal
 from commitments.deadline import contract_deadline_label, contract_deadline_passed, earliest_open_deadline_fy
 from commitments.models import Commitment, CommitmentReopening, Contract, ContractStatus, Payment, PaymentTerms, Status
 from commitments.projection import installment_schedule
+from commitments.services.dates import day
 from commitments.services.errors import InvalidTransitionError, LimitExceededError, ServiceError
 from commitments.services.late_entry import check_late_entry, is_late_entry
 
@@ -91,7 +92,7 @@ def _check_signed_on(commitment: Commitment, signed_on: date, today: date) -> No
         raise ContractFieldError(
             "signed_on",
             _("契約締結日 %(date)s は今日（%(today)s）より後です。締結前の契約は登録できません。")
-            % {"date": signed_on.isoformat(), "today": today.isoformat()},
+            % {"date": day(signed_on), "today": day(today)},
         )
     if signed_on < fiscal.fiscal_year_start(commitment.authorized_fy) or contract_deadline_passed(
         commitment, signed_on
@@ -101,7 +102,7 @@ def _check_signed_on(commitment: Commitment, signed_on: date, today: date) -> No
             "signed_on",
             _("契約締結日 %(date)s（%(fy)s）は行為年度（%(authorized)s）の外です。期限を延長する補正の承認が必要です。")
             % {
-                "date": signed_on.isoformat(),
+                "date": day(signed_on),
                 "fy": fiscal.format_fiscal_year(fiscal.fiscal_year_of(signed_on)),
                 "authorized": fiscal.format_span(commitment.authorized_fy, deadline_fy)
                 if deadline_fy != commitment.authorized_fy
@@ -207,9 +208,9 @@ def _check_fields(values: dict[str, object]) -> None:
     if values["amount_yen"] is None or int(values["amount_yen"]) <= 0:  # type: ignore[call-overload]
         raise ContractFieldError("amount_yen", _("契約金額は正の金額でなければなりません。"))
     if values["end_on"] < values["start_on"]:  # type: ignore[operator]
-        raise ServiceError(_("契約期間の終了日が開始日より前です。"))
+        raise ContractFieldError("end_on", _("契約期間の終了日が開始日より前です。"))
     if values["signed_on"] > values["end_on"]:  # type: ignore[operator]
-        raise ServiceError(_("契約締結日が契約期間の終了日より後です。"))
+        raise ContractFieldError("signed_on", _("契約締結日が契約期間の終了日より後です。"))
     if values["payment_terms"] not in PaymentTerms.values:
         raise ContractFieldError("payment_terms", _("支払条件が正しくありません。"))
 
@@ -277,7 +278,7 @@ def check_same_as_recorded(
                 "matter": existing.commitment.matter,
                 "counterparty": existing.counterparty,
                 "amount": yen(existing.amount_yen),
-                "signed": existing.signed_on.isoformat(),
+                "signed": day(existing.signed_on),
                 "fields": "、".join(differ),
             },
         )

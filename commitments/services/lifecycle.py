@@ -21,6 +21,7 @@ from commitments.models import Commitment, CommitmentEvent, Contract, Payment, S
 from commitments.services import projection as projection_services
 from commitments.services import workflow
 from commitments.services.common import lock_commitment, record_event
+from commitments.services.dates import day
 from commitments.services.errors import ServiceError
 
 SYSTEM_USERNAME = "system"
@@ -190,7 +191,7 @@ def commitments_rollover(*, as_of: date | None = None) -> RolloverResult:
     if as_of > today:
         raise ServiceError(
             _("基準日 %(date)s は今日（%(today)s）より後です。将来の日付で失効させることはできません。")
-            % {"date": as_of.isoformat(), "today": today.isoformat()}
+            % {"date": day(as_of), "today": day(today)}
         )
     actor = system_user()
     result = RolloverResult()

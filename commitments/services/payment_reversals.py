@@ -17,6 +17,7 @@ from commitments.services import projection as projection_services
 from commitments.services import workflow
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.contracts import contract_trim_to_paid
+from commitments.services.dates import day
 from commitments.services.payments import REFERENCE_MAX_LENGTH, PaymentRefusedError, yen
 
 
@@ -68,14 +69,13 @@ def payment_reverse_check(
     on = reversed_on or today
     if on > today:
         raise PaymentRefusedError(
-            _("戻入・取消の日 %(date)s は今日（%(today)s）より後です。")
-            % {"date": on.isoformat(), "today": today.isoformat()},
+            _("戻入・取消の日 %(date)s は今日（%(today)s）より後です。") % {"date": day(on), "today": day(today)},
             field="reversed_on",
         )
     if on < payment.paid_on:
         raise PaymentRefusedError(
             _("戻入・取消の日 %(date)s が取り消す支出の支出日 %(paid)s より前です。")
-            % {"date": on.isoformat(), "paid": payment.paid_on.isoformat()},
+            % {"date": day(on), "paid": day(payment.paid_on)},
             field="reversed_on",
         )
     return on

@@ -19,6 +19,7 @@ from commitments.models import Commitment, Contract, Organization, Payment, User
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, require
 from commitments.services.contract_rules import net_paid
+from commitments.services.dates import day
 from commitments.services.errors import ServiceError
 from commitments.services.lifecycle import commitment_complete_if_done
 from commitments.services.payments_csv import (
@@ -73,7 +74,7 @@ def yen(amount: int) -> str:
 def payment_label(payment: Payment) -> str:
     """A payment named in a message: its date, contract and amount."""
     return _("%(date)s、契約 %(no)s、%(amount)s") % {
-        "date": payment.paid_on.isoformat(),
+        "date": day(payment.paid_on),
         "no": payment.contract.contract_no,
         "amount": yen(payment.amount_yen),
     }
@@ -113,14 +114,14 @@ def _date_check(paid_on: datetime.date) -> None:
     if not fiscal.MIN_FISCAL_YEAR <= fiscal.fiscal_year_of(paid_on) <= fiscal.MAX_FISCAL_YEAR:
         raise PaymentRefusedError(
             _("支出日 %(date)s は取り扱える年度（%(min)d〜%(max)d年度）の外です。")
-            % {"date": paid_on.isoformat(), "min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR},
+            % {"date": day(paid_on), "min": fiscal.MIN_FISCAL_YEAR, "max": fiscal.MAX_FISCAL_YEAR},
             field="paid_on",
         )
     today = timezone.localdate()
     if paid_on > today:
         raise PaymentRefusedError(
             _("支出日 %(date)s は今日（%(today)s）より後です。支出実績は支出した日以後に登録してください。")
-            % {"date": paid_on.isoformat(), "today": today.isoformat()},
+            % {"date": day(paid_on), "today": day(today)},
             field="paid_on",
         )
 
@@ -178,7 +179,7 @@ def payment_check(
     if fy not in allowed:
         raise PaymentRefusedError(
             _("支出日 %(date)s の会計年度は %(years)s のいずれかです（前年度は出納整理期間の4・5月のみ）。")
-            % {"date": paid_on.isoformat(), "years": "、".join(fiscal.format_fiscal_year(y) for y in allowed)}
+            % {"date": day(paid_on), "years": "、".join(fiscal.format_fiscal_year(y) for y in allowed)}
         )
     if not commitment.first_burden_fy <= fy <= commitment.last_burden_fy:
         raise PaymentRefusedError(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django import template
+from django.utils import timezone
 
 from commitments import fiscal
+from commitments.reporting.schedule_words import schedule_words, send_time_words
+from commitments.selectors.as_of import day_label
 
 register = template.Library()
 
@@ -33,3 +39,35 @@ def fy_both(fy: int | None) -> str:
 def share(value: float | None) -> str:
     """A share (ratio) as a percentage with two decimals: 10.33% ('—' without a frame)."""
     return "—" if value is None else f"{value * 100:.2f}%"
+
+
+@register.filter
+def schedule_in_words(subscription: Any) -> str:
+    """A report subscription's schedule as a person says it (「毎月第1営業日 7:00」)."""
+    fields = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week", "first_business_day_only")
+    return schedule_words(**{name: getattr(subscription, name) for name in fields})
+
+
+@register.filter
+def send_time(moment: datetime.datetime) -> str:
+    """A send time with its weekday in the page's language (「2026年12月7日(月) 07:00」)."""
+    return send_time_words(timezone.localtime(moment))
+
+
+@register.filter
+def day(value: datetime.date | None) -> str:
+    """A date as the site's pages state their 基準日: 令和8年12月3日 (3 December 2026 in English)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return day_label(value)
+
+
+@register.filter
+def day_time(value: datetime.datetime | None) -> str:
+    """A moment on the site's pages: 令和8年12月3日 21:25."""
+    if value is None:
+        return ""
+    moment = timezone.localtime(value)
+    return f"{day_label(moment.date())} {moment:%H:%M}"

@@ -3,17 +3,23 @@
 from commitments.views.base import READER_GROUPS, ReaderRequiredMixin, organization_scope
 from commitments.views.burden import BurdenStatisticsView, BurdenStatisticsXlsxView, BurdenView
 from commitments.views.detail import CommitmentDetailView
-from commitments.views.exposure import ExposureCsvView, ExposureView, ExposureXlsxView
+from commitments.views.exposure import ExposureCsvView, ExposurePdfView, ExposureView, ExposureXlsxView
 from commitments.views.preview import ReportPreviewView
 from commitments.views.reports import (
     ChoushoCsvView,
+    ChoushoPdfView,
     ChoushoView,
     ChoushoXlsxView,
     ExceptionsCsvView,
     ExceptionsView,
     ExceptionsXlsxView,
 )
-from commitments.views.summary import ExposureSummaryView
+from commitments.views.summary import (
+    ExposureSummaryCsvView,
+    ExposureSummaryPdfView,
+    ExposureSummaryView,
+    ExposureSummaryXlsxView,
+)
 
 __all__ = [
     "READER_GROUPS",
@@ -21,6 +27,7 @@ __all__ = [
     "BurdenStatisticsXlsxView",
     "BurdenView",
     "ChoushoCsvView",
+    "ChoushoPdfView",
     "ChoushoView",
     "ChoushoXlsxView",
     "CommitmentDetailView",
@@ -28,7 +35,11 @@ __all__ = [
     "ExceptionsView",
     "ExceptionsXlsxView",
     "ExposureCsvView",
+    "ExposurePdfView",
+    "ExposureSummaryCsvView",
+    "ExposureSummaryPdfView",
     "ExposureSummaryView",
+    "ExposureSummaryXlsxView",
     "ExposureView",
     "ExposureXlsxView",
     "ReaderRequiredMixin",

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from commitments import exports, selectors
 from commitments.filters import ExposureFilter, exposure_options
-from commitments.models import Commitment
+from commitments.models import APPROVED_STATES, Commitment, Organization
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope
-from commitments.vocabulary import basis_label
+from commitments.vocabulary import basis_label, rounding_note
 
 
 class CountedPaginator(Paginator):
@@ -51,20 +52,47 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         kwargs["segments"] = selectors.segments_of(organization_scope(self.request))
         return kwargs
 
+    def filtering(self) -> bool:
+        """Whether a filter narrows the commitments (display options do not)."""
+        return any(self.request.GET.get(name) for name in self.get_filterset_class().base_filters)
+
+    def years_burdened(self, years: list[int], first: int | None, last: int | None) -> list[int]:
+        """The years of `years` that the filtered rows burden (first..last), unless the reader chose a year range."""
+        if self.options.range_chosen or first is None or last is None:
+            return years
+        return [fy for fy in years if first <= fy <= last]
+
     def get_queryset(self) -> Any:
+        scope = organization_scope(self.request)
+        self.filtered_count: int | None = None
         if self.as_of is not None:
             if not hasattr(self, "books"):
-                self.books = selectors.exposure_books(
-                    organization_ids=organization_scope(self.request), as_of=self.as_of
-                )
-                self.fiscal_years = self.options.years(selectors.fiscal_years_of_books(self.books))
+                self.books = selectors.exposure_books(organization_ids=scope, as_of=self.as_of)
+                years = self.options.years(selectors.fiscal_years_of_books(self.books))
+                if self.filtering():
+                    matching = ExposureFilter(self.request.GET, queryset=Commitment.objects.none())
+                    spans = [
+                        (b.commitment.first_burden_fy, b.commitment.last_burden_fy)
+                        for b in self.books
+                        if matching.matches(b.commitment)
+                    ]
+                    if spans:
+                        years = self.years_burdened(years, min(f for f, _ in spans), max(e for _, e in spans))
+                self.fiscal_years = years
             # The filter's form reads the query string; the rows are the books' (get_table_data).
             return Commitment.objects.none()
-        available = selectors.fiscal_years_with_projection(organization_ids=organization_scope(self.request))
-        self.fiscal_years = self.options.years(available)
-        return self.rows_selector(
-            organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
-        )
+        years = self.options.years(selectors.fiscal_years_with_projection(organization_ids=scope))
+        if self.filtering():
+            # The filtered commitments' number (for the paginator) and the years they burden, in one query.
+            chosen = Commitment.objects.filter(status__in=APPROVED_STATES)
+            if scope is not None:
+                chosen = chosen.filter(organization_id__in=scope)
+            filterset = ExposureFilter(self.request.GET, queryset=chosen, segments=selectors.segments_of(scope))
+            if filterset.is_valid():
+                self.filtered_count, first, last = selectors.burden_span(filterset.qs)
+                years = self.years_burdened(years, first, last)
+        self.fiscal_years = years
+        return self.rows_selector(organization_ids=scope, fiscal_years=self.fiscal_years, basis=self.basis)
 
     def rows_as_of(self, filterset: ExposureFilter) -> list[Commitment]:
         """The books' rows that the filters select (none when the filters do not read), with their yearly amounts."""
@@ -87,13 +115,18 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
     def get_table_pagination(self, table: Any) -> Any:
         paginate = super().get_table_pagination(table)
         totals = self.footer_totals(self.object_list)
-        if paginate is not False and "commitments" in totals:
-            paginate = {**paginate, "paginator_class": CountedPaginator, "count": totals["commitments"]}
+        count = totals.get("commitments", self.filtered_count)
+        if paginate is not False and count is not None:
+            paginate = {**paginate, "paginator_class": CountedPaginator, "count": count}
         return paginate
 
     def get_table(self, **kwargs: Any) -> Any:
         table = super().get_table(**kwargs)
         table.footer_totals = self.footer_totals(self.object_list)
+        page = getattr(table, "page", None)
+        if page is not None and table.paginator.num_pages > 1:
+            # The 合計 row covers every row the filters select, not only this page's: say so.
+            table.footer_label = _("全 %(count)s 件の合計") % {"count": f"{table.paginator.count:,}"}
         return table
 
     def footer_totals(self, commitments: Any) -> dict[str, int]:
@@ -102,7 +135,7 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         if getattr(self, "_footer_totals", None) is None:
             if self.as_of is not None:
                 self._footer_totals = selectors.exposure_totals_as_of(list(commitments), fiscal_years=self.fiscal_years)
-            elif not any(self.request.GET.get(name) for name in self.get_filterset_class().base_filters):
+            elif not self.filtering():
                 self._footer_totals = selectors.exposure_totals_of_scope(
                     organization_ids=organization_scope(self.request), fiscal_years=self.fiscal_years, basis=self.basis
                 )
@@ -119,6 +152,7 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         context["options_form"] = self.options_form
         context["options"] = self.options
         context["basis_label"] = basis_label(self.options.basis)
+        context["rounding_note"] = rounding_note(self.options.unit)
         if self.as_of is None:
             context["stale_count"] = selectors.stale_commitment_count(organization_ids=organization_scope(self.request))
         context["as_of_label"] = selectors.day_label(self.as_of or self.today)
@@ -141,8 +175,8 @@ class ExposureExportView(ExposureView):
 
     rows_selector = staticmethod(selectors.exposure_commitments)  # every row: one grouped join
 
-    def export_table(self) -> exports.ExportTable:
-        """The page's rows, years, unit and era, with its 合計 row."""
+    def export_table(self, organization: str = "") -> exports.ExportTable:
+        """The page's rows, years, unit and era, with its 合計 row (the organization named in the heading if given)."""
         commitments = self.filtered_rows()
         return exports.exposure_matrix_export(
             commitments,
@@ -152,6 +186,7 @@ class ExposureExportView(ExposureView):
             unit=self.options.unit,
             year_style=self.options.year_style,
             day=self.as_of or self.today,
+            organization=organization,
         )
 
 
@@ -167,3 +202,18 @@ class ExposureXlsxView(ExposureExportView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return exports.xlsx_response([self.export_table()], f"exposure_{self.stamp()}.xlsx")
+
+
+class ExposurePdfView(ExposureExportView):
+    """The exposure table as an A4 landscape PDF: same rows, years, unit and era as the page, organization named."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        names = Organization.objects.for_user(request.user).order_by("name").values_list("name", flat=True)
+        table = self.export_table(organization="・".join(names))
+        try:
+            return exports.pdf_response(table, f"exposure_{self.stamp()}.pdf", running_head=table.heading)
+        except exports.TooManyRows:
+            return HttpResponseBadRequest(
+                _("PDF は %(max)s 件までです。絞り込むか、Excel（XLSX）をお使いください。")
+                % {"max": f"{exports.pdf_writer.MAX_ROWS:,}"}
+            )

@@ -17,8 +17,9 @@ from commitments.models import Organization
 from commitments.models.scoping import chooses_organization
 from commitments.selectors import chousho as chousho_selectors
 from commitments.selectors import exceptions as exceptions_selectors
+from commitments.selectors import wareki_day
 from commitments.views.base import ReaderRequiredMixin
-from commitments.vocabulary import DEFAULT_ERA, DEFAULT_UNIT, ERA_CHOICES, UNIT_CHOICES
+from commitments.vocabulary import DEFAULT_ERA, DEFAULT_UNIT, ERA_CHOICES, UNIT_CHOICES, rounding_note
 
 UNITS = [value for value, _label in UNIT_CHOICES]
 ERAS = [value for value, _label in ERA_CHOICES]
@@ -115,6 +116,7 @@ class ReportMixin(ReaderRequiredMixin):
             "era": self.era,
             "query": self.request.GET.urlencode(),
             "unit_links": self.option_links("unit", [(u, u) for u in UNITS], self.unit),
+            "rounding_note": rounding_note(self.unit),
         }
 
 
@@ -208,6 +210,27 @@ class ChoushoCsvView(ChoushoMixin, View):
             return HttpResponseBadRequest(str(exc))
         sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
         return exports.csv_response(sheet, self.filename("csv", report))
+
+
+class ChoushoPdfView(ChoushoMixin, View):
+    """The 調書 as an A4 landscape PDF (statutory header repeated on every page, tie-out lines, page numbers)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report = self.report(as_of=self.as_of)
+        except BadQuery as exc:
+            return HttpResponseBadRequest(str(exc))
+        sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
+        year = fiscal.format_fiscal_year(report.budget_year, style="seireki" if self.era == "seireki" else "wareki")
+        day = wareki_day(report.as_of or self.today)
+        head = f"{report.organization.name}　調書 {year}予算　（単位：{self.unit}）　基準日：{day}"
+        try:
+            return exports.pdf_response(sheet, self.filename("pdf", report), running_head=head)
+        except exports.TooManyRows:
+            return HttpResponseBadRequest(
+                _("PDF は %(max)s 件までです。絞り込むか、Excel（XLSX）をお使いください。")
+                % {"max": f"{exports.pdf_writer.MAX_ROWS:,}"}
+            )
 
 
 class ExceptionsMixin(ReportMixin):

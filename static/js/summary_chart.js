@@ -10,7 +10,7 @@
     return {
       label: d.label,
       backgroundColor: d.backgroundColor,
-      data: d.data.map(function (yen) { return Math.trunc(yen / chart.divisor); })
+      data: d.data  // already in the unit, rounded as the table's cells are
     };
   });
   new Chart(canvas, {

@@ -191,7 +191,7 @@ def test_contract_signed_outside_the_authorising_year_is_refused_in_the_form(cli
     client.force_login(org.officer2)
     response = client.post("/admin/commitments/contract/add/", _contract_post(commitment, signed_on="2018-04-02"))
     assert response.status_code == 200
-    assert "契約締結日 2018-04-02（平成30年度）は行為年度（平成29年度）の外です。" in _text(response)
+    assert "契約締結日 2018年4月2日（平成30年度）は行為年度（平成29年度）の外です。" in _text(response)
     assert not Contract.objects.exists()
 
 

@@ -391,7 +391,7 @@ def test_heisei_99_is_read_as_fy2087_like_every_heisei_year_printed_before_2019(
         ({"amount_yen": "-1"}, "amount_yen"),
         ({"amount_yen": str(10**40)}, "amount_yen"),
         ({"amount_yen": "1e30"}, "amount_yen"),
-        ({"start_on": "2018-03-31", "end_on": "2017-09-01"}, "__all__"),
+        ({"start_on": "2018-03-31", "end_on": "2017-09-01"}, "end_on"),
         ({"signed_on": "2017-02-30"}, "signed_on"),
         ({"end_on": "99999-01-01"}, "end_on"),
         ({"payment_terms": "weekly"}, "payment_terms"),

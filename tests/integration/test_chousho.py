@@ -279,8 +279,11 @@ def test_units_and_western_headers(client, book):
         "学校給食調理業務委託 20,000,000 2024年度から2025年度まで 8,000,000 2026年度から2028年度まで 12,000,000" in text
     )
     assert "合計 46,000,000 13,000,000 29,000,000 2,000,000 4,500,000 925,000 21,575,000 4,000,000" in text
+    assert "単位未満四捨五入" not in text  # 円 is exact
     text = _text(client.get("/reports/chousho/", {"fy": "2026", "unit": "百万円"}))
-    assert "合計 46 13 29 2 4 0 21 4" in text
+    # Each total rounded on its own (四捨五入): 4,500,000 → 5, 925,000 → 1, 21,575,000 → 22 百万円.
+    assert "合計 46 13 29 2 5 1 22 4" in text
+    assert "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。" in text
 
 
 def test_bad_year_is_reported_not_a_crash(client, book):

@@ -71,8 +71,8 @@ def test_auditor_reads_history_trail_and_parts(client, org, amended):
         in text
     )
     # The schedule and the payment.
-    assert "2027-02-28 令和8年度 1,200,000" in text
-    assert "2026-09-30 令和8年度 1,200,000 支-0931" in text
+    assert "令和9年2月28日 令和8年度 1,200,000" in text
+    assert "令和8年9月30日 令和8年度 1,200,000 支-0931" in text
 
 
 def test_other_organization_gets_404(client, amended):

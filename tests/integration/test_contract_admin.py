@@ -91,7 +91,7 @@ def test_the_change_form_asks_for_the_reason_and_records_the_change(client, org,
     )
     with time_machine.travel(IN_YEAR, tick=False):
         page = _text(client.get(f"{A}/{contract.pk}/change/"))
-    assert "2026-11-16 変更契約 仕様の縮小 7,000,000 → 6,000,000 officer2" in page
+    assert "2026年11月16日 変更契約 仕様の縮小 7,000,000 → 6,000,000 officer2" in page
     assert_books_hold(commitment)
 
 
@@ -117,7 +117,7 @@ def test_a_contract_signed_after_today_is_refused_beside_the_date(client, org, b
         )
     assert response.status_code == 200
     assert _form_errors(response) == {
-        "signed_on": ["契約締結日 2026-11-17 は今日（2026-11-16）より後です。締結前の契約は登録できません。"]
+        "signed_on": ["契約締結日 2026年11月17日 は今日（2026年11月16日）より後です。締結前の契約は登録できません。"]
     }
     assert Contract.objects.count() == 1
 
@@ -139,7 +139,7 @@ def test_the_same_add_form_sent_twice_registers_once(client, org, booked):
         other = client.post(f"{A}/add/", data | {"amount_yen": "400,000"})
     assert other.status_code == 200
     assert _form_errors(other)["contract_no"] == [
-        "契約番号 R8-委託-9 は登録済です（庁舎清掃業務委託、株式会社登録、契約金額 500,000円、締結日 2026-06-01）。"
+        "契約番号 R8-委託-9 は登録済です（庁舎清掃業務委託、株式会社登録、契約金額 500,000円、締結日 2026年6月1日）。"
         "内容が異なるため登録できません（相違：契約金額（円））。変更は変更契約で行ってください。"
     ]
     assert_books_hold(commitment)
@@ -153,7 +153,7 @@ def test_cancelling_from_the_contract_page(client, org, booked):
         assert "解除理由" in _text(client.get(url))
         future = client.post(url, {"reason": "事業の中止", "cancelled_on": "2026-11-17"})
         assert future.status_code == 200
-        assert _form_errors(future) == {"cancelled_on": ["解除日 2026-11-17 は今日（2026-11-16）より後です。"]}
+        assert _form_errors(future) == {"cancelled_on": ["解除日 2026年11月17日 は今日（2026年11月16日）より後です。"]}
         done = client.post(url, {"reason": "事業の中止", "cancelled_on": "2026-11-10"}, follow=True)
     assert "契約 R8-委託-1 を解除しました。" in _text(done)
     cancelled = Contract.objects.get(pk=contract.pk)
@@ -161,7 +161,7 @@ def test_cancelling_from_the_contract_page(client, org, booked):
     # Closed now: no cancel link, no change form, the entry listed.
     page = _text(client.get(f"{A}/{contract.pk}/change/"))
     assert "契約を解除" not in page and "変更理由" not in page
-    assert "2026-11-10 契約解除 事業の中止 7,000,000 → 0 officer2" in page
+    assert "2026年11月10日 契約解除 事業の中止 7,000,000 → 0 officer2" in page
     assert client.post(f"{A}/{contract.pk}/change/", _post(cancelled, change_reason="復活")).status_code == 403
     assert client.get(url).status_code == 403
     assert_books_hold(commitment)
@@ -189,10 +189,10 @@ def test_the_commitment_page_lists_each_change_and_the_cancellation(client, org,
         contracts.contract_cancel(actor=org.officer, contract=contract, reason="受託者の事業停止")
     client.force_login(org.auditor)
     page = _text(client.get(f"/commitments/{commitment.pk}/"))
-    assert "R8-委託-1 株式会社テスト 解除（2026-11-16）" in page
-    assert "2026-11-16 変更契約 仕様の縮小 7,000,000 → 6,000,000 officer2" in page
-    assert "2026-11-16 契約解除 受託者の事業停止 6,000,000 → 0 officer" in page
+    assert "R8-委託-1 株式会社テスト 解除（令和8年11月16日）" in page
+    assert "令和8年11月16日 変更契約 仕様の縮小 7,000,000 → 6,000,000 officer2" in page
+    assert "令和8年11月16日 契約解除 受託者の事業停止 6,000,000 → 0 officer" in page
     assert "R8-委託-1 契約解除（2026-11-16）：受託者の事業停止。契約金額 6,000,000円 → 0円。" in page  # the trail
     client.force_login(org.officer2)
     admin_page = _text(client.get(f"/admin/commitments/commitment/{commitment.pk}/change/"))
-    assert "解除（2026-11-16）" in admin_page
+    assert "解除（2026年11月16日）" in admin_page

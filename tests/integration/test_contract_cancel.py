@@ -148,7 +148,7 @@ def test_a_cancelled_contract_is_closed_to_changes_and_a_second_cancellation(org
         contracts.contract_cancel(actor=org.officer2, contract=contract, reason="受託者の事業停止")
         with pytest.raises(InvalidTransitionError) as again:
             contracts.contract_cancel(actor=org.officer2, contract=contract, reason="二重操作")
-        assert str(again.value) == "契約 R8-清掃-1 は解除済です（解除日 2026-11-16）。"
+        assert str(again.value) == "契約 R8-清掃-1 は解除済です（解除日 2026年11月16日）。"
         with pytest.raises(InvalidTransitionError) as changed:
             contracts.contract_update(
                 actor=org.officer2, contract=contract, expected_version=2, reason="復活", amount_yen=7_200_000
@@ -163,8 +163,8 @@ def test_a_cancelled_contract_is_closed_to_changes_and_a_second_cancellation(org
     ("reason", "cancelled_on", "message", "field"),
     [
         ("", None, "変更・解除の理由を入力してください。", "change_reason"),
-        ("事業停止", date(2026, 11, 17), "解除日 2026-11-17 は今日（2026-11-16）より後です。", "cancelled_on"),
-        ("事業停止", date(2026, 5, 31), "解除日 2026-05-31 が契約締結日 2026-06-01 より前です。", "cancelled_on"),
+        ("事業停止", date(2026, 11, 17), "解除日 2026年11月17日 は今日（2026年11月16日）より後です。", "cancelled_on"),
+        ("事業停止", date(2026, 5, 31), "解除日 2026年5月31日 が契約締結日 2026年6月1日 より前です。", "cancelled_on"),
     ],
 )
 def test_a_cancellation_needs_a_reason_and_a_day_between_signing_and_today(

@@ -166,7 +166,7 @@ def test_lapsed_authority_cannot_be_reused_by_raising_a_contract_after_the_deadl
             contracts.contract_update(
                 actor=org.officer2, contract=contract, expected_version=2, reason="再増額", amount_yen=7_000_000
             )
-        with pytest.raises(ServiceError, match=r"契約締結日 2027-04-20（令和9年度）は行為年度（令和8年度）の外です"):
+        with pytest.raises(ServiceError, match=r"契約締結日 2027年4月20日（令和9年度）は行為年度（令和8年度）の外です"):
             make_contract(
                 org,
                 commitment,

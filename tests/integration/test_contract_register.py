@@ -40,15 +40,18 @@ def test_a_contract_signed_after_today_is_refused_even_inside_an_extended_window
         for signed_on in (date(2027, 6, 1), date(2026, 6, 11)):
             with pytest.raises(contracts.ContractFieldError) as refused:
                 _register(org, commitment, signed_on=signed_on, start_on=date(2027, 7, 1), end_on=date(2028, 3, 31))
+            day = f"{signed_on.year}年{signed_on.month}月{signed_on.day}日"
             assert str(refused.value) == (
-                f"契約締結日 {signed_on.isoformat()} は今日（2026-06-10）より後です。締結前の契約は登録できません。"
+                f"契約締結日 {day} は今日（2026年6月10日）より後です。締結前の契約は登録できません。"
             )
             assert refused.value.field == "signed_on"
         assert not Contract.objects.exists()
         # Signed today is fine.
         contract = _register(org, commitment, signed_on=date(2026, 6, 10)).contract
         # …and a change may not move the date into the future either.
-        with pytest.raises(contracts.ContractFieldError, match="契約締結日 2026-06-11 は今日（2026-06-10）より後です"):
+        with pytest.raises(
+            contracts.ContractFieldError, match="契約締結日 2026年6月11日 は今日（2026年6月10日）より後です"
+        ):
             contracts.contract_update(
                 actor=org.officer2,
                 contract=contract,
@@ -106,7 +109,8 @@ def test_the_same_number_with_other_content_is_refused_naming_the_recorded_contr
         with pytest.raises(contracts.ContractFieldError) as refused:
             _register(org, commitment, "R8-委託-7", **changes)
     assert str(refused.value) == (
-        "契約番号 R8-委託-7 は登録済です（庁舎清掃業務委託、株式会社テスト、契約金額 3,000,000円、締結日 2026-06-01）。"
+        "契約番号 R8-委託-7 は登録済です（庁舎清掃業務委託、株式会社テスト、契約金額 3,000,000円、"
+        "締結日 2026年6月1日）。"
         f"内容が異なるため登録できません（相違：{differs}）。変更は変更契約で行ってください。"
     )
     assert refused.value.field == "contract_no"

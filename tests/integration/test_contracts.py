@@ -136,9 +136,9 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
             end_on=date(2019, 3, 31),
         )
     assert str(late.value) == (
-        "契約締結日 2018-04-01（平成30年度）は行為年度（平成29年度）の外です。期限を延長する補正の承認が必要です。"
+        "契約締結日 2018年4月1日（平成30年度）は行為年度（平成29年度）の外です。期限を延長する補正の承認が必要です。"
     )
-    with pytest.raises(ServiceError, match="契約締結日 2017-03-31（平成28年度）は行為年度"):
+    with pytest.raises(ServiceError, match="契約締結日 2017年3月31日（平成28年度）は行為年度"):
         register_contract(org, commitment, "K-1", 1_000_000, signed_on=date(2017, 3, 31))
     assert not Contract.objects.exists()
     # 2018-03-31 is still FY2017.
@@ -179,7 +179,7 @@ def test_signed_outside_the_authorising_year_needs_an_amendment(org):
             start_on=date(2019, 4, 1),
             end_on=date(2020, 3, 31),
         )
-    assert "契約締結日 2019-04-01（令和元年度）は行為年度（平成29年度から平成30年度まで）の外です。" in str(
+    assert "契約締結日 2019年4月1日（令和元年度）は行為年度（平成29年度から平成30年度まで）の外です。" in str(
         still_late.value
     )
     assert sorted(Contract.objects.values_list("contract_no", flat=True)) == ["K-0", "K-1"]
@@ -345,7 +345,7 @@ def test_duplicate_contract_number_is_refused_within_the_organization(org):
     with pytest.raises(ServiceError) as duplicate:
         register_contract(org, second, "K-1", 1_000_000)
     assert str(duplicate.value) == (
-        "契約番号 K-1 は登録済です（庁舎清掃業務委託、株式会社テスト、契約金額 1,000,000円、締結日 2017-06-01）。"
+        "契約番号 K-1 は登録済です（庁舎清掃業務委託、株式会社テスト、契約金額 1,000,000円、締結日 2017年6月1日）。"
         "内容が異なるため登録できません（相違：債務負担行為）。変更は変更契約で行ってください。"
     )
     with pytest.raises(ServiceError, match="契約番号 K-1 は登録済です"):

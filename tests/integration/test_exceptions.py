@@ -148,7 +148,7 @@ def test_page_counts_links_and_days(client, portfolio):
         hint = "年割額の補正が必要です（5,666,000円の超過）"
         assert f"窓口業務委託 令和7年度 契約済 令和7年度 3,334 9,000 5,666 {hint}" in text
         assert "窓口業務委託 令和7年度 契約済 10,000 9,000 90.0 1,000 令和7年度" in text
-        assert "K-90 株式会社テスト 窓口業務委託 2026-03-31 49 9,000" in text
+        assert "K-90 株式会社テスト 窓口業務委託 令和8年3月31日 49 9,000" in text
         assert re.search(r'<a href="/commitments/\d+/">施設警備業務</a>', html)
         assert "別の市の業務" not in text and "起案中の業務" not in text and "来年度の業務" not in text
         assert 'href="/reports/exceptions/export.xlsx?"' in html

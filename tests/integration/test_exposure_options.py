@@ -35,8 +35,8 @@ def _cells(html: str, table_id: str = "exposure-table") -> str:
 def test_unit_toggle_yen_thousand_million(auditor_client):
     assert "5,465,241,000" in _cells(auditor_client.get("/exposure/", {"unit": "円"}).content.decode())
     millions = _cells(auditor_client.get("/exposure/", {"unit": "百万円"}).content.decode())
-    # Footer: FY2017 5,465,241,000 yen → 5,465 百万円; limit total 25,395,623,000 → 25,395 (truncated, not rounded).
-    assert "合計" in millions and " 5,465 " in millions and " 25,395 " in millions
+    # Footer: FY2017 5,465,241,000 yen → 5,465 百万円; limit total 25,395,623,000 → 25,396 (四捨五入, cell by cell).
+    assert "合計" in millions and " 5,465 " in millions and " 25,396 " in millions and " 25,395 " not in millions
 
 
 def test_era_toggle_and_fiscal_year_range(auditor_client):
@@ -115,8 +115,9 @@ def test_summary_by_segment_with_chart_data_and_vendored_chart(auditor_client):
     assert "個人番号カード発行等事業" in cells and " 15,684,765" in cells
     assert "合計 5,465,241 5,709,370 5,327,575 5,315,933 1,213,133 1,212,076 1,152,295 25,395,623" in cells
     data = json.loads(re.search(r'id="summary-chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
-    assert data["labels"][0] == "平成29年度" and data["unit"] == "千円" and data["divisor"] == 1000
-    assert sum(sum(d["data"]) for d in data["datasets"]) == 25_395_623_000
+    # The chart's figures are the table's: in 千円 already, rounded as its cells are.
+    assert data["labels"][0] == "平成29年度" and data["unit"] == "千円" and "divisor" not in data
+    assert sum(sum(d["data"]) for d in data["datasets"]) == 25_395_623
     assert "/static/vendor/chartjs/chart.umd.js" in html
     script = auditor_client.get("/static/vendor/chartjs/chart.umd.js")
     assert script.status_code == 200
@@ -148,21 +149,10 @@ def test_xlsx_download_matches_the_page(auditor_client):
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = next(r for r in rows if r and r[0] == "番号")
     assert header[1:4] == ["事項", "事業区分", "限度額"] and header[4:7] == ["平成29年度", "平成30年度", "令和元年度"]
-    assert [
-        18,
-        "複合機リース(オペ室)",
-        "一般事業",
-        576000,
-        116000,
-        115000,
-        115000,
-        115000,
-        115000,
-        0,
-        0,
-        576000,
-    ] in rows
-    assert rows[-1][1] == "合計" and rows[-1][-1] == 1_716_000
+    # The filter's two leases burden FY2017–FY2022: the years they burden, not FY2023's empty column.
+    assert header[-2:] == ["令和4年度", "合計"]
+    assert [18, "複合機リース(オペ室)", "一般事業", 576000, 116000, 115000, 115000, 115000, 115000, 0, 576000] in rows
+    assert rows[-1][1] == "合計" and rows[-1][-1] == 1_716_000  # in 円: nothing rounded, no rounding note
     assert sheet.freeze_panes is not None
     # In 千円 (the page's default) the same row reads 576 and 116.
     response = auditor_client.get("/exposure/export.xlsx", {"matter": "複合機"})
@@ -170,7 +160,8 @@ def test_xlsx_download_matches_the_page(auditor_client):
         list(r)
         for r in load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
     ]
-    assert [18, "複合機リース(オペ室)", "一般事業", 576, 116, 115, 115, 115, 115, 0, 0, 576] in rows
+    assert [18, "複合機リース(オペ室)", "一般事業", 576, 116, 115, 115, 115, 115, 0, 576] in rows
+    assert rows[-3][1] == "合計" and rows[-1][0] == "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。"
 
 
 def test_auditor_cannot_write(auditor_client):

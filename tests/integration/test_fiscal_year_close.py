@@ -125,7 +125,7 @@ def test_the_reported_future_rollover_is_refused_and_nothing_lapses(books):
         with pytest.raises(ServiceError) as refused:
             lifecycle.commitments_rollover(as_of=date(2027, 4, 1))
         assert str(refused.value) == (
-            "基準日 2027-04-01 は今日（2026-12-03）より後です。将来の日付で失効させることはできません。"
+            "基準日 2027年4月1日 は今日（2026年12月3日）より後です。将来の日付で失効させることはできません。"
         )
         with pytest.raises(CommandError) as command_refused:
             call_command("close_fiscal_year", "--organization", "富士市", "--fy", "2026", stdout=io.StringIO())

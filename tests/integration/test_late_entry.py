@@ -143,7 +143,7 @@ def test_a_contract_signed_after_31_march_stays_refused_in_the_window(org, lapse
         )  # fmt: skip
     assert (
         str(refused.value)
-        == "契約締結日 2027-04-02（令和9年度）は行為年度（令和8年度）の外です。期限を延長する補正の承認が必要です。"
+        == "契約締結日 2027年4月2日（令和9年度）は行為年度（令和8年度）の外です。期限を延長する補正の承認が必要です。"
     )
 
 

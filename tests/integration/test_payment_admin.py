@@ -65,7 +65,9 @@ def test_a_payment_dated_after_today_is_refused_beside_the_date(client, org, con
         response = client.post(ADD, _post(contract, paid_on="2028-09-30"))
     assert response.status_code == 200
     assert _errors(response) == {
-        "paid_on": ["支出日 2028-09-30 は今日（2026-12-03）より後です。支出実績は支出した日以後に登録してください。"]
+        "paid_on": [
+            "支出日 2028年9月30日 は今日（2026年12月3日）より後です。支出実績は支出した日以後に登録してください。"
+        ]
     }
     assert not Payment.objects.exists()
 
@@ -78,7 +80,7 @@ def test_a_payment_entered_twice_is_recorded_once(client, org, contract):
     again = client.post(ADD, _post(contract, reference=" P-1 "), follow=True)
     assert again.redirect_chain == [(f"/admin/commitments/payment/{payment.pk}/change/", 302)]
     assert _messages(again) == [
-        "支出命令番号「P-1」（平成29年度）の支出は登録済です（2017-09-29、契約 K-1、300,000円）。"
+        "支出命令番号「P-1」（平成29年度）の支出は登録済です（2017年9月29日、契約 K-1、300,000円）。"
         "二重には登録していません。"
     ]
     assert Payment.objects.count() == 1
@@ -87,7 +89,7 @@ def test_a_payment_entered_twice_is_recorded_once(client, org, contract):
     assert other.status_code == 200
     assert _errors(other) == {
         "reference": [
-            "支出命令番号「P-1」（平成29年度）は登録済の支出（2017-09-29、契約 K-1、300,000円）のものです。"
+            "支出命令番号「P-1」（平成29年度）は登録済の支出（2017年9月29日、契約 K-1、300,000円）のものです。"
             "内容が異なるため登録できません。登録済の支出が誤りなら、その支出の「戻入・取消」で取り消してください。"
         ]
     }
@@ -112,7 +114,7 @@ def test_a_unique_violation_at_save_is_a_message_not_a_500(client, org, contract
     response = client.post(ADD, _post(contract), follow=True)
     assert response.status_code == 200
     assert _messages(response) == [
-        "支出命令番号「P-1」（平成29年度）は登録済の支出（2017-09-29、契約 K-2、50,000円）のものです。"
+        "支出命令番号「P-1」（平成29年度）は登録済の支出（2017年9月29日、契約 K-2、50,000円）のものです。"
         "内容が異なるため登録できません。登録済の支出が誤りなら、その支出の「戻入・取消」で取り消してください。"
     ]
     assert len(calls) == 3
@@ -164,7 +166,7 @@ def test_a_reversal_through_the_admin(client, org, payment):
             ]
         }
         future = client.post(reverse_url, {"amount_yen": "1", "reason": "過払", "reversed_on": "2026-12-04"})
-        assert _errors(future) == {"reversed_on": ["戻入・取消の日 2026-12-04 は今日（2026-12-03）より後です。"]}
+        assert _errors(future) == {"reversed_on": ["戻入・取消の日 2026年12月4日 は今日（2026年12月3日）より後です。"]}
         done = client.post(
             reverse_url, {"amount_yen": "１００，０００", "reason": "過払の返納", "reference": "戻入第1号"}, follow=True
         )
@@ -179,7 +181,7 @@ def test_a_reversal_through_the_admin(client, org, payment):
         "戻入第1号",
     )
     text = _text(done)
-    assert "2026-12-03 平成29年度 △100,000 過払の返納 戻入第1号" in text
+    assert "2026年12月3日 平成29年度 △100,000 過払の返納 戻入第1号" in text
     assert "取り消していない額：500,000円" in text
 
     listing = client.get("/admin/commitments/payment/")
@@ -188,7 +190,7 @@ def test_a_reversal_through_the_admin(client, org, payment):
     assert "取消対象" in listing.content.decode()
 
     contract_page = _text(client.get(f"/admin/commitments/contract/{payment.contract_id}/change/"))
-    assert "△100,000 戻入第1号 2017-09-29 P-1 600,000円 過払の返納" in contract_page
+    assert "△100,000 戻入第1号 2017年9月29日 P-1 600,000円 過払の返納" in contract_page
 
     reversal_page = client.get(f"/admin/commitments/payment/{reversal.pk}/change/")
     assert "過払の返納" in _text(reversal_page)
@@ -229,9 +231,9 @@ def test_the_commitment_page_shows_reversals_under_their_payment(client, org, pa
     client.force_login(org.auditor)
     text = _text(client.get(f"/commitments/{payment.contract.commitment_id}/"))
     rows = [
-        "2017-09-29 平成29年度 600,000 P-1",
-        "2026-12-03 平成29年度 △250,000 2017-09-29 P-1 の戻入・取消：検収不合格分の返納",
-        "2017-10-31 平成29年度 100,000 P-2",
+        "平成29年9月29日 平成29年度 600,000 P-1",
+        "令和8年12月3日 平成29年度 △250,000 平成29年9月29日 P-1 の戻入・取消：検収不合格分の返納",
+        "平成29年10月31日 平成29年度 100,000 P-2",
     ]
     positions = [text.find(row) for row in rows]
     assert all(p >= 0 for p in positions) and positions == sorted(positions), (positions, text)

@@ -26,7 +26,7 @@ from tests.support.factories import make_commitment, make_contract, make_org
 TOKYO = ZoneInfo("Asia/Tokyo")
 HEAD = "支出日,契約番号,支出額,支出命令番号\n"
 P1_DIFFERENT = (
-    "支出命令番号「P-1」（平成29年度）は登録済の支出（2017-09-29、契約 K-1、300,000円）のものです。"
+    "支出命令番号「P-1」（平成29年度）は登録済の支出（2017年9月29日、契約 K-1、300,000円）のものです。"
     "内容が異なるため登録できません。登録済の支出が誤りなら、その支出の「戻入・取消」で取り消してください。"
 )
 
@@ -67,9 +67,9 @@ def test_the_same_csv_uploaded_twice_records_each_payment_once(org, contracts):
     assert (again.created, again.already, again.errors) == (0, 3, [])
     again_note = "の支出は登録済です（%s）。二重には登録していません。"
     assert _rows(again) == [
-        (2, "登録済", "支出命令番号「P-1」（平成29年度）" + again_note % "2017-09-29、契約 K-1、300,000円"),
-        (3, "登録済", "支出命令番号「P-2」（平成29年度）" + again_note % "2017-10-31、契約 K-2、1,500,000円"),
-        (4, "登録済", "支出命令番号「P-3」（平成30年度）" + again_note % "2018-05-10、契約 K-1、700,000円"),
+        (2, "登録済", "支出命令番号「P-1」（平成29年度）" + again_note % "2017年9月29日、契約 K-1、300,000円"),
+        (3, "登録済", "支出命令番号「P-2」（平成29年度）" + again_note % "2017年10月31日、契約 K-2、1,500,000円"),
+        (4, "登録済", "支出命令番号「P-3」（平成30年度）" + again_note % "2018年5月10日、契約 K-1、700,000円"),
     ]
     assert [row.payment.pk for row in again.rows] == [row.payment.pk for row in first.rows]
     assert _stored() == [
@@ -119,7 +119,7 @@ def test_the_same_number_twice_in_one_file(org, contracts):
     with pytest.raises(RowErrors) as refused:
         _import(org, HEAD + "2017-10-31,K-2,100000,P-2\n2017-11-30,K-2,100000,P-3\n2017-10-31,K-2,200000,P-2\n")
     assert refused.value.rows == [
-        (4, "支出命令番号「P-2」は 2 行目（2017-10-31、契約 K-2、100,000円）と同じですが、内容が異なります。")
+        (4, "支出命令番号「P-2」は 2 行目（2017年10月31日、契約 K-2、100,000円）と同じですが、内容が異なります。")
     ]
     assert len(_stored()) == 1
 
@@ -315,14 +315,14 @@ def test_a_payment_dated_after_today_is_refused_and_completes_nothing(org, fy202
             _record(org, contract, date(2028, 9, 30), 2_000_000, "R10-0001")
         assert (future.value.field, str(future.value)) == (
             "paid_on",
-            "支出日 2028-09-30 は今日（2026-12-03）より後です。支出実績は支出した日以後に登録してください。",
+            "支出日 2028年9月30日 は今日（2026年12月3日）より後です。支出実績は支出した日以後に登録してください。",
         )
-        with pytest.raises(PaymentRefusedError, match="支出日 2026-12-04 は今日（2026-12-03）より後です"):
+        with pytest.raises(PaymentRefusedError, match="支出日 2026年12月4日 は今日（2026年12月3日）より後です"):
             _record(org, contract, date(2026, 12, 4), 2_000_000, "R8-0002")
         with pytest.raises(RowErrors) as csv_row:
             _import(org, HEAD + "2026-11-30,R8-1,500000,R8-0003\n2028-09-30,R8-1,1500000,R10-0001\n")
         assert csv_row.value.rows == [
-            (3, "支出日 2028-09-30 は今日（2026-12-03）より後です。支出実績は支出した日以後に登録してください。")
+            (3, "支出日 2028年9月30日 は今日（2026年12月3日）より後です。支出実績は支出した日以後に登録してください。")
         ]
     assert list(Payment.objects.values_list("paid_on", "amount_yen")) == [(date(2026, 12, 3), 1_000_000)]
     assert Commitment.objects.get(pk=commitment.pk).status == Status.ACTIVE
@@ -334,5 +334,5 @@ def test_today_is_the_date_in_tokyo(org, fy2026):
     # 15:30 UTC on 3 December is 00:30 on 4 December in Tokyo: the 4th is today, the 5th is not.
     with time_machine.travel(datetime(2026, 12, 3, 15, 30, tzinfo=ZoneInfo("UTC")), tick=False):
         assert _record(org, contract, date(2026, 12, 4), 100_000, "R8-0004").created
-        with pytest.raises(ServiceError, match="支出日 2026-12-05 は今日（2026-12-04）より後です"):
+        with pytest.raises(ServiceError, match="支出日 2026年12月5日 は今日（2026年12月4日）より後です"):
             _record(org, contract, date(2026, 12, 5), 100_000, "R8-0005")

@@ -121,12 +121,12 @@ def test_what_a_reversal_may_not_be(org, paid):
             (
                 {"amount": 100, "reversed_on": date(2026, 12, 4)},
                 "reversed_on",
-                "戻入・取消の日 2026-12-04 は今日（2026-12-03）より後です。",
+                "戻入・取消の日 2026年12月4日 は今日（2026年12月3日）より後です。",
             ),
             (
                 {"amount": 100, "reversed_on": date(2017, 9, 28)},
                 "reversed_on",
-                "戻入・取消の日 2017-09-28 が取り消す支出の支出日 2017-09-29 より前です。",
+                "戻入・取消の日 2017年9月28日 が取り消す支出の支出日 2017年9月29日 より前です。",
             ),
         ]
         for case, field, message in cases:

@@ -69,9 +69,9 @@ def test_closing_period_allows_the_previous_year_in_april_and_may_only(org):
     with pytest.raises(ServiceError) as june:
         _pay(org, contract, date(2018, 6, 1), 100_000, fiscal_year=2017)
     assert str(june.value) == (
-        "支出日 2018-06-01 の会計年度は 平成30年度 のいずれかです（前年度は出納整理期間の4・5月のみ）。"
+        "支出日 2018年6月1日 の会計年度は 平成30年度 のいずれかです（前年度は出納整理期間の4・5月のみ）。"
     )
-    with pytest.raises(ServiceError, match="支出日 2018-04-02 の会計年度は 平成30年度、平成29年度 のいずれか"):
+    with pytest.raises(ServiceError, match="支出日 2018年4月2日 の会計年度は 平成30年度、平成29年度 のいずれか"):
         _pay(org, contract, date(2018, 4, 2), 100_000, fiscal_year=2016)
     with pytest.raises(ServiceError) as next_year:
         _pay(org, contract, date(2018, 3, 31), 100_000, fiscal_year=2018)

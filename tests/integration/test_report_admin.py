@@ -163,7 +163,8 @@ def test_resend_is_explicit_logged_and_keeps_its_own_copy(org, subscription, cli
     assert str(message["Subject"]).strip() == mail.outbox[0].subject
     xlsx = client.get(f"{url}{original.pk}/message/", {"part": "0"})
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert rows[-1][0] == "合計" and rows[-1][-1] == 10_000  # 千円, the e-mail's unit
+    assert rows[-3][0] == "合計" and rows[-3][-1] == 10_000  # 千円, the e-mail's unit
+    assert rows[-1][0] == "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。"
 
 
 def test_preview_renders_the_email_without_sending(org, subscription, client):

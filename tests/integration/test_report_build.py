@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 APRIL = period_parse("monthly", "2026-04")
 MAY = period_parse("monthly", "2026-05")
 
+NOTE = "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。"
+
 
 def subscribe(o, **fields) -> ReportSubscription:
     subscription = ReportSubscription(
@@ -98,9 +100,13 @@ def test_the_email_shows_the_numbers_of_the_summary_page_with_chart_and_attachme
     # The summary page's table, in the e-mail's unit (千円) like its body.
     rows = list(load_workbook(io.BytesIO(xlsx.get_content())).active.iter_rows(values_only=True))
     assert rows[1][0] == "（単位：千円）"
-    assert rows[-1] == ("合計", 2_500, 5_500, 2_500, 2_500, 13_000)
+    assert rows[-3] == ("合計", 2_500, 5_500, 2_500, 2_500, 13_000)
+    assert rows[-1][0] == NOTE  # under the table, after a blank line
     assert csv.get_content().startswith("\ufeff事業区分,平成29年度（千円）,")
-    assert csv.get_content().splitlines()[-1] == "合計,2500,5500,2500,2500,13000"
+    assert csv.get_content().splitlines()[-2:] == ["合計,2500,5500,2500,2500,13000", NOTE]
+    # The body says it too, under its table (HTML) and under its 総合計 (text).
+    assert NOTE in html
+    assert f"総合計: 13,000 千円\n{NOTE}" in built.text
 
 
 def test_change_since_the_last_successful_report(books):
@@ -176,12 +182,13 @@ def test_chousho_exceptions_and_matrix_kinds_use_their_selectors(books):
     # The exposure page's download: 番号, 事項, 事業区分, 限度額, the years, 合計, and a 合計 row (千円).
     assert rows[header][:4] == ("番号", "事項", "事業区分", "限度額") and rows[header][-1] == "合計"
     # Every approved commitment, as on the page: the limit in words (not yet projected) shows its estimate.
-    assert {r[1:4] for r in rows[header + 1 : -1]} == {
+    assert {r[1:4] for r in rows[header + 1 : -3]} == {
         ("庁舎清掃業務委託", "一般会計", 10_000),
         ("浄水場運転管理業務委託", "水道事業", 3_000),
         ("ふるさと納税返礼品等業務（※文言：寄附金額に応じた諸経費にかかる金額）", "一般会計", 6_000),
     }
-    assert rows[-1][1] == "合計" and rows[-1][3] == 13_000 and rows[-1][-1] == 13_000
+    assert rows[-3][1] == "合計" and rows[-3][3] == 13_000 and rows[-3][-1] == 13_000
+    assert rows[-1][0] == NOTE
     assert "全 3 件の事項別・年度別の表を添付" in built.text
 
 
@@ -194,6 +201,8 @@ def test_english_report(books):
     # The basis and the chart's unit are the pages' words, in English from the catalogue.
     assert "Amounts: Planned annual amounts (budget), in thousands of yen." in built.text
     assert "Axis: thousand yen" in built.html and "千円" not in built.html
+    rounding = "Each figure is rounded to the unit shown, so totals may differ from the sum of their parts."
+    assert f"* {rounding}" in built.text and f"※{rounding}" in built.html
 
 
 def test_no_recipients_is_logged_as_skipped(books):

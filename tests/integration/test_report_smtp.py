@@ -58,8 +58,10 @@ def test_monthly_report_through_worker_and_smtp(celery_worker, smtp_server):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "（単位：千円）"
     assert rows[3][0] == "事業区分" and rows[3][1] == "平成29年度"
-    assert rows[-1][0] == "合計"
-    assert rows[-1][-1] == 25_395_623
+    assert rows[-3][0] == "合計"
+    assert rows[-3][-1] == 25_395_623
+    # Under the table, after a blank row.
+    assert rows[-1][0] == "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。"
 
     delivery.refresh_from_db()
     assert delivery.status == ReportDelivery.Status.SENT and delivery.attempts == 1

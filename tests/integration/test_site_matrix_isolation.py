@@ -24,6 +24,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from commitments import fiscal
 from commitments.models import (
@@ -203,6 +204,8 @@ def response_leaks(response: Any, url: str) -> list[str]:
         return file_leaks(url + ".xlsx", body)
     if "text/csv" in kind:
         return file_leaks(url + ".csv", body)
+    if kind == "application/pdf":  # the words and figures printed on its pages
+        return _text_leaks(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages), url)
     return _text_leaks(body.decode("utf-8", "replace"), url)
 
 
@@ -222,12 +225,17 @@ SITE: dict[str, int] = {
     "/exposure/export.csv?segment={b_seg}&basis=paid": 200,
     "/exposure/export.xlsx": 200,
     "/exposure/export.xlsx?segment={b_seg}&unit=円": 200,
+    "/exposure/export.pdf?segment={b_seg}&unit=円": 200,
     "/exposure/summary/": 200,
     "/exposure/summary/?basis=total&unit=円": 200,
     "/exposure/summary/?as_of={snap}&basis=planned": 200,
+    "/exposure/summary/export.csv?basis=total&unit=円": 200,
+    "/exposure/summary/export.xlsx?segment={b_seg}&unit=円": 200,
+    "/exposure/summary/export.pdf?basis=total&unit=円": 200,
     "/reports/chousho/?organization={b_org}": 200,
     "/reports/chousho/export.csv?organization={b_org}&unit=円": 200,
     "/reports/chousho/export.xlsx?organization={b_org}": 200,
+    "/reports/chousho/export.pdf?organization={b_org}&unit=円": 200,
     "/reports/exceptions/?organization={b_org}&days=3660": 200,
     "/reports/exceptions/export.csv?organization={b_org}&unit=円": 200,
     "/reports/exceptions/export.xlsx?organization={b_org}&days=3660": 200,
@@ -257,6 +265,7 @@ def test_auditor_site_shows_only_own_books(client: Client, books: Books, templat
 
 
 CONTROL = ["/commitments/{b_c}/", "/exposure/", "/exposure/export.csv", "/exposure/export.xlsx?unit=円"]
+CONTROL += ["/exposure/export.pdf?unit=円", "/reports/chousho/export.pdf?organization={b_org}&unit=円"]
 CONTROL += [f"{u}?organization={{b_org}}" for u in ("/reports/chousho/", "/reports/exceptions/")]
 CONTROL += [
     f"{u}?organization={{b_org}}&unit=円" for u in ("/reports/chousho/export.csv", "/reports/exceptions/export.xlsx")

@@ -53,10 +53,13 @@ def test_csv_has_bom_crlf_units_and_no_formulas():
     assert text.endswith("\r\n")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0] == ["事項", "限度額（千円）", "件数", "割合", "期限"]
-    assert lines[1] == ['\'=HYPERLINK("http://evil.example","x")', "12345", "3", "95.5", "2027-03-31"]
+    # 12,345,678 円 in 千円 rounds up to 12,346; △2,500 円 to △3 (halves away from zero); 12,343,178 to 12,343.
+    assert lines[1] == ['\'=HYPERLINK("http://evil.example","x")', "12346", "3", "95.5", "2027-03-31"]
     assert lines[2] == ["'@SUM(1)", "寄附金額に応じた諸経費にかかる金額", "", "", ""]
-    assert lines[3] == ["'-1", "-2", "0", "0.0", ""]
+    assert lines[3] == ["'-1", "-3", "0", "0.0", ""]
     assert lines[4] == ["合計", "12343", "3", "", ""]
+    assert lines[5] == ["※単位未満四捨五入のため、合計と内訳が一致しない場合があります。"]
+    assert len(lines) == 6
 
 
 def test_csv_in_yen_and_without_unit_in_header():
@@ -115,15 +118,16 @@ def test_xlsx_numbers_formats_frozen_header_and_no_formulas():
     assert ws["B6"].value == "限度額"
     first = [c for c in ws[7]]
     assert first[0].value == '\'=HYPERLINK("http://evil.example","x")' and first[0].data_type == "s"
-    assert first[1].value == 12345 and first[1].number_format == "#,##0"
+    assert first[1].value == 12346 and first[1].number_format == "#,##0"
     assert first[2].value == 3 and isinstance(first[2].value, int)
     assert first[3].value == 95.5 and first[3].number_format == "0.0"
     assert first[4].value == datetime.datetime(2027, 3, 31)
     assert ws["A8"].value == "'@SUM(1)"
     assert ws["B8"].value == "寄附金額に応じた諸経費にかかる金額"
-    assert ws["A9"].value == "'-1" and ws["B9"].value == -2
+    assert ws["A9"].value == "'-1" and ws["B9"].value == -3
     assert ws["A10"].value == "合計" and ws["A10"].font.b and ws["B10"].value == 12343
     assert ws["A12"].value == "'=注記"
+    assert ws["A13"].value == "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。"
     formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
@@ -178,3 +182,19 @@ def test_memory_stays_bounded_whatever_the_row_count():
     assert large < 3_000_000
     small, large = _peak(lambda: csv_stream(1_000)), _peak(lambda: csv_stream(10_000))
     assert large < small * 1.5 + 50_000, (small, large)
+
+
+def test_pdf_html_prints_amounts_as_the_page_and_stops_past_the_row_limit():
+    """The PDF's HTML: amounts in the unit with △ for negatives, words kept, blanks empty; a table longer than
+    MAX_ROWS is refused (a printed report that long is a case for the XLSX)."""
+    sheet = _sheet(iter(ROWS), footer=[["合計", 12_343_178, 3, None, None]])
+    html = exports.pdf_html(sheet, running_head="テスト市　債務負担行為 テスト")
+    assert '<td class="num">12,346</td>' in html and '<td class="num">△3</td>' in html  # 四捨五入, △ negative
+    assert "寄附金額に応じた諸経費にかかる金額" in html
+    assert "&lt;" not in exports.pdf_html(_sheet([["<b>x</b>", 1, 1, None, None]]), running_head="h").split("<body>")[0]
+    assert "&lt;b&gt;x&lt;/b&gt;" in exports.pdf_html(_sheet([["<b>x</b>", 1, 1, None, None]]), running_head="h")
+    assert "※単位未満四捨五入のため、合計と内訳が一致しない場合があります。" in html
+    assert "size: A4 landscape" in html and "counter(pages)" in html and "display: table-header-group" in html
+    too_many = ([f"行{i}", 1_000, 1, None, None] for i in range(exports.pdf_writer.MAX_ROWS + 1))
+    with pytest.raises(exports.TooManyRows):
+        exports.pdf_html(_sheet(too_many), running_head="h")

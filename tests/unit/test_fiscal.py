@@ -535,19 +535,26 @@ def test_parse_amount_rejects_other_types() -> None:
     ("yen", "unit", "expected"),
     [
         (1_559_000, "千円", "1,559"),
-        (1_559_999, "千円", "1,559"),
+        (1_559_499, "千円", "1,559"),
+        (1_559_500, "千円", "1,560"),
+        (1_559_999, "千円", "1,560"),
         (-1_000_000, "千円", "△1,000"),
-        (-1_559_999, "千円", "△1,559"),
-        (-999, "千円", "0"),
+        (-1_559_499, "千円", "△1,559"),
+        (-1_559_500, "千円", "△1,560"),
+        (-499, "千円", "0"),
+        (-500, "千円", "△1"),
         (0, "千円", "0"),
         (10_889_000, "円", "10,889,000"),
         (-12_345, "円", "△12,345"),
-        (25_395_623_000, "百万円", "25,395"),
-        (999_999, "百万円", "0"),
+        (25_395_623_000, "百万円", "25,396"),
+        (499_999, "百万円", "0"),
+        (500_000, "百万円", "1"),
+        (1_400_000, "百万円", "1"),
+        (9_800_000, "百万円", "10"),
     ],
 )
 def test_format_amount(yen: int, unit: str, expected: str) -> None:
-    """Grouped, truncated toward zero, negatives in △ notation."""
+    """Grouped, rounded half away from zero (四捨五入), negatives in △ notation."""
     assert format_amount(yen, unit=unit) == expected
 
 
@@ -559,15 +566,19 @@ def test_format_amount_default_unit_is_thousand_yen() -> None:
 @pytest.mark.parametrize(
     ("yen", "unit", "expected"),
     [
-        (1_559_999, "千円", 1_559),
-        (-1_559_999, "千円", -1_559),
-        (25_395_623_000, "百万円", 25_395),
+        (1_559_999, "千円", 1_560),
+        (1_559_499, "千円", 1_559),
+        (-1_559_999, "千円", -1_560),
+        (-1_559_500, "千円", -1_560),
+        (-1_559_499, "千円", -1_559),
+        (25_395_623_000, "百万円", 25_396),
+        (25_435_499_999, "百万円", 25_435),
         (-1, "百万円", 0),
         (12_345, "円", 12_345),
     ],
 )
 def test_to_unit(yen: int, unit: str, expected: int) -> None:
-    """to_unit truncates toward zero."""
+    """to_unit rounds half away from zero (四捨五入), as budget books print."""
     assert to_unit(yen, unit) == expected
 
 
@@ -595,9 +606,11 @@ def test_amount_round_trip_in_yen(yen: int) -> None:
     st.integers(min_value=-(10**12), max_value=10**12),
     st.sampled_from(sorted(UNITS)),
 )
-def test_to_unit_truncates_toward_zero(yen: int, unit: str) -> None:
-    """to_unit keeps the sign, drops the remainder and formats what it returns."""
+def test_to_unit_rounds_half_away_from_zero(yen: int, unit: str) -> None:
+    """to_unit keeps the sign, rounds to the nearest unit (halves away from zero) and formats what it returns."""
     value = to_unit(yen, unit)
+    size = UNITS[unit]
     assert value == 0 or (value < 0) == (yen < 0)
-    assert abs(value) * UNITS[unit] <= abs(yen) < (abs(value) + 1) * UNITS[unit]
+    assert 2 * abs(value) * size - size <= 2 * abs(yen) < 2 * abs(value) * size + size
+    assert to_unit(-yen, unit) == -value
     assert parse_amount(format_amount(yen, unit=unit), unit=unit) == value * UNITS[unit]

@@ -17,11 +17,13 @@ D = datetime.date
 
 def test_amounts_changes_years_and_periods_in_japanese():
     with translation.override("ja"):
-        assert formatting.amount(-1_234_567, "千円") == "△1,234"
+        assert formatting.amount(-1_234_567, "千円") == "△1,235"  # 四捨五入: 1,234.567 千円 -> 1,235
+        assert formatting.amount(-1_234_499, "千円") == "△1,234"
         assert formatting.amount(25_395_623_000, "千円") == "25,395,623"
         assert formatting.change(-1_234_000, "千円") == "△1,234"
         assert formatting.change(2_000_000, "千円") == "+2,000"
-        assert formatting.change(999, "千円") == "±0"
+        assert formatting.change(499, "千円") == "±0"
+        assert formatting.change(999, "千円") == "+1"
         assert formatting.change(None, "千円") is None
         assert formatting.amount_with_unit(6_000_000, "千円") == "6,000千円"
         assert formatting.year_label(2018) == "平成30年度"
@@ -33,7 +35,7 @@ def test_amounts_changes_years_and_periods_in_japanese():
 
 def test_the_same_in_english_from_the_catalogue():
     with translation.override("en"):
-        assert formatting.amount(-1_234_567, "千円") == "-1,234"
+        assert formatting.amount(-1_234_567, "千円") == "-1,235"
         assert formatting.change(-1_234_000, "千円") == "-1,234"
         assert formatting.amount_with_unit(6_000_000, "千円") == "6,000 thousand yen"
         assert formatting.year_label(2018) == "FY2018"

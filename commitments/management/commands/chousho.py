@@ -76,5 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(show(list(row)))
         for row in sheet.footer:
             self.stdout.write(show(list(row)))
+        if sheet.rounding_note:
+            self.stdout.write(sheet.rounding_note)
         for line in sheet.trailer:
             self.stdout.write(line)

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from commitments import fiscal, selectors, vocabulary
 from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
@@ -69,3 +69,7 @@ class Command(BaseCommand):
             self.stdout.write("\t".join([row["label"], *cells, fiscal.format_amount(row["total"], unit=unit)]))
         totals = [fiscal.format_amount(table.totals.get(fy, 0), unit=unit) for fy in table.fiscal_years]
         self.stdout.write("\t".join(["合計", *totals, fiscal.format_amount(table.grand_total, unit=unit)]))
+        note = vocabulary.rounding_note(unit)
+        if note is not None:
+            with translation.override("ja"):
+                self.stdout.write(f"※{note}")

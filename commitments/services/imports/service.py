@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from commitments import fiscal
 from commitments.models import Commitment, CommitmentFunding, Contract, FundingSource, Organization, Segment, User
+from commitments.models.constraints import violation_message
 from commitments.services import projection as projection_services
 from commitments.services.common import require
 from commitments.services.errors import RowErrors, SegregationOfDutiesError, ServiceError
@@ -261,7 +262,7 @@ def import_file(
             _write(result, plan, segments, organization, actor, approver, options, dry_run, progress)
     except IntegrityError as exc:
         raise ImportRefused(
-            [RowError(0, "データベース", "", f"制約に違反したため取り込めませんでした: {exc}")]
+            [RowError(0, "データベース", "", f"取り込めませんでした：{violation_message(exc)}")]
         ) from exc
     except DataError as exc:  # a value the rows' checks let through (they should not): refused, never a traceback
         raise ImportRefused(
