@@ -1,6 +1,7 @@
 """Data model: organizations, commitments (債務負担行為), contracts, amendments, projections, deliveries, closes."""
 
 from commitments.models.amendments import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
+from commitments.models.changes import ProjectionChange, ProjectionState
 from commitments.models.closing import CommitmentReopening, FiscalYearClose
 from commitments.models.contracts import (
     Contract,
@@ -59,7 +60,9 @@ __all__ = [
     "Payment",
     "PaymentTerms",
     "PlannedAmount",
+    "ProjectionChange",
     "ProjectionSnapshot",
+    "ProjectionState",
     "ProjectionTotal",
     "ProjectionYear",
     "ReportCadence",

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
 
@@ -80,6 +81,7 @@ class Amendment(models.Model):
     objects = ScopedManager()
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("補正")
         verbose_name_plural = _("補正")
         ordering = ["commitment_id", "number"]

@@ -9,6 +9,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS, BY_CONTRACT_TRIGGERS
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
 
@@ -74,6 +75,7 @@ class Contract(models.Model):
     objects = ScopedManager()
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("契約")
         verbose_name_plural = _("契約")
         ordering = ["commitment_id", "signed_on", "id"]
@@ -148,6 +150,7 @@ class Installment(models.Model):
     organization_path = "contract__organization"
 
     class Meta:
+        triggers = BY_CONTRACT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("支払予定")
         verbose_name_plural = _("支払予定")
         ordering = ["contract_id", "due_on"]
@@ -208,6 +211,7 @@ class Payment(models.Model):
     objects = ScopedManager()
 
     class Meta:
+        triggers = BY_CONTRACT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("支出実績")
         verbose_name_plural = _("支出実績")
         ordering = ["contract_id", "paid_on", "id"]

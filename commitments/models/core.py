@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments import fiscal, rules
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS, COMMITMENT_TRIGGERS
 from commitments.models.scoping import ScopedManager
 
 # The bounds of the constraints below are the rules' (commitments.rules); these names stay for older imports.
@@ -207,6 +208,7 @@ class Commitment(models.Model):
     objects = ScopedManager()
 
     class Meta:
+        triggers = COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("債務負担行為")
         verbose_name_plural = _("債務負担行為")
         ordering = ["organization_id", "authorized_fy", "seq", "id"]
@@ -371,6 +373,7 @@ class PlannedAmount(models.Model):
     organization_path = "commitment__organization"
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("年割額")
         verbose_name_plural = _("年割額")
         ordering = ["commitment_id", "fiscal_year"]
