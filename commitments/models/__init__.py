@@ -3,6 +3,7 @@
 from commitments.models.amendments import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
 from commitments.models.changes import ProjectionChange, ProjectionState
 from commitments.models.closing import CommitmentReopening, FiscalYearClose
+from commitments.models.commitment_totals import CommitmentTotal
 from commitments.models.contracts import (
     Contract,
     ContractChange,
@@ -47,6 +48,7 @@ __all__ = [
     "CommitmentFunding",
     "CommitmentKind",
     "CommitmentReopening",
+    "CommitmentTotal",
     "Contract",
     "ContractChange",
     "ContractChangeKind",

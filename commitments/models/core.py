@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments import fiscal, rules
 from commitments.models.changes import BY_COMMITMENT_TRIGGERS, COMMITMENT_TRIGGERS
+from commitments.models.commitment_totals import COMMITMENT_TOTALS_TRIGGERS
 from commitments.models.scoping import ScopedManager
 
 # The bounds of the constraints below are the rules' (commitments.rules); these names stay for older imports.
@@ -208,7 +209,8 @@ class Commitment(models.Model):
     objects = ScopedManager()
 
     class Meta:
-        triggers = COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
+        # Marks for the nightly projection (models.changes); the count and 限度額 cells (models.commitment_totals).
+        triggers = COMMITMENT_TRIGGERS + COMMITMENT_TOTALS_TRIGGERS
         verbose_name = _("債務負担行為")
         verbose_name_plural = _("債務負担行為")
         ordering = ["organization_id", "authorized_fy", "seq", "id"]
