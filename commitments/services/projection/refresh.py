@@ -15,7 +15,7 @@ from commitments import fiscal
 from commitments.models import Commitment, ProjectionYear
 from commitments.selectors.projection_inputs import LIVE_STATES, PROJECTED_STATES
 from commitments.services.enqueue import enqueue
-from commitments.services.projection import engine, marks
+from commitments.services.projection import bulk, engine, marks
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,13 @@ def projection_refresh_all(*, as_of: date | None = None) -> int:
         # Memory per sort and hash of this run (several are alive at once); LOCAL ends with this transaction.
         cursor.execute(engine.WORK_MEM, [settings.PROJECTION_WORK_MEM])
         cursor.execute(engine.ANY_ROW)
-        cursor.execute(engine.merge(engine.EVERY) if cursor.fetchone()[0] else engine.insert_all(), params)
+        if cursor.fetchone()[0]:
+            cursor.execute(engine.merge(engine.EVERY), params)
+        elif outermost:  # (a caller's transaction may hold deferred checks on the table: no ALTER then)
+            with bulk.without_indexes(cursor):
+                cursor.execute(engine.insert_all(), params)
+        else:
+            cursor.execute(engine.insert_all(), params)
         cursor.execute(engine.SNAPSHOT_DELETE, params)
         cursor.execute(engine.SNAPSHOT, params)
         rows = int(cursor.fetchone()[0])
