@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 from psycopg import sql
 
-from commitments.models import Commitment, ProjectionChange, ProjectionState
+from commitments.models import Commitment, Contract, ProjectionChange, ProjectionState
 
 _CHANGES = sql.Identifier(ProjectionChange._meta.db_table)
 _STATE = sql.Identifier(ProjectionState._meta.db_table)
@@ -46,18 +46,22 @@ UNFLAG_IDS = sql.SQL(
 # The commitments whose rows depend on the as-of fiscal year and differ between years a and b: live authority
 # (engine.commitments_part: a live state, the year not past the contract deadline year) whose liveness changes, or
 # that is live in b and whose spread starts in another year (the as-of year clamped into the span). Authority not
-# live in either year is spread over no year in both. Conservative: a commitment fully contracted is included.
+# live in either year is spread over no year in both, and authority its contracts take whole leaves nothing to
+# spread (its contracts' total read last, for the few commitments the other conditions leave).
 YEAR_DEPENDENT = sql.SQL(
     """SELECT id FROM (
            SELECT id, COALESCE(contract_until_fy, authorized_fy)::int AS deadline,
-                  first_burden_fy::int AS first_fy, last_burden_fy::int AS last_fy
-             FROM {}
+                  first_burden_fy::int AS first_fy, last_burden_fy::int AS last_fy,
+                  COALESCE(limit_yen, estimated_limit_yen, 0)::bigint AS amount
+             FROM {commitment}
             WHERE status = ANY(%(live)s) AND COALESCE(limit_yen, estimated_limit_yen, 0) > 0) AS c
-        WHERE (%(a)s::int <= deadline) <> (%(b)s::int <= deadline)
-           OR (%(b)s::int <= deadline
-               AND GREATEST(first_fy, LEAST(%(a)s::int, last_fy)) <> GREATEST(first_fy, LEAST(%(b)s::int, last_fy)))
+        WHERE ((%(a)s::int <= deadline) <> (%(b)s::int <= deadline)
+               OR (%(b)s::int <= deadline
+                   AND GREATEST(first_fy, LEAST(%(a)s::int, last_fy))
+                       <> GREATEST(first_fy, LEAST(%(b)s::int, last_fy))))
+          AND amount > COALESCE((SELECT SUM(k.amount_yen) FROM {contract} k WHERE k.commitment_id = c.id), 0)
         ORDER BY id"""
-).format(_COMMITMENT)
+).format(commitment=_COMMITMENT, contract=sql.Identifier(Contract._meta.db_table))
 
 
 def state_fy(cursor: Any) -> int | None:
