@@ -40,7 +40,7 @@ FLAGGED = sql.SQL(
     "SELECT id FROM {} WHERE needs_projection AND status = ANY(%(projected)s) ORDER BY id LIMIT %(limit)s"
 ).format(_COMMITMENT)
 UNFLAG_IDS = sql.SQL(
-    "UPDATE {} SET needs_projection = false WHERE id = ANY(%(ids)s::bigint[]) AND needs_projection"
+    'UPDATE {} SET "needs_projection" = false WHERE id = ANY(%(ids)s::bigint[]) AND needs_projection'
 ).format(_COMMITMENT)
 
 # The commitments whose rows depend on the as-of fiscal year and differ between years a and b: live authority

@@ -63,13 +63,14 @@ def projection_night(*, as_of: date | None = None) -> NightResult:
                 ids.update(marks.ids_of(cursor))
             ordered = sorted(ids)
             for start in range(0, len(ordered), NIGHT_BATCH):
-                batch = {**params, "ids": ordered[start : start + NIGHT_BATCH]}
-                cursor.execute(engine.merge(engine.BY_IDS), batch)
-                cursor.execute(marks.UNFLAG_IDS, batch)
+                cursor.execute(engine.merge(engine.BY_IDS), {**params, "ids": ordered[start : start + NIGHT_BATCH]})
             marks.state_write(cursor, as_of=as_of, as_of_fy=as_of_fy, full=False)
             cursor.execute(engine.SNAPSHOT_DELETE, params)
             cursor.execute(engine.SNAPSHOT, params)
-            return NightResult(rows=int(cursor.fetchone()[0]), projected=len(ordered))
+            rows = int(cursor.fetchone()[0])
+            # Last, as in the full run: a commitment row held by a writer delays only the commit.
+            cursor.execute(marks.UNFLAG_IDS, {"ids": ordered})
+            return NightResult(rows=rows, projected=len(ordered))
     rows = projection_refresh_all(as_of=as_of)
     return NightResult(rows=rows, projected=None)
 
