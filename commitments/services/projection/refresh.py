@@ -70,10 +70,10 @@ def projection_refresh_many(*, commitment_ids: Iterable[int], as_of: date | None
         # Their marks are taken before their books are read (marks.TAKE_ALL says why); rows written for another
         # fiscal year than the stored rows' are marked again, for the next night to bring back in step.
         cursor.execute(marks.TAKE_IDS, params)
+        stored_fy = cursor.fetchone()[0]
         if not locked:
             return 0
         cursor.execute(engine.merge(engine.BY_IDS), params)
-        stored_fy = marks.state_fy(cursor)
         if stored_fy is not None and stored_fy != params["as_of_fy"]:
             cursor.execute(marks.MARK_IDS, params)
         Commitment.objects.filter(pk__in=locked, needs_projection=True).update(needs_projection=False)
