@@ -34,8 +34,16 @@ def project_commitment(commitment_id: int) -> int:
 
 @shared_task(**DB_RETRY)
 def project_all() -> int:
-    """Rebuild every commitment's projection rows (nightly)."""
-    return projection_services.projection_refresh_all()
+    """The nightly projection: re-project the commitments whose books changed (and, in a new fiscal year, those whose
+    spread depends on it); returns the projection rows afterwards."""
+    return projection_services.projection_night().rows
+
+
+@shared_task(**DB_RETRY)
+def projection_verify() -> list[dict[str, int]]:
+    """Weekly: compare the stored projection with a full recomputation, per organization; log and return any
+    difference (repair: project_outflows --all --full)."""
+    return [vars(d) for d in projection_services.projection_verify()]
 
 
 @shared_task(**DB_RETRY)

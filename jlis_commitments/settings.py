@@ -151,6 +151,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.tasks.project_all",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The nightly run re-projects only what changed; once a week the stored rows are compared with a full
+    # recomputation, per organization, and any difference is logged as an error.
+    "projection-verify-weekly": {
+        "task": "commitments.tasks.projection_verify",
+        "schedule": crontab(day_of_week=0, hour=3, minute=30),
+    },
     # A commitment saved while the broker was down (or whose task died with its worker) stays flagged stale: the
     # auditor pages promise it is reflected within minutes, so the sweep does not wait for the nightly run.
     "projections-sweep": {

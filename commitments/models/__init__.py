@@ -1,7 +1,9 @@
 """Data model: organizations, commitments (債務負担行為), contracts, amendments, projections, deliveries, closes."""
 
 from commitments.models.amendments import OPEN_AMENDMENT_STATES, Amendment, AmendmentStatus
+from commitments.models.changes import ProjectionChange, ProjectionState
 from commitments.models.closing import CommitmentReopening, FiscalYearClose
+from commitments.models.commitment_totals import CommitmentTotal
 from commitments.models.contracts import (
     Contract,
     ContractChange,
@@ -49,6 +51,7 @@ __all__ = [
     "CommitmentFunding",
     "CommitmentKind",
     "CommitmentReopening",
+    "CommitmentTotal",
     "Contract",
     "ContractChange",
     "ContractChangeKind",
@@ -65,7 +68,9 @@ __all__ = [
     "Payment",
     "PaymentTerms",
     "PlannedAmount",
+    "ProjectionChange",
     "ProjectionSnapshot",
+    "ProjectionState",
     "ProjectionTotal",
     "ProjectionYear",
     "ReportCadence",

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
@@ -65,6 +66,7 @@ class Amendment(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="organization")
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("補正")
         verbose_name_plural = _("補正")
         ordering = ["commitment_id", "number"]

@@ -10,6 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS, BY_CONTRACT_TRIGGERS
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
@@ -76,6 +77,7 @@ class Contract(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="organization")
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("契約")
         verbose_name_plural = _("契約")
         ordering = ["commitment_id", "signed_on", "id"]
@@ -177,6 +179,7 @@ class Installment(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="contract__organization")
 
     class Meta:
+        triggers = BY_CONTRACT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("支払予定")
         verbose_name_plural = _("支払予定")
         ordering = ["contract_id", "due_on"]
@@ -256,6 +259,7 @@ class Payment(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="organization")
 
     class Meta:
+        triggers = BY_CONTRACT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("支出実績")
         verbose_name_plural = _("支出実績")
         ordering = ["contract_id", "paid_on", "id"]

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments import fiscal, rules, vocabulary
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS, COMMITMENT_TRIGGERS
 from commitments.models.commitment_constraints import commitment_constraints
+from commitments.models.commitment_totals import COMMITMENT_TOTALS_TRIGGERS
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.scoping import ScopedManager
 from commitments.models.workflow import person
@@ -228,6 +230,8 @@ class Commitment(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="organization")
 
     class Meta:
+        # Marks for the nightly projection (models.changes); the count and 限度額 cells (models.commitment_totals).
+        triggers = COMMITMENT_TRIGGERS + COMMITMENT_TOTALS_TRIGGERS
         verbose_name = _("債務負担行為")
         verbose_name_plural = _("債務負担行為")
         ordering = ["organization_id", "authorized_fy", "seq", "id"]
@@ -344,6 +348,7 @@ class PlannedAmount(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="commitment__organization")
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("年割額")
         verbose_name_plural = _("年割額")
         ordering = ["commitment_id", "fiscal_year"]

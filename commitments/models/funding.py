@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from commitments.models.changes import BY_COMMITMENT_TRIGGERS
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
@@ -72,6 +73,7 @@ class CommitmentFunding(ConstraintErrorsOnFields):
     objects = ScopedManager(organization="commitment__organization")
 
     class Meta:
+        triggers = BY_COMMITMENT_TRIGGERS  # marks for the nightly projection (models.changes)
         verbose_name = _("財源内訳")
         verbose_name_plural = _("財源内訳")
         ordering = ["commitment_id", "budget_year", "source_id"]

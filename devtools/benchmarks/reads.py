@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from commitments import selectors
-from commitments.models import User
+from commitments.filters import exposure_options
+from commitments.models import Organization, User
+from commitments.services.projection import projection_night
 from devtools.benchmarks.data import BenchData
+from devtools.benchmarks.floor_page import FLOOR_PATH, FloorExposureView
 from devtools.benchmarks.measure import Line, median, p95, repeat, seconds
 
 _RAW_GROUP_BY = """
@@ -123,6 +131,83 @@ def measure_exposure_page(data: BenchData) -> list[Line]:
             values={"queries": full, "queries_10_rows": small},
         ),
     ]
+
+
+SMALL_ORGANIZATION = "ベンチマーク小団体"
+SMALL_SIZE = 1_000
+
+
+def measure_page_against_small(data: BenchData) -> Line:
+    """3c: the same exposure page over the bench's organization and over one of 1,000 commitments generated in the
+    same database (projected by the night, as a new organization's bulk load is): the page's cost must not follow
+    the number of commitments."""
+    call_command(
+        "generate_commitments",
+        SMALL_SIZE,
+        seed=2,
+        organization=SMALL_ORGANIZATION,
+        as_of=data.as_of,
+        stdout=io.StringIO(),
+    )
+    projection_night(as_of=data.as_of)
+    small = Organization.objects.get(name=SMALL_ORGANIZATION)
+    auditor = User.objects.create_user(username="bench-small-auditor", organization=small)
+    auditor.groups.set(Group.objects.filter(name="auditor"))
+    url = reverse("exposure")
+    params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
+    large_client, small_client = _client(data.auditor), _client(auditor)
+    large_samples, small_samples = [], []
+    for _ in range(2):  # interleaved, so that a busy moment of the machine weighs on both
+        large_samples += _timed_gets(large_client, url, params, 10)
+        small_samples += _timed_gets(small_client, url, params, 10)
+    large, floor = median(large_samples), median(small_samples)
+    return Line(
+        key="3c",
+        what=f"exposure page at {data.projected():,} approved vs {SMALL_SIZE:,} commitments",
+        figure=f"median {seconds(large)}",
+        floor=f"{SMALL_SIZE:,}-commitment organization {seconds(floor)}",
+        ratio=large / floor,
+        target="≤ 1.2× floor",
+        met=large / floor <= 1.2,
+        note="the same URL, 50 rows × 10 fiscal years, as each organization's auditor; 2 × 10 requests each, "
+        "interleaved, after a warm-up",
+        values={"seconds": large, "floor_seconds": floor},
+    )
+
+
+def measure_page_against_floor(data: BenchData) -> Line:
+    """3d: the exposure page against the same view, template and middleware rendering the same 50 rows × 10 years
+    and footer from a list in memory (floor_page.FloorExposureView)."""
+    params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
+    org_ids = [data.organization.pk]
+    _, options = exposure_options(QueryDict(urlencode(params)), today=data.as_of)
+    years = options.years(selectors.fiscal_years_with_projection(organization_ids=org_ids))
+    FloorExposureView.years = years
+    FloorExposureView.rows = list(
+        selectors.exposure_page_commitments(organization_ids=org_ids, fiscal_years=years, basis="total")[:50]
+    )
+    FloorExposureView.totals = selectors.exposure_totals_of_scope(
+        organization_ids=org_ids, fiscal_years=years, basis="total"
+    )
+    client = _client(data.auditor)
+    page, floor = [], []
+    with override_settings(ROOT_URLCONF="devtools.benchmarks.floor_page"):
+        for _ in range(2):  # interleaved
+            page += _timed_gets(client, reverse("exposure"), params, 10)
+            floor += _timed_gets(client, "/" + FLOOR_PATH, params, 10)
+    figure, floor_s = median(page), median(floor)
+    return Line(
+        key="3d",
+        what="exposure page vs its in-memory floor",
+        figure=f"median {seconds(figure)}",
+        floor=f"same view and template from memory {seconds(floor_s)}",
+        ratio=figure / floor_s,
+        target="≤ 3× floor",
+        met=figure / floor_s <= 3,
+        note=f"{len(FloorExposureView.rows)} rows × {len(years)} fiscal years; 2 × 10 requests each, interleaved, "
+        "after a warm-up",
+        values={"seconds": figure, "floor_seconds": floor_s},
+    )
 
 
 def measure_admin_changelist(data: BenchData) -> Line:

@@ -98,7 +98,7 @@ def test_every_model_owned_by_an_organization_has_a_scoped_manager() -> None:
         if organization_path(m) is not None and not issubclass(m, HistoricalChanges)
     ]
     assert {m.__name__ for m in owned if not is_scoped(m)} == {"User"}  # authentication loads users before a scope
-    assert len(_scoped_models()) == 22  # 20, and the fiscal frames and the 種別 → statistics-class mapping
+    assert len(_scoped_models()) == 23  # 20, the fiscal frames, the 種別 → statistics-class mapping, the count cells
 
 
 def test_a_query_outside_every_scope_raises(two: Two) -> None:

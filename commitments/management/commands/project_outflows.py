@@ -21,12 +21,13 @@ ROLLOVER_GONE = (
 
 
 class Command(BaseCommand):
-    help = "年度別推計を同期的に再計算します（--commitment ID で1件、--all で全件）。"
+    help = "年度別推計を同期的に再計算します（--commitment ID で1件、--all で夜間処理、--all --full で全件）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--commitment", type=int, metavar="ID", help="債務負担行為の ID")
-        target.add_argument("--all", action="store_true", help="全件（夜間処理と同じ集合演算）")
+        target.add_argument("--all", action="store_true", help="夜間処理と同じ（変更のあった債務負担行為だけを再計算）")
+        parser.add_argument("--full", action="store_true", help="--all と併せて：全件を再計算（修復用）")
         parser.add_argument("--as-of", type=datetime.date.fromisoformat, help="基準日 YYYY-MM-DD（既定：今日）")
         parser.add_argument("--rollover", action="store_true", help="廃止：年度末処理は close_fiscal_year で行います")
 
@@ -35,8 +36,15 @@ class Command(BaseCommand):
             raise CommandError(ROLLOVER_GONE)
         as_of = options["as_of"]
         started = time.perf_counter()
-        if options["all"]:
+        if options["full"] and not options["all"]:
+            raise CommandError("--full は --all と併せて指定してください。")
+        if options["all"] and options["full"]:
             rows = projection.projection_refresh_all(as_of=as_of)
+        elif options["all"]:
+            night = projection.projection_night(as_of=as_of)
+            rows = night.rows
+            if night.projected is not None:
+                self.stdout.write(f"変更のあった債務負担行為 {night.projected} 件を再計算しました。")
         else:
             from commitments.models import Commitment
 

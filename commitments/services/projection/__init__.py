@@ -5,6 +5,13 @@ The pure `commitments.projection.project_outflow` is the oracle the tests hold t
 """
 
 from commitments.selectors.projection_inputs import LIVE_STATES, PROJECTED_STATES, commitment_is_live
+from commitments.services.projection.nightly import (
+    NIGHT_BATCH,
+    Difference,
+    NightResult,
+    projection_night,
+    projection_verify,
+)
 from commitments.services.projection.refresh import (
     MANY_MAX,
     SWEEP_BATCH,
@@ -18,12 +25,17 @@ from commitments.services.projection.refresh import (
 __all__ = [
     "LIVE_STATES",
     "MANY_MAX",
+    "NIGHT_BATCH",
     "PROJECTED_STATES",
     "SWEEP_BATCH",
+    "Difference",
+    "NightResult",
     "commitment_is_live",
+    "projection_night",
     "projection_refresh",
     "projection_refresh_all",
     "projection_refresh_many",
     "projection_request",
     "projection_sweep",
+    "projection_verify",
 ]

@@ -380,4 +380,5 @@ ANY_ROW = _sql("SELECT EXISTS (SELECT 1 FROM {projection})")
 LOCK_FOR_REFRESH = _sql("LOCK TABLE {projection} IN ROW EXCLUSIVE MODE")
 # The nightly run: refreshes wait for it; readers do not.
 LOCK_FOR_NIGHTLY = _sql("LOCK TABLE {projection} IN EXCLUSIVE MODE")
-WORK_MEM = sql.SQL("SELECT set_config('work_mem', %s, true)")
+# work_mem for every sort and hash node alike (hash_mem_multiplier 1: PostgreSQL 15+ allows hashes twice by default).
+WORK_MEM = sql.SQL("SELECT set_config('work_mem', %s, true), set_config('hash_mem_multiplier', '1', true)")

@@ -15,7 +15,7 @@ from commitments import fiscal
 from commitments.models import Commitment, ProjectionYear
 from commitments.selectors.projection_inputs import LIVE_STATES, PROJECTED_STATES
 from commitments.services.enqueue import enqueue
-from commitments.services.projection import engine
+from commitments.services.projection import bulk, engine, marks
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +67,15 @@ def projection_refresh_many(*, commitment_ids: Iterable[int], as_of: date | None
         locked = [
             pk for (pk,) in Commitment.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk")
         ]
+        # Their marks are taken before their books are read (marks.TAKE_ALL says why); rows written for another
+        # fiscal year than the stored rows' are marked again, for the next night to bring back in step.
+        cursor.execute(marks.TAKE_IDS, params)
+        stored_fy = cursor.fetchone()[0]
         if not locked:
             return 0
         cursor.execute(engine.merge(engine.BY_IDS), params)
+        if stored_fy is not None and stored_fy != params["as_of_fy"]:
+            cursor.execute(marks.MARK_IDS, params)
         Commitment.objects.filter(pk__in=locked, needs_projection=True).update(needs_projection=False)
         return ProjectionYear.objects.filter(commitment_id__in=locked).count()
 
@@ -119,13 +125,21 @@ def projection_refresh_all(*, as_of: date | None = None) -> int:
         # Memory per sort and hash of this run (several are alive at once); LOCAL ends with this transaction.
         cursor.execute(engine.WORK_MEM, [settings.PROJECTION_WORK_MEM])
         cursor.execute(engine.ANY_ROW)
-        cursor.execute(engine.merge(engine.EVERY) if cursor.fetchone()[0] else engine.insert_all(), params)
+        if cursor.fetchone()[0]:
+            cursor.execute(engine.merge(engine.EVERY), params)
+        elif outermost:  # (a caller's transaction may hold deferred checks on the table: no ALTER then)
+            with bulk.without_indexes(cursor):
+                cursor.execute(engine.insert_all(), params)
+        else:
+            cursor.execute(engine.insert_all(), params)
         cursor.execute(engine.SNAPSHOT_DELETE, params)
         cursor.execute(engine.SNAPSHOT, params)
         rows = int(cursor.fetchone()[0])
+        marks.state_write(cursor, as_of=as_of, as_of_fy=params["as_of_fy"], full=True)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), connection.cursor() as clearing:
+                clearing.execute(marks.CLEAR_SEEN)
                 Commitment.objects.filter(needs_projection=True).update(needs_projection=False)
         except OperationalError:  # changed since this run's snapshot: stale until its own task or the next run
-            logger.info("stale flags left for commitments changed during the run")
+            logger.info("marks and stale flags left for commitments changed during the run")
     return rows

@@ -1,0 +1,89 @@
+"""The number of commitments and their 限度額 total per organization × segment × state, kept by triggers on the
+commitments table in the writing transaction (as ProjectionTotal is kept for the projection rows): the exposure
+page's count and footer read a few of these cells instead of scanning every approved commitment."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from commitments.models.constraints import on_field
+from commitments.models.scoping import ScopedManager
+
+_UPSERT = """
+    INSERT INTO commitments_commitmenttotal AS t (organization_id, segment_id, status, commitments, limit_yen,
+                                                  text_limits)
+    SELECT organization_id, segment_id, status, SUM(n), SUM(limit_yen), SUM(text)
+      FROM ({deltas}) AS d
+     GROUP BY 1, 2, 3
+     ORDER BY 1, 2, 3
+    ON CONFLICT (organization_id, segment_id, status) DO UPDATE
+       SET commitments = t.commitments + EXCLUDED.commitments,
+           limit_yen = t.limit_yen + EXCLUDED.limit_yen,
+           text_limits = t.text_limits + EXCLUDED.text_limits;"""
+_ROWS = """SELECT {r}.organization_id, {r}.segment_id, {r}.status, {sign}1 AS n,
+                  {sign}COALESCE({r}.limit_yen, 0)::numeric AS limit_yen,
+                  {sign}({r}.limit_yen IS NULL)::int AS text
+             FROM {rows} AS {r}"""
+_ADDED = _ROWS.format(r="a", sign="", rows="new_rows")
+_REMOVED = _ROWS.format(r="a", sign="-", rows="old_rows")
+# An update moves a commitment between cells only when one of these changed: the others cancel out, unwritten.
+_CHANGED = """ JOIN {other} AS b ON b.id = a.id
+            WHERE (a.organization_id, a.segment_id, a.status, a.limit_yen)
+                  IS DISTINCT FROM (b.organization_id, b.segment_id, b.status, b.limit_yen)"""
+_DONE = "\n    DELETE FROM commitments_commitmenttotal WHERE commitments = 0;\n    RETURN NULL;"
+
+
+def _trigger(operation: pgtrigger.Operation, deltas: list[str], *, old: bool, new: bool) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=f"commitment_totals_{str(operation).lower()}",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=pgtrigger.Referencing(old="old_rows" if old else None, new="new_rows" if new else None),
+        func=_UPSERT.format(deltas="\n             UNION ALL\n             ".join(deltas)) + _DONE,
+    )
+
+
+COMMITMENT_TOTALS_TRIGGERS = [
+    _trigger(pgtrigger.Insert, [_ADDED], old=False, new=True),
+    _trigger(
+        pgtrigger.Update,
+        [_ADDED + _CHANGED.format(other="old_rows"), _REMOVED + _CHANGED.format(other="new_rows")],
+        old=True,
+        new=True,
+    ),
+    _trigger(pgtrigger.Delete, [_REMOVED], old=True, new=False),
+]
+
+
+class CommitmentTotal(models.Model):
+    """Commitments of one organization × segment × state: their number, their 限度額 total and how many have a
+    limit in words only (no amount). Kept by COMMITMENT_TOTALS_TRIGGERS; never written by the application."""
+
+    organization = models.ForeignKey("Organization", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    segment = models.ForeignKey("Segment", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    status = models.CharField(_("状態"), max_length=12)
+    commitments = models.BigIntegerField(_("件数"), default=0)
+    limit_yen = models.DecimalField(_("限度額（円）"), max_digits=38, decimal_places=0, default=0)  # whole yen
+    text_limits = models.BigIntegerField(_("文言の限度額の件数"), default=0)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("債務負担行為の件数と限度額")
+        verbose_name_plural = _("債務負担行為の件数と限度額")
+        constraints = [
+            on_field(
+                "status",
+                models.UniqueConstraint(
+                    fields=["organization", "segment", "status"],
+                    name="commitment_total_cell",
+                    violation_error_message=_("この事業区分と状態の件数と限度額はすでにあります。"),
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.segment_id} {self.status}"
