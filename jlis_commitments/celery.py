@@ -5,6 +5,7 @@ entered here once for every task rather than in each one.
 """
 
 import os
+import threading
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -18,25 +19,30 @@ app = Celery("jlis_commitments")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The system scope of each running task, by task id: entered before the task and left after its failure, retry
-# and success handlers (task_postrun comes after them), in the thread that runs it.
-_system_scopes: dict[str, AbstractContextManager[None]] = {}
+# The system scopes of the tasks running in each thread, innermost last: task_prerun enters one and task_postrun
+# (sent after the task's failure, retry and success handlers, in the same thread) leaves the innermost. Kept per
+# thread and as a stack, not by task id: a retry carries its task's id and may start in the worker's timer thread
+# before the first run has finished, and an eager task runs inside another.
+_system_scopes = threading.local()
 _beat_scope: list[AbstractContextManager[None]] = []
 
 
 @task_prerun.connect
-def _task_runs_as_system(task_id: str, **kwargs: Any) -> None:
+def _task_runs_as_system(**kwargs: Any) -> None:
     """A task acts for every organization it is given ids of: no tenancy scope, as for a command."""
     system = scopes_disabled()
     system.__enter__()
-    _system_scopes[task_id] = system
+    stack = getattr(_system_scopes, "stack", None)
+    if stack is None:
+        stack = _system_scopes.stack = []
+    stack.append(system)
 
 
 @task_postrun.connect
-def _task_done(task_id: str, **kwargs: Any) -> None:
-    system = _system_scopes.pop(task_id, None)
-    if system is not None:
-        system.__exit__(None, None, None)
+def _task_done(**kwargs: Any) -> None:
+    stack = getattr(_system_scopes, "stack", None)
+    if stack:
+        stack.pop().__exit__(None, None, None)
 
 
 @beat_init.connect
