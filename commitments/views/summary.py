@@ -12,7 +12,7 @@ from commitments import exports, fiscal, selectors
 from commitments.filters import exposure_options
 from commitments.models import Organization
 from commitments.reporting.chart import color_of
-from commitments.views.base import ReaderRequiredMixin, organization_scope
+from commitments.views.base import ReaderRequiredMixin, organization_scope, pdf_download
 from commitments.vocabulary import basis_label, rounding_note
 
 
@@ -125,4 +125,4 @@ class ExposureSummaryPdfView(ExposureSummaryExportView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         table = self.export_table()
-        return exports.pdf_response(table, self.filename("pdf"), running_head=table.heading)
+        return pdf_download(table, self.filename("pdf"), running_head=table.heading)
