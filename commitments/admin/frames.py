@@ -18,7 +18,6 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
-    badge,
     yen,
 )
 from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
@@ -68,10 +67,6 @@ class FiscalFrameAdmin(
     def general_display(self, obj: FiscalFrame) -> str:
         return yen(obj.general_revenue_yen, "千円") or "—"
 
-    @admin.display(description=_("状態"), ordering="status")
-    def status_badge(self, obj: FiscalFrame) -> str:
-        return badge(obj.status, obj.get_status_display())
-
     def get_fields(self, request: HttpRequest, obj: FiscalFrame | None = None) -> list[str]:
         entry = [name for name in FiscalFrameForm.Meta.fields if not (obj and name == "organization")]
         if obj is not None and obj.status != FrameStatus.DRAFT:
@@ -83,32 +78,8 @@ class FiscalFrameAdmin(
             return [*SHOWN, *self.readonly_fields]
         return [*self.readonly_fields, "organization"] if obj else list(self.readonly_fields)
 
-    def has_change_permission(self, request: HttpRequest, obj: FiscalFrame | None = None) -> bool:
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == FrameStatus.DRAFT)
-
-    def has_delete_permission(self, request: HttpRequest, obj: FiscalFrame | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and (
-            obj is None or (obj.status == FrameStatus.DRAFT and obj.submitted_by_id is None)
-        )
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        if request.user.organization_id:
-            initial.setdefault("organization", request.user.organization_id)
-        return initial
-
-    def save_model(self, request: HttpRequest, obj: FiscalFrame, form: Any, change: bool) -> None:
-        values = form.values()
-        if change:
-            saved = services.frame_update_draft(
-                actor=request.user,
-                frame=obj,
-                expected_version=form.cleaned_data.get("expected_version") or obj.version,
-                **values,
-            )
-        else:
-            saved = services.frame_create(actor=request.user, organization=form.cleaned_data["organization"], **values)
-        obj.pk, obj.version = saved.pk, saved.version
+    def draft_values(self, form: Any) -> dict[str, Any]:
+        return form.values()
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None  # the history records it
@@ -169,12 +140,6 @@ class KindClassificationAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, Organiz
     list_display = ["organization", "kind", "statistics_class"]
     list_filter = ["statistics_class"]
     fields = ["organization", "kind", "statistics_class"]
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        if request.user.organization_id:
-            initial.setdefault("organization", request.user.organization_id)
-        return initial
 
     def get_readonly_fields(self, request: HttpRequest, obj: KindClassification | None = None) -> list[str]:
         return ["organization", "kind"] if obj else []

@@ -79,6 +79,12 @@ class Workflow:
         except KeyError:
             raise ValueError(f"{self.model.__name__} has no workflow step {action!r}") from None
 
+    def deletable(self, item: Any) -> bool:
+        """Whether the item may be deleted: a draft (never submitted, where the workflow says so)."""
+        return item.status == DRAFT and not (
+            self.delete_unsubmitted_only and getattr(item, self.submitter_field) is not None
+        )
+
     def allowed(self, status: str) -> list[str]:
         """The steps the machine allows from `status`, in their declared order."""
         return [name for name, step in self.steps.items() if status in step.sources]
@@ -148,6 +154,32 @@ def apply(
 
 
 @transaction.atomic
+def create_draft(
+    flow: Workflow,
+    *,
+    actor: User,
+    organization: Any,
+    fields: Mapping[str, Any],
+    editable: Iterable[str],
+    check: Callable[[dict[str, Any]], None],
+) -> Any:
+    """Enter a new item of the workflow as a draft of `organization`, created by the actor (history and authorship).
+
+    `check(values)` refuses values that break a rule; a field outside `editable` is a programming error.
+    """
+    require(actor, f"add_{flow.model._meta.model_name}", organization)
+    unknown = set(fields).difference(editable)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    check(dict(fields))
+    row = flow.model(organization=organization, created_by=actor, status=DRAFT, **fields)
+    row._history_user = actor  # type: ignore[attr-defined]
+    row.save()
+    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="create")
+    return row
+
+
+@transaction.atomic
 def edit_draft(
     flow: Workflow,
     item: Any,
@@ -188,7 +220,7 @@ def delete_draft(flow: Workflow, item: Any, *, actor: User, cleanup: Callable[[A
     the deletion or removes what belongs to it. The model's history keeps the deleted row."""
     require(actor, f"delete_{flow.model._meta.model_name}", item.organization_id)
     row = flow.lock(item)
-    if row.status != DRAFT or (flow.delete_unsubmitted_only and getattr(row, flow.submitter_field) is not None):
+    if not flow.deletable(row):
         raise InvalidTransitionError(flow.not_deletable)
     cleanup(row)
     row._history_user = actor
