@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -18,13 +17,13 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
+    upload_page,
     yen,
 )
 from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
 from commitments.forms import FiscalFrameForm, FrameUploadForm
 from commitments.models import FiscalFrame, FrameStatus, KindClassification, Organization
 from commitments.services import frames as services
-from commitments.services.errors import RowErrors, ServiceError
 from commitments.services.frames_import import frames_import
 
 SHOWN = ["organization", "fiscal_year", "segment", "expenditure_yen", "general_revenue_yen", "note"]
@@ -98,36 +97,27 @@ class FiscalFrameAdmin(
             raise PermissionDenied
         organizations = Organization.objects.for_user(user).order_by("name")
         form = FrameUploadForm(request.POST or None, request.FILES or None, organizations=organizations)
-        row_errors: list[tuple[int, str]] = []
-        if request.method == "POST" and form.is_valid():
+
+        def load() -> str:
             upload = form.cleaned_data["file"]
-            try:
-                created = frames_import(
-                    actor=user,
-                    organization=form.cleaned_data["organization"],
-                    data=upload.read(),
-                    file_name=upload.name,
-                    unit=form.cleaned_data["unit"],
-                    note=form.cleaned_data.get("note") or "",
-                )
-            except RowErrors as exc:
-                row_errors = exc.rows
-                messages.error(request, str(exc.message))
-            except ServiceError as exc:
-                messages.error(request, str(exc.message))
-            else:
-                messages.success(
-                    request, _("財政見通し %(n)d 件を取り込み、承認待ちにしました。") % {"n": len(created)}
-                )
-                return HttpResponseRedirect(reverse("admin:commitments_fiscalframe_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("財政見通しの取込"),
-            "form": form,
-            "row_errors": row_errors,
-        }
-        return TemplateResponse(request, "admin/commitments/fiscalframe/upload.html", context)
+            created = frames_import(
+                actor=user,
+                organization=form.cleaned_data["organization"],
+                data=upload.read(),
+                file_name=upload.name,
+                unit=form.cleaned_data["unit"],
+                note=form.cleaned_data.get("note") or "",
+            )
+            return _("財政見通し %(n)d 件を取り込み、承認待ちにしました。") % {"n": len(created)}
+
+        return upload_page(
+            self,
+            request,
+            form,
+            title=_("財政見通しの取込"),
+            template="admin/commitments/fiscalframe/upload.html",
+            load=load,
+        )
 
     workflow_services, workflow_item = services, "frame"
     submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "frame")
