@@ -1,6 +1,5 @@
 """Print the exposure table (yearly amounts by commitment or segment) as text or JSON."""
 
-import datetime
 import json
 from typing import Any
 
@@ -8,7 +7,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone, translation
 
 from commitments import fiscal, selectors, vocabulary
-from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
+from commitments.management.arguments import (
+    add_as_of,
+    add_organization,
+    add_unit_and_json,
+    fiscal_year_typed,
+    organization_named,
+)
 
 
 class Command(BaseCommand):
@@ -26,15 +31,9 @@ class Command(BaseCommand):
             metavar="FY",
             help="この年度以降の残額（契約済未払＋未契約）。例：2026、令和8年度",
         )
-        parser.add_argument(
-            "--as-of",
-            type=datetime.date.fromisoformat,
-            metavar="DATE",
-            help="YYYY-MM-DD の終了時点の記録から計算（既定：今日の年度別推計）",
-        )
+        add_as_of(parser, help="YYYY-MM-DD の終了時点の記録から計算（既定：今日の年度別推計）")
         parser.add_argument("--by", default="commitment", choices=selectors.BY_CHOICES)
-        parser.add_argument("--unit", default="千円", choices=sorted(fiscal.UNITS), help="text output unit")
-        parser.add_argument("--json", action="store_true", help="JSON, amounts in yen")
+        add_unit_and_json(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization_ids = None
