@@ -34,14 +34,9 @@ class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
         years of the chosen range."""
         scope = organization_scope(self.request)
         options = self.options
-        if self.as_of is not None:
-            table = selectors.exposure_table_as_of(
-                organization_ids=scope, as_of=self.as_of, basis=options.basis, by="segment", from_fy=options.fy_from
-            )
-        else:
-            table = selectors.exposure_table(
-                organization_ids=scope, basis=options.basis, by="segment", from_fy=options.fy_from
-            )
+        table = selectors.exposure_table(
+            organization_ids=scope, as_of=self.as_of, basis=options.basis, by="segment", from_fy=options.fy_from
+        )
         return table, options.years(table.fiscal_years)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -42,14 +42,13 @@ class Command(BaseCommand):
         from_fy = fiscal_year_typed(options["remaining_from"]) if options["remaining_from"] else None
         basis = options["basis"] or ("remaining" if from_fy is not None else "planned")
         as_of = options["as_of"]
-        if as_of is not None and as_of != timezone.localdate():  # another day: the books of that day, row by row
-            table = selectors.exposure_table_as_of(
-                organization_ids=organization_ids, as_of=as_of, basis=basis, by=options["by"], from_fy=from_fy
-            )
-        else:
-            table = selectors.exposure_table(
-                organization_ids=organization_ids, basis=basis, by=options["by"], from_fy=from_fy
-            )
+        table = selectors.exposure_table(
+            organization_ids=organization_ids,
+            as_of=as_of if as_of != timezone.localdate() else None,  # another day: the books of that day, row by row
+            basis=basis,
+            by=options["by"],
+            from_fy=from_fy,
+        )
         if options["json"]:
             data = table.as_json()
             data["as_of"] = as_of.isoformat() if as_of else None
