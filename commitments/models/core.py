@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from commitments import fiscal, rules, vocabulary
+from commitments import fiscal, planning_rules, rules, vocabulary
 from commitments.models.commitment_constraints import commitment_constraints
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.scoping import ScopedManager
@@ -250,7 +250,7 @@ class Commitment(ConstraintErrorsOnFields):
     @property
     def exposure_limit_yen(self) -> int:
         """The amount counted in exposure: the limit, else the officer's estimate, else 0."""
-        return self.limit_yen if self.limit_yen is not None else (self.estimated_limit_yen or 0)
+        return planning_rules.exposure_limit(self.limit_yen, self.estimated_limit_yen)
 
     @property
     def contract_deadline_fy(self) -> int:
