@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -296,9 +295,7 @@ class CommitmentEvent(models.Model):
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="events", verbose_name=_("債務負担行為")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("実施者")
-    )
+    actor = person(_("実施者"), required=True)
     action = models.CharField(_("操作"), max_length=30)
     from_status = models.CharField(_("変更前"), max_length=12, blank=True)
     to_status = models.CharField(_("変更後"), max_length=12, blank=True)
