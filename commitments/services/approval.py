@@ -38,6 +38,11 @@ def _validate(fields: dict[str, Any], organization: Organization) -> None:
         raise ServiceError(_("事業区分が団体と一致しません。"))
 
 
+def _draft_check(row: Commitment, values: dict[str, Any]) -> None:
+    """What a draft must satisfy, new or edited (`row`: the draft, `values`: its fields as they would be)."""
+    _validate(values, row.organization)
+
+
 @transaction.atomic
 def commitment_create(*, actor: User, organization: Organization, **fields: Any) -> Commitment:
     """Enter a new commitment as a draft."""
@@ -47,7 +52,7 @@ def commitment_create(*, actor: User, organization: Organization, **fields: Any)
         organization=organization,
         fields=fields,
         editable=EDITABLE_FIELDS,
-        check=lambda values: _validate(values, organization),
+        check=_draft_check,
     )
     planning.planned_sync(actor=actor, commitment=commitment)
     record_event(commitment, actor, "create", "")
@@ -63,7 +68,7 @@ def commitment_update_draft(*, actor: User, commitment: Commitment, expected_ver
         expected_version=expected_version,
         changes=fields,
         editable=EDITABLE_FIELDS,
-        check=lambda locked, merged: _validate(merged, locked.organization),
+        check=_draft_check,
     )
     planning.planned_sync(actor=actor, commitment=updated)
     return updated

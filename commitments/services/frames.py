@@ -72,6 +72,11 @@ def _check(fields: dict[str, Any], organization_id: int, exclude: int | None = N
         )
 
 
+def _draft_check(row: FiscalFrame, values: dict[str, Any]) -> None:
+    """What a draft frame must satisfy, new or edited (`row`: the draft, `values`: its fields as they would be)."""
+    _check(values, row.organization_id, exclude=row.pk)
+
+
 @transaction.atomic
 def frame_create(*, actor: User, organization: Organization, **fields: Any) -> FiscalFrame:
     """Enter a frame (or a revision of an approved one) as a draft."""
@@ -81,7 +86,7 @@ def frame_create(*, actor: User, organization: Organization, **fields: Any) -> F
         organization=organization,
         fields=fields,
         editable=EDITABLE_FIELDS,
-        check=lambda values: _check(values, organization.pk),
+        check=_draft_check,
     )
 
 
@@ -93,7 +98,7 @@ def frame_update_draft(*, actor: User, frame: FiscalFrame, expected_version: int
         expected_version=expected_version,
         changes=fields,
         editable=EDITABLE_FIELDS,
-        check=lambda locked, merged: _check(merged, locked.organization_id, exclude=locked.pk),
+        check=_draft_check,
     )
 
 

@@ -161,18 +161,19 @@ def create_draft(
     organization: Any,
     fields: Mapping[str, Any],
     editable: Iterable[str],
-    check: Callable[[dict[str, Any]], None],
+    check: Callable[[Any, dict[str, Any]], None],
 ) -> Any:
     """Enter a new item of the workflow as a draft of `organization`, created by the actor (history and authorship).
 
-    `check(values)` refuses values that break a rule; a field outside `editable` is a programming error.
+    `check(new row, values)` refuses values that break a rule (the same check as `edit_draft`'s); a field outside
+    `editable` is a programming error.
     """
     require(actor, f"add_{flow.model._meta.model_name}", organization)
     unknown = set(fields).difference(editable)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    check(dict(fields))
     row = flow.model(organization=organization, created_by=actor, status=DRAFT, **fields)
+    check(row, dict(fields))
     row._history_user = actor  # type: ignore[attr-defined]
     row.save()
     authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="create")
