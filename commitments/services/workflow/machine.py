@@ -168,16 +168,10 @@ def create_draft(
     `check(new row, values)` refuses values that break a rule (the same check as `edit_draft`'s); a field outside
     `editable` is a programming error.
     """
-    require(actor, f"add_{flow.model._meta.model_name}", organization)
-    unknown = set(fields).difference(editable)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    _may_write(flow, "add", actor, organization, fields, editable)
     row = flow.model(organization=organization, created_by=actor, status=DRAFT, **fields)
     check(row, dict(fields))
-    row._history_user = actor  # type: ignore[attr-defined]
-    row.save()
-    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="create")
-    return row
+    return _draft_saved(flow, row, actor, "create")
 
 
 @transaction.atomic
@@ -195,11 +189,8 @@ def edit_draft(
 
     `check(locked row, merged values)` refuses values that break a rule; the actor is recorded as an author (edit).
     """
-    require(actor, f"change_{flow.model._meta.model_name}", item.organization_id)
     editable = tuple(editable)
-    unknown = set(changes).difference(editable)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    _may_write(flow, "change", actor, item.organization_id, changes, editable)
     row = flow.lock(item)
     if row.status != DRAFT:
         raise InvalidTransitionError(flow.not_editable)
@@ -209,9 +200,25 @@ def edit_draft(
     for name, value in changes.items():
         setattr(row, name, value)
     row.version += 1
+    return _draft_saved(flow, row, actor, "edit")
+
+
+def _may_write(
+    flow: Workflow, verb: str, actor: User, organization: Any, fields: Mapping[str, Any], editable: Iterable[str]
+) -> None:
+    """The actor's permission (`<verb>_<model>`) on the organization's items; a field outside `editable` is a
+    programming error."""
+    require(actor, f"{verb}_{flow.model._meta.model_name}", organization)
+    unknown = set(fields).difference(editable)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+
+
+def _draft_saved(flow: Workflow, row: Any, actor: User, action: str) -> Any:
+    """Save a draft written by the actor (history), who is recorded as one of its authors (`action`)."""
     row._history_user = actor
     row.save()
-    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="edit")
+    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action=action)
     return row
 
 
