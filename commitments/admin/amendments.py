@@ -15,7 +15,6 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
-    badge,
     fiscal_year_label,
     yen,
 )
@@ -46,10 +45,6 @@ class AmendmentAdmin(
         "before",
         "after",
     ]
-
-    @admin.display(description=_("状態"), ordering="status")
-    def status_badge(self, obj: Amendment) -> str:
-        return badge(obj.status, obj.get_status_display())
 
     @admin.display(description=_("変更後の限度額（円）"))
     def new_limit_display(self, obj: Amendment) -> str:
@@ -102,34 +97,15 @@ class AmendmentAdmin(
             extra_context["what_if_url"] = reverse("burden") + f"?include=a{obj.pk}"
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def has_change_permission(self, request: HttpRequest, obj: Amendment | None = None) -> bool:
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == AmendmentStatus.DRAFT)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Amendment | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and (
-            obj is None or (obj.status == AmendmentStatus.DRAFT and obj.submitted_by_id is None)
-        )
-
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "commitment":
             self.scope_foreign_key(db_field, request, kwargs, status__in=list(services.AMENDABLE_STATES))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Amendment, form: Any, change: bool) -> None:
-        proposal = form.proposal()
-        if change:
-            saved = services.amendment_update_draft(
-                actor=request.user,
-                amendment=obj,
-                expected_version=form.cleaned_data.get("expected_version") or obj.version,
-                **proposal,
-            )
-        else:
-            saved = services.amendment_create(
-                actor=request.user, commitment=form.cleaned_data["commitment"], **proposal
-            )
-        # The number is given by the service: the admin's message names 「補正第N号」 from the first save.
-        obj.pk, obj.version, obj.number = saved.pk, saved.version, saved.number
+    def draft_values(self, form: Any) -> dict[str, Any]:
+        return form.proposal()
 
-    workflow_services, workflow_item = services, "amendment"
+    workflow_services, workflow_item, workflow_parent = services, "amendment", "commitment"
+    # The number is given by the service: the admin's message names 「補正第N号」 from the first save.
+    saved_fields = ("pk", "version", "number")
     submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "amendment")

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -20,7 +21,7 @@ from commitments import fiscal
 from commitments.admin.history_words import HistoryInWords
 from commitments.models import AmendmentStatus, Status
 from commitments.models.scoping import organization_ids_for, organization_path, scoped
-from commitments.services.errors import ServiceError
+from commitments.services.errors import RowErrors, ServiceError
 
 STATUS_COLORS = {
     Status.DRAFT: "#6c757d",
@@ -204,6 +205,41 @@ def run_each(
         messages.success(request, _("%(n)d 件を%(verb)sしました。") % {"n": done, "verb": verb})
     if failed:
         messages.warning(request, _("%(n)d 件は%(verb)sできませんでした。") % {"n": failed, "verb": verb})
+
+
+def upload_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    form: Any,
+    *,
+    title: str,
+    template: str,
+    load: Callable[[], str],
+) -> HttpResponse:
+    """An upload page (its template extends admin/commitments/upload.html): on a valid POST `load()` writes all rows
+    or none and returns what to say on success, back on the model's list; the rows refused are listed with their
+    reasons beside the form, any other refusal said above it."""
+    row_errors: list[tuple[int, str]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = load()
+        except RowErrors as exc:
+            row_errors = exc.rows
+            messages.error(request, str(exc.message))
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, done)
+            opts = model_admin.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "form": form,
+        "row_errors": row_errors,
+    }
+    return TemplateResponse(request, template, context)
 
 
 def confirmation_page(

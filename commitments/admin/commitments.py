@@ -20,7 +20,6 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
-    badge,
     run_each,
     yen,
 )
@@ -142,10 +141,6 @@ class CommitmentAdmin(
         share = contracted * 1000 // limit / 10
         return f"{share:.1f}%"
 
-    @admin.display(description=_("状態"), ordering="status")
-    def status_badge(self, obj: Commitment) -> str:
-        return badge(obj.status, obj.get_status_display())
-
     @admin.display(description=_("年割額の合計（円）"))
     def planned_total_display(self, obj: Commitment) -> str:
         if obj.pk is None:
@@ -155,10 +150,6 @@ class CommitmentAdmin(
         difference = fiscal.format_amount(total - target, unit="円")
         mark = "" if total == target else _("　※限度額との差 %(difference)s") % {"difference": difference}
         return f"{fiscal.format_amount(total, unit='円')}{mark}"
-
-    def has_change_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:
-        # Only drafts are edited in place; anything submitted or approved changes through the workflow.
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == Status.DRAFT)
 
     def get_fields(self, request: HttpRequest, obj: Commitment | None = None) -> list[str]:
         if obj is not None and obj.status != Status.DRAFT:
@@ -184,20 +175,11 @@ class CommitmentAdmin(
             return self.get_fields(request, obj)  # shown, never edited (also on the history version page)
         return list(self.readonly_fields)
 
-    def save_model(self, request: HttpRequest, obj: Commitment, form: Any, change: bool) -> None:
+    def draft_values(self, form: Any) -> dict[str, Any]:
         data = form.cleaned_data
         fields = {name: data.get(name) for name in approval.EDITABLE_FIELDS if name in data or name == "limit_yen"}
         fields["limit_text"] = fields.get("limit_text") or ""
-        if change:
-            saved = approval.commitment_update_draft(
-                actor=request.user,
-                commitment=obj,
-                expected_version=data.get("expected_version") or obj.version,
-                **fields,
-            )
-        else:
-            saved = approval.commitment_create(actor=request.user, organization=data["organization"], **fields)
-        obj.pk, obj.version = saved.pk, saved.version
+        return fields
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -223,12 +205,6 @@ class CommitmentAdmin(
                 return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        if request.user.organization_id:
-            initial.setdefault("organization", request.user.organization_id)
-        return initial
-
     def change_page_context(self, request: HttpRequest, obj: Commitment) -> dict[str, Any]:
         context: dict[str, Any] = {"fill_buttons": self.has_change_permission(request, obj)}
         if obj.status in AMENDABLE_STATES and request.user.has_perm("commitments.add_amendment"):
@@ -248,11 +224,6 @@ class CommitmentAdmin(
         if object_id:
             return HttpResponseRedirect(request.path)
         return TemplateResponse(request, "admin/commitments/error.html", {"message": exc.message})
-
-    def has_delete_permission(self, request: HttpRequest, obj: Commitment | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and (
-            obj is None or (obj.status == Status.DRAFT and obj.submitted_by_id is None)
-        )
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
         to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -18,14 +17,13 @@ from commitments.admin.base import (
     OrganizationScopedAdmin,
     ReadOnlyHistoryMixin,
     ServiceRefusalMixin,
-    badge,
+    upload_page,
     yen,
 )
 from commitments.admin.workflow import APPROVAL_RECORD, WorkflowAdminMixin, workflow_actions
 from commitments.forms import FiscalFrameForm, FrameUploadForm
 from commitments.models import FiscalFrame, FrameStatus, KindClassification, Organization
 from commitments.services import frames as services
-from commitments.services.errors import RowErrors, ServiceError
 from commitments.services.frames_import import frames_import
 
 SHOWN = ["organization", "fiscal_year", "segment", "expenditure_yen", "general_revenue_yen", "note"]
@@ -68,10 +66,6 @@ class FiscalFrameAdmin(
     def general_display(self, obj: FiscalFrame) -> str:
         return yen(obj.general_revenue_yen, "千円") or "—"
 
-    @admin.display(description=_("状態"), ordering="status")
-    def status_badge(self, obj: FiscalFrame) -> str:
-        return badge(obj.status, obj.get_status_display())
-
     def get_fields(self, request: HttpRequest, obj: FiscalFrame | None = None) -> list[str]:
         entry = [name for name in FiscalFrameForm.Meta.fields if not (obj and name == "organization")]
         if obj is not None and obj.status != FrameStatus.DRAFT:
@@ -83,32 +77,8 @@ class FiscalFrameAdmin(
             return [*SHOWN, *self.readonly_fields]
         return [*self.readonly_fields, "organization"] if obj else list(self.readonly_fields)
 
-    def has_change_permission(self, request: HttpRequest, obj: FiscalFrame | None = None) -> bool:
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == FrameStatus.DRAFT)
-
-    def has_delete_permission(self, request: HttpRequest, obj: FiscalFrame | None = None) -> bool:
-        return super().has_delete_permission(request, obj) and (
-            obj is None or (obj.status == FrameStatus.DRAFT and obj.submitted_by_id is None)
-        )
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        if request.user.organization_id:
-            initial.setdefault("organization", request.user.organization_id)
-        return initial
-
-    def save_model(self, request: HttpRequest, obj: FiscalFrame, form: Any, change: bool) -> None:
-        values = form.values()
-        if change:
-            saved = services.frame_update_draft(
-                actor=request.user,
-                frame=obj,
-                expected_version=form.cleaned_data.get("expected_version") or obj.version,
-                **values,
-            )
-        else:
-            saved = services.frame_create(actor=request.user, organization=form.cleaned_data["organization"], **values)
-        obj.pk, obj.version = saved.pk, saved.version
+    def draft_values(self, form: Any) -> dict[str, Any]:
+        return form.values()
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None  # the history records it
@@ -127,36 +97,27 @@ class FiscalFrameAdmin(
             raise PermissionDenied
         organizations = Organization.objects.for_user(user).order_by("name")
         form = FrameUploadForm(request.POST or None, request.FILES or None, organizations=organizations)
-        row_errors: list[tuple[int, str]] = []
-        if request.method == "POST" and form.is_valid():
+
+        def load() -> str:
             upload = form.cleaned_data["file"]
-            try:
-                created = frames_import(
-                    actor=user,
-                    organization=form.cleaned_data["organization"],
-                    data=upload.read(),
-                    file_name=upload.name,
-                    unit=form.cleaned_data["unit"],
-                    note=form.cleaned_data.get("note") or "",
-                )
-            except RowErrors as exc:
-                row_errors = exc.rows
-                messages.error(request, str(exc.message))
-            except ServiceError as exc:
-                messages.error(request, str(exc.message))
-            else:
-                messages.success(
-                    request, _("財政見通し %(n)d 件を取り込み、承認待ちにしました。") % {"n": len(created)}
-                )
-                return HttpResponseRedirect(reverse("admin:commitments_fiscalframe_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("財政見通しの取込"),
-            "form": form,
-            "row_errors": row_errors,
-        }
-        return TemplateResponse(request, "admin/commitments/fiscalframe/upload.html", context)
+            created = frames_import(
+                actor=user,
+                organization=form.cleaned_data["organization"],
+                data=upload.read(),
+                file_name=upload.name,
+                unit=form.cleaned_data["unit"],
+                note=form.cleaned_data.get("note") or "",
+            )
+            return _("財政見通し %(n)d 件を取り込み、承認待ちにしました。") % {"n": len(created)}
+
+        return upload_page(
+            self,
+            request,
+            form,
+            title=_("財政見通しの取込"),
+            template="admin/commitments/fiscalframe/upload.html",
+            load=load,
+        )
 
     workflow_services, workflow_item = services, "frame"
     submit_selected, withdraw_selected, approve_selected, reject_selected = workflow_actions(services, "frame")
@@ -169,12 +130,6 @@ class KindClassificationAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, Organiz
     list_display = ["organization", "kind", "statistics_class"]
     list_filter = ["statistics_class"]
     fields = ["organization", "kind", "statistics_class"]
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        if request.user.organization_id:
-            initial.setdefault("organization", request.user.organization_id)
-        return initial
 
     def get_readonly_fields(self, request: HttpRequest, obj: KindClassification | None = None) -> list[str]:
         return ["organization", "kind"] if obj else []

@@ -21,6 +21,7 @@ from commitments.admin.base import (
     ServiceRefusalMixin,
     day,
     fiscal_year_label,
+    upload_page,
     yen,
 )
 from commitments.admin.filters import FiscalYearValuesFilter
@@ -30,7 +31,7 @@ from commitments.forms.contracts import PaymentReverseForm, show_refusal
 from commitments.models import Payment
 from commitments.services import payment_reversals
 from commitments.services import payments as payment_services
-from commitments.services.errors import RowErrors, ServiceError
+from commitments.services.errors import ServiceError
 from commitments.services.payments import PaymentRefusedError
 
 
@@ -215,29 +216,22 @@ class PaymentAdmin(ServiceRefusalMixin, ReadOnlyHistoryMixin, OrganizationScoped
         if not self.has_add_permission(request):
             return HttpResponse(status=403)
         form = PaymentUploadForm(request.POST or None, request.FILES or None, user=request.user)
-        row_errors: list[tuple[int, str]] = []
-        if request.method == "POST" and form.is_valid():
-            try:
-                text = payment_services.decode_upload(form.cleaned_data["file"].read())
-                result = payment_services.payments_import_csv(
-                    actor=request.user, organization=form.organization_for(request.user), text=text
-                )
-                messages.success(
-                    request,
-                    _("支出実績の CSV を取り込みました：新規 %(new)d 件、登録済 %(already)d 件。")
-                    % {"new": result.created, "already": result.already},
-                )
-                return HttpResponseRedirect(reverse("admin:commitments_payment_changelist"))
-            except RowErrors as exc:
-                row_errors = exc.rows
-                messages.error(request, str(exc.message))
-            except ServiceError as exc:
-                messages.error(request, str(exc.message))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "form": form,
-            "row_errors": row_errors,
-            "title": _("支出実績の一括登録（CSV）"),
-        }
-        return TemplateResponse(request, "admin/commitments/payment/upload.html", context)
+
+        def load() -> str:
+            text = payment_services.decode_upload(form.cleaned_data["file"].read())
+            result = payment_services.payments_import_csv(
+                actor=request.user, organization=form.organization_for(request.user), text=text
+            )
+            return _("支出実績の CSV を取り込みました：新規 %(new)d 件、登録済 %(already)d 件。") % {
+                "new": result.created,
+                "already": result.already,
+            }
+
+        return upload_page(
+            self,
+            request,
+            form,
+            title=_("支出実績の一括登録（CSV）"),
+            template="admin/commitments/payment/upload.html",
+            load=load,
+        )

@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from commitments.admin.base import confirmation_page, run_each
+from commitments.admin.base import badge, confirmation_page, run_each
 from commitments.forms import ApproveForm, RejectForm
 from commitments.services.workflow import workflow_for
+from commitments.services.workflow.machine import DRAFT
 
 Action = Callable[[Any, HttpRequest, QuerySet[Any]], HttpResponse | None]
 # Who submitted and approved an item, when, and the resolution or the reason it was sent back: shown, never typed.
@@ -109,11 +110,52 @@ def workflow_actions(services: Any, item: str) -> tuple[Action, Action, Action, 
 
 class WorkflowAdminMixin:
     """The workflow's admin: submit and approve actions offered by the permissions the workflow's steps require;
-    a draft deleted one at a time through its service (`<item>_delete_draft`), never by the bulk action."""
+    only a draft edited in place, saved through its services (`<item>_create`, `<item>_update_draft`); a draft
+    deleted one at a time through its service (`<item>_delete_draft`) when its workflow allows, never in bulk."""
 
     model: Any
     workflow_services: Any  # the module holding the item's services
     workflow_item: str  # "commitment", "amendment", "frame": the services' prefix and their keyword
+    workflow_parent = "organization"  # the form field naming what a new item belongs to (passed to `<item>_create`)
+    saved_fields: tuple[str, ...] = ("pk", "version")  # what the admin's object takes from the saved row
+
+    @admin.display(description=_("状態"), ordering="status")
+    def status_badge(self, obj: Any) -> str:
+        return badge(obj.status, obj.get_status_display())
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)  # type: ignore[misc]
+        if self.workflow_parent == "organization" and request.user.organization_id:
+            initial.setdefault("organization", request.user.organization_id)  # a new item is the user's own
+        return initial
+
+    def draft_values(self, form: Any) -> dict[str, Any]:
+        """The values of the draft as the services take them (everything but the parent and the version)."""
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        item, values = self.workflow_item, self.draft_values(form)
+        if change:
+            expected = form.cleaned_data.get("expected_version") or obj.version
+            update = getattr(self.workflow_services, f"{item}_update_draft")
+            saved = update(actor=request.user, expected_version=expected, **{item: obj}, **values)
+        else:
+            create = getattr(self.workflow_services, f"{item}_create")
+            parent = form.cleaned_data[self.workflow_parent]
+            saved = create(actor=request.user, **{self.workflow_parent: parent}, **values)
+        for name in self.saved_fields:
+            setattr(obj, name, getattr(saved, name))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only drafts are edited in place; anything submitted or approved changes through the workflow.
+        return super().has_change_permission(request, obj) and (  # type: ignore[misc]
+            obj is None or obj.status == DRAFT
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and (  # type: ignore[misc]
+            obj is None or workflow_for(self.model).deletable(obj)
+        )
 
     def _may(self, request: HttpRequest, step: str) -> bool:
         return request.user.has_perm(f"commitments.{workflow_for(self.model).step(step).permission}")

@@ -11,7 +11,7 @@ from commitments.models.changes import BY_COMMITMENT_TRIGGERS
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
-from commitments.models.workflow import person
+from commitments.models.workflow import approval_record_constraints, person
 
 
 class AmendmentStatus(models.TextChoices):
@@ -112,21 +112,11 @@ class Amendment(ConstraintErrorsOnFields):
                     violation_error_message=_("変更後の負担年度の終わりは始まりと同じか後の年度にしてください。"),
                 ),
             ),
-            on_field(
-                "approved_by",
-                models.CheckConstraint(
-                    condition=~Q(status=AmendmentStatus.APPROVED) | Q(approved_by__isnull=False),
-                    name="amendment_approved_has_approver",
-                    violation_error_message=_("承認済みの補正には承認者が必要です。"),
-                ),
-            ),
-            on_field(
-                "approved_by",
-                models.CheckConstraint(
-                    condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
-                    name="amendment_approver_not_submitter",
-                    violation_error_message=_("提出した人はその補正を承認できません。"),
-                ),
+            *approval_record_constraints(
+                "amendment",
+                Q(status=AmendmentStatus.APPROVED),
+                has_approver=_("承認済みの補正には承認者が必要です。"),
+                not_submitter=_("提出した人はその補正を承認できません。"),
             ),
         ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +12,7 @@ from commitments import fiscal, rules
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
+from commitments.models.workflow import person
 
 
 class FiscalYearClose(ConstraintErrorsOnFields):
@@ -22,9 +22,7 @@ class FiscalYearClose(ConstraintErrorsOnFields):
         Organization, on_delete=models.PROTECT, related_name="fiscal_year_closes", verbose_name=_("団体")
     )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("実施者")
-    )
+    closed_by = person(_("実施者"), required=True)
     closed_at = models.DateTimeField(_("実施日時"), default=timezone.now)
     # {"as_of": "2027-04-01", "lapsed" / "completed" / "closed_remainder": [{"id", "matter", "limit_yen",
     #  "contracted_yen", "paid_yen", "lapsed_yen", ...}], "lapsed_yen": total of uncontracted authority lapsed}
@@ -72,9 +70,7 @@ class CommitmentReopening(ConstraintErrorsOnFields):
     )
     reason = models.TextField(_("再開の理由"))
     until = models.DateField(_("受付期限"))
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("承認者")
-    )
+    reopened_by = person(_("承認者"), required=True)
     reopened_at = models.DateTimeField(_("再開日時"), default=timezone.now)
 
     objects = ScopedManager(organization="commitment__organization")

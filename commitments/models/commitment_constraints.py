@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments import rules
 from commitments.models.constraints import on_field
+from commitments.models.workflow import approval_record_constraints
 
 
 def commitment_constraints(approved_states: Sequence[str]) -> list[models.BaseConstraint]:
@@ -78,21 +79,11 @@ def commitment_constraints(approved_states: Sequence[str]) -> list[models.BaseCo
                 ),
             ),
         ),
-        on_field(
-            "approved_by",
-            models.CheckConstraint(
-                condition=~Q(status__in=approved_states) | Q(approved_by__isnull=False),
-                name="commitment_approved_has_approver",
-                violation_error_message=_("承認済みの債務負担行為には承認者が必要です。"),
-            ),
-        ),
-        on_field(
-            "approved_by",
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
-                name="commitment_approver_not_submitter",
-                violation_error_message=_("提出した人はその債務負担行為を承認できません。"),
-            ),
+        *approval_record_constraints(
+            "commitment",
+            Q(status__in=approved_states),
+            has_approver=_("承認済みの債務負担行為には承認者が必要です。"),
+            not_submitter=_("提出した人はその債務負担行為を承認できません。"),
         ),
         on_field(
             "contract_until_fy",

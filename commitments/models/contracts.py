@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import ExtractYear
@@ -14,6 +13,7 @@ from commitments.models.changes import BY_COMMITMENT_TRIGGERS, BY_CONTRACT_TRIGG
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import Commitment, Organization
 from commitments.models.scoping import ScopedManager
+from commitments.models.workflow import person
 
 
 class PaymentTerms(models.TextChoices):
@@ -68,9 +68,7 @@ class Contract(ConstraintErrorsOnFields):
     )
     cancelled_on = models.DateField(_("解除日"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版"), default=1)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
-    )
+    registered_by = person(_("登録者"), required=True)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -139,9 +137,7 @@ class ContractChange(ConstraintErrorsOnFields):
     after = models.JSONField(_("変更後"), default=dict)
     amount_delta_yen = models.BigIntegerField(_("増減額（円）"), default=0)
     changed_on = models.DateField(_("変更日"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
-    )
+    actor = person(_("登録者"), required=True)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     objects = ScopedManager(organization="contract__organization")
@@ -250,9 +246,7 @@ class Payment(ConstraintErrorsOnFields):
         db_default=False,
         help_text=_("調書の「前年度末までの支出額又は支出額の見込み」から取り込んだ額"),
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登録者")
-    )
+    recorded_by = person(_("登録者"), required=True)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     history = HistoricalRecords()

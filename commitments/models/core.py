@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from commitments import fiscal, rules, vocabulary
+from commitments import fiscal, planning_rules, rules, vocabulary
 from commitments.models.changes import BY_COMMITMENT_TRIGGERS, COMMITMENT_TRIGGERS
 from commitments.models.commitment_constraints import commitment_constraints
 from commitments.models.commitment_totals import COMMITMENT_TOTALS_TRIGGERS
@@ -254,7 +253,7 @@ class Commitment(ConstraintErrorsOnFields):
     @property
     def exposure_limit_yen(self) -> int:
         """The amount counted in exposure: the limit, else the officer's estimate, else 0."""
-        return self.limit_yen if self.limit_yen is not None else (self.estimated_limit_yen or 0)
+        return planning_rules.exposure_limit(self.limit_yen, self.estimated_limit_yen)
 
     @property
     def contract_deadline_fy(self) -> int:
@@ -300,9 +299,7 @@ class CommitmentEvent(models.Model):
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="events", verbose_name=_("債務負担行為")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("実施者")
-    )
+    actor = person(_("実施者"), required=True)
     action = models.CharField(_("操作"), max_length=30)
     from_status = models.CharField(_("変更前"), max_length=12, blank=True)
     to_status = models.CharField(_("変更後"), max_length=12, blank=True)

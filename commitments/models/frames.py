@@ -7,7 +7,6 @@ old one is kept as 改定済), so the burden page of any day reads the frame app
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +16,7 @@ from commitments import fiscal, rules, vocabulary
 from commitments.models.constraints import ConstraintErrorsOnFields, on_field
 from commitments.models.core import CommitmentKind, Organization, Segment
 from commitments.models.scoping import ScopedManager
+from commitments.models.workflow import approval_record_constraints, person
 
 
 class FrameStatus(models.TextChoices):
@@ -54,27 +54,11 @@ class FiscalFrame(ConstraintErrorsOnFields):
         _("状態"), max_length=12, choices=FrameStatus.choices, default=FrameStatus.DRAFT, db_index=True
     )
     version = models.PositiveIntegerField(_("版"), default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("起案者")
-    )
+    created_by = person(_("起案者"), required=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("提出者"),
-    )
+    submitted_by = person(_("提出者"))
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("承認者"),
-    )
+    approved_by = person(_("承認者"))
     approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
     rejection_reason = models.TextField(_("差戻し理由"), blank=True)
 
@@ -147,22 +131,12 @@ class FiscalFrame(ConstraintErrorsOnFields):
                     violation_error_message=_("一般財源は歳出総額以下で入力してください。"),
                 ),
             ),
-            on_field(
-                "status",
-                models.CheckConstraint(
-                    condition=~Q(status__in=[FrameStatus.APPROVED, FrameStatus.SUPERSEDED])
-                    | Q(approved_by__isnull=False),
-                    name="fiscal_frame_approved_has_approver",
-                    violation_error_message=_("承認済みの財政見通しには承認者が必要です。"),
-                ),
-            ),
-            on_field(
-                "approved_by",
-                models.CheckConstraint(
-                    condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("submitted_by")),
-                    name="fiscal_frame_approver_not_submitter",
-                    violation_error_message=_("提出者は自分の財政見通しを承認できません（職務分掌）。"),
-                ),
+            *approval_record_constraints(
+                "fiscal_frame",
+                Q(status__in=[FrameStatus.APPROVED, FrameStatus.SUPERSEDED]),
+                has_approver=_("承認済みの財政見通しには承認者が必要です。"),
+                not_submitter=_("提出者は自分の財政見通しを承認できません（職務分掌）。"),
+                shown_beside="status",
             ),
         ]
 

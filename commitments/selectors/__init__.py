@@ -6,9 +6,6 @@ from commitments.selectors.chousho import ChoushoReport, ChoushoRow, FundingColu
 from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport
 from commitments.selectors.exceptions_report import exceptions_report
 from commitments.selectors.exposure import (
-    BASES,
-    BY_CHOICES,
-    ExposureTable,
     burden_span,
     commitments_visible_to,
     exposure_commitments,
@@ -25,9 +22,9 @@ from commitments.selectors.exposure import (
 from commitments.selectors.exposure_as_of import (
     exposure_books,
     exposure_rows_as_of,
-    exposure_table_as_of,
     exposure_totals_as_of,
 )
+from commitments.selectors.exposure_types import BASES, BY_CHOICES, ExposureTable
 from commitments.selectors.history import Change, CommitmentRecord, HistoryEntry, commitment_history, commitment_record
 
 __all__ = [
@@ -60,7 +57,6 @@ __all__ = [
     "exposure_rows_as_of",
     "exposure_snapshot_table",
     "exposure_table",
-    "exposure_table_as_of",
     "exposure_totals",
     "exposure_totals_as_of",
     "exposure_totals_of_scope",

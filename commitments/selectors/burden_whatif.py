@@ -8,9 +8,9 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from commitments import fiscal
-from commitments.models import OPEN_AMENDMENT_STATES, Amendment, Commitment, Organization, SpreadRule, Status
-from commitments.projection import equal_split, monthly_split, project_outflow
+from commitments import fiscal, planning_rules
+from commitments.models import OPEN_AMENDMENT_STATES, Amendment, Commitment, Organization, Status
+from commitments.projection import project_outflow
 from commitments.selectors.burden import (
     BurdenCell,
     BurdenReport,
@@ -56,25 +56,32 @@ def _years(inputs: dict[str, Any]) -> dict[int, int]:
 
 
 def _amended_inputs(commitment: Commitment, amendment: Amendment, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The projection inputs of the commitment as the 補正 would leave it (abolition: no uncontracted authority)."""
+    """The projection inputs of the commitment as approving the 補正 would leave it, by the rules its service applies
+    (`planning_rules`: the values after, the 年割額 it enters or the rule's); abolition: no uncontracted authority."""
+    current = {name: getattr(commitment, name) for name in planning_rules.SNAPSHOT_FIELDS}
+    values = planning_rules.values_after(
+        current, {name: getattr(amendment, name) for name in planning_rules.PROPOSAL_FIELDS}
+    )
     after = dict(inputs)
-    limit = commitment.exposure_limit_yen
-    if amendment.new_limit_yen is not None:
-        limit = amendment.new_limit_yen
-    elif amendment.new_estimated_limit_yen is not None:
-        limit = amendment.new_estimated_limit_yen
-    first = amendment.new_first_burden_fy or commitment.first_burden_fy
-    last = amendment.new_last_burden_fy or commitment.last_burden_fy
-    after.update(limit_yen=limit, first_fy=first, last_fy=last)
-    if amendment.new_planned:
-        after["planned"] = {int(fy): int(amount) for fy, amount in amendment.new_planned.items()}
-    elif (limit, first, last) != (commitment.exposure_limit_yen, commitment.first_burden_fy, commitment.last_burden_fy):
-        if commitment.spread_rule == SpreadRule.MONTHLY and commitment.spread_start_month and commitment.spread_months:
-            start = commitment.spread_start_month.replace(day=1)
-            after["planned"] = monthly_split(limit, start, commitment.spread_months, first_fy=first, last_fy=last)
-        else:
-            after["planned"] = equal_split(limit, first, last)
-    if amendment.abolish:
+    after.update(
+        limit_yen=planning_rules.exposure_limit(values["limit_yen"], values["estimated_limit_yen"]),
+        first_fy=values["first_burden_fy"],
+        last_fy=values["last_burden_fy"],
+    )
+    try:
+        planned = planning_rules.planned_after(
+            current,
+            values,
+            new_planned=amendment.new_planned,
+            rule=commitment.spread_rule,
+            start_month=commitment.spread_start_month,
+            months=commitment.spread_months,
+        )
+    except planning_rules.PlanningRuleError:
+        planned = None  # a 補正 its approval would refuse: the 年割額 as they stand
+    if planned is not None:
+        after["planned"] = planned
+    if values["status"] == planning_rules.ABOLISHED:
         after["live"] = False
     return after
 

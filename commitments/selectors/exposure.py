@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -20,10 +20,8 @@ from commitments.models import (
     User,
 )
 from commitments.selectors.as_of import commitment_stats_as_of
-from commitments.vocabulary import BASIS_COLUMNS
-
-BASES = BASIS_COLUMNS  # basis key -> the projection columns it sums (commitments.vocabulary)
-BY_CHOICES = ("commitment", "segment")
+from commitments.selectors.exposure_as_of import exposure_books, exposure_table_of_books
+from commitments.selectors.exposure_types import BASES, ExposureTable, check_grouping
 
 
 def commitments_visible_to(user: User) -> QuerySet[Commitment]:
@@ -75,61 +73,20 @@ def _approved_cells(organization_ids: list[int] | None, segment_ids: list[int] |
     return cells
 
 
-def _amount(basis: str) -> Any:
+def _basis_expression(basis: str, term: Callable[[str], Any]) -> Any:
+    """The basis's amount as one expression: `term(column)` (`Sum` or `F`) over its projection columns, added up."""
     if basis not in BASES:
         raise ValueError(f"unknown basis {basis!r}; choose from {', '.join(BASES)}")
     columns = BASES[basis]
-    expr: Any = Sum(columns[0])
+    expr: Any = term(columns[0])
     for name in columns[1:]:
-        expr = expr + Sum(name)
+        expr = expr + term(name)
     return expr
 
 
-@dataclass
-class ExposureTable:
-    """Amounts in yen by row (commitment or segment) and fiscal year, with totals."""
-
-    basis: str
-    fiscal_years: list[int]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    totals: dict[int, int] = field(default_factory=dict)
-    commitments: int = 0
-    limit_total: int = 0
-    text_limit_count: int = 0
-
-    @property
-    def grand_total(self) -> int:
-        """Sum over all years."""
-        return sum(self.totals.values())
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON shape (amounts in yen, year keys as strings)."""
-        return {
-            "basis": self.basis,
-            "unit": "yen",
-            "fiscal_years": self.fiscal_years,
-            "rows": [
-                {
-                    "key": r["key"],
-                    "label": r["label"],
-                    "years": {str(fy): r["years"].get(fy, 0) for fy in self.fiscal_years},
-                    "total": r["total"],
-                }
-                for r in self.rows
-            ],
-            "totals": {
-                "years": {str(fy): self.totals.get(fy, 0) for fy in self.fiscal_years},
-                "total": self.grand_total,
-            },
-            "commitments": self.commitments,
-            "limit_total": self.limit_total,
-        }
-
-
-def check_grouping(by: str) -> None:
-    """Refuse a grouping the exposure tables do not know."""
-    if by not in BY_CHOICES:
-        raise ValueError(f"unknown grouping {by!r}; choose from {', '.join(BY_CHOICES)}")
+def _amount(basis: str) -> Any:
+    """The basis's amount summed over projection rows."""
+    return _basis_expression(basis, Sum)
 
 
 def exposure_table(
@@ -139,9 +96,14 @@ def exposure_table(
     by: str = "commitment",
     segment_ids: list[int] | None = None,
     from_fy: int | None = None,
+    as_of: date | None = None,
 ) -> ExposureTable:
-    """Exposure by fiscal year and commitment or segment, from the stored projection rows (two queries)."""
+    """Exposure by fiscal year and commitment or segment: today from the stored projection rows (two queries); as the
+    books stood at the end of `as_of` when given, row by row (`exposure_as_of`)."""
     check_grouping(by)
+    if as_of is not None:
+        books = exposure_books(organization_ids=organization_ids, as_of=as_of, segment_ids=segment_ids)
+        return exposure_table_of_books(books, basis=basis, by=by, from_fy=from_fy)
     key_field = "commitment_id" if by == "commitment" else "segment_id"
     # By segment: the trigger-kept cells (organization × segment × year), a few hundred rows instead of millions.
     source = _projection_rows if by == "commitment" else _total_cells
@@ -185,10 +147,7 @@ def exposure_table(
         text_limit_count=stats["texts"] or 0,
     )
     for key, label in labels:
-        by_year = cells.get(key, {})
-        table.rows.append({"key": key, "label": label, "years": by_year, "total": sum(by_year.values())})
-        for fy, amount in by_year.items():
-            table.totals[fy] = table.totals.get(fy, 0) + amount
+        table.add_row(key, label, cells.get(key, {}))
     return table
 
 
@@ -223,11 +182,7 @@ def exposure_commitments(
 
 def _row_amount(basis: str) -> Any:
     """The basis's amount of one projection row (paid + contracted + uncontracted for `total`)."""
-    columns = BASES[basis]
-    expr: Any = F(columns[0])
-    for name in columns[1:]:
-        expr = expr + F(name)
-    return expr
+    return _basis_expression(basis, F)
 
 
 def exposure_page_commitments(

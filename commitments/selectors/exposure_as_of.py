@@ -9,7 +9,7 @@ from typing import Any
 from commitments.models import Commitment, Segment
 from commitments.projection import YearOutflow
 from commitments.selectors.books_as_of import BookCommitment, PointOfView, books_as_of
-from commitments.selectors.exposure import BASES, ExposureTable, check_grouping
+from commitments.selectors.exposure_types import BASES, ExposureTable
 
 
 def _amount(year: YearOutflow, basis: str) -> int:
@@ -54,20 +54,12 @@ def exposure_totals_as_of(rows: list[Commitment], *, fiscal_years: list[int]) ->
     return totals
 
 
-def exposure_table_as_of(
-    *,
-    organization_ids: list[int] | None,
-    as_of: datetime.date,
-    basis: str = "planned",
-    by: str = "commitment",
-    segment_ids: list[int] | None = None,
-    from_fy: int | None = None,
+def exposure_table_of_books(
+    books: list[BookCommitment], *, basis: str, by: str, from_fy: int | None = None
 ) -> ExposureTable:
-    """`exposure_table` as the books stood at the end of `as_of`: amounts, number and 限度額 of the commitments."""
-    check_grouping(by)
+    """`exposure_table(as_of=…)` from the books of that day: amounts, number and 限度額 of the commitments."""
     if basis not in BASES:
         raise ValueError(f"unknown basis {basis!r}; choose from {', '.join(BASES)}")
-    books = exposure_books(organization_ids=organization_ids, as_of=as_of, segment_ids=segment_ids)
     table = ExposureTable(basis=basis, fiscal_years=[])
     cells: dict[int, dict[int, int]] = {}
     labels: dict[int, Any] = {}
@@ -87,10 +79,7 @@ def exposure_table_as_of(
     if by == "segment":
         labels = {s.pk: s.name for s in sorted(labels.values(), key=_segment_order)}
     for key, label in labels.items():
-        by_year = cells[key]
-        table.rows.append({"key": key, "label": label, "years": by_year, "total": sum(by_year.values())})
-        for fy, amount in by_year.items():
-            table.totals[fy] = table.totals.get(fy, 0) + amount
+        table.add_row(key, label, cells[key])
     table.fiscal_years = sorted({fy for by_year in cells.values() for fy in by_year})
     return table
 

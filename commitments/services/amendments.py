@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
-from commitments import fiscal, rules
+from commitments import fiscal, planning_rules, rules
 from commitments.models import (
     OPEN_AMENDMENT_STATES,
     Amendment,
@@ -33,30 +33,10 @@ from commitments.services.errors import (
 KIND = WorkflowItemKind.AMENDMENT
 
 AMENDABLE_STATES = workflow.flows.AMENDABLE_STATES
-# What an amendment proposes, in the order its forms and pages show it.
-PROPOSAL_FIELDS = (
-    "reason",
-    "abolish",
-    "new_matter",
-    "new_limit_yen",
-    "new_limit_text",
-    "new_estimated_limit_yen",
-    "new_first_burden_fy",
-    "new_last_burden_fy",
-    "new_contract_until_fy",
-    "new_planned",
-)
-# What an approved amendment may change on the commitment, recorded before and after.
-SNAPSHOT_FIELDS = (
-    "matter",
-    "limit_yen",
-    "limit_text",
-    "estimated_limit_yen",
-    "first_burden_fy",
-    "last_burden_fy",
-    "contract_until_fy",
-    "status",
-)
+# What an amendment proposes (in the order its forms and pages show it), and what it may change on the commitment,
+# recorded before and after: the pure rules' (commitments.planning_rules).
+PROPOSAL_FIELDS = planning_rules.PROPOSAL_FIELDS
+SNAPSHOT_FIELDS = planning_rules.SNAPSHOT_FIELDS
 
 
 def _yen(amount: int) -> str:
@@ -65,22 +45,26 @@ def _yen(amount: int) -> str:
 
 def _proposed_values(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]:
     """The commitment's fields as they would be after the proposal."""
-    values = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
-    if p.get("new_matter"):
-        values["matter"] = p["new_matter"].strip()
-    if p.get("new_limit_yen") is not None:
-        values.update(limit_yen=p["new_limit_yen"], limit_text="", estimated_limit_yen=None)
-    elif p.get("new_limit_text"):
-        values.update(limit_yen=None, limit_text=p["new_limit_text"].strip())
-        values["estimated_limit_yen"] = p.get("new_estimated_limit_yen")
-    elif p.get("new_estimated_limit_yen") is not None and commitment.limit_yen is None:
-        values["estimated_limit_yen"] = p["new_estimated_limit_yen"]
-    for name in ("first_burden_fy", "last_burden_fy", "contract_until_fy"):
-        if p.get(f"new_{name}") is not None:
-            values[name] = p[f"new_{name}"]
-    if p.get("abolish"):
-        values["status"] = Status.ABOLISHED
-    return values
+    return planning_rules.values_after(_current(commitment), p)
+
+
+def _current(commitment: Commitment) -> dict[str, Any]:
+    return {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
+
+
+def _planned_after(commitment: Commitment, before: dict[str, Any], values: dict[str, Any], new_planned: Any) -> Any:
+    """The 年割額 the 補正 leaves (None: unchanged), by `planning_rules.planned_after`; its refusal as the service's."""
+    try:
+        return planning_rules.planned_after(
+            before,
+            values,
+            new_planned=new_planned,
+            rule=commitment.spread_rule,
+            start_month=commitment.spread_start_month,
+            months=commitment.spread_months,
+        )
+    except planning_rules.PlanningRuleError as exc:
+        raise ServiceError(exc.message) from exc
 
 
 def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +79,7 @@ def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]
         raise ServiceError(_("変更内容がありません（限度額・期間・事項・契約締結期限・廃止のいずれかを入力）。"))
     problems = rules.commitment_problems({**values, "authorized_fy": commitment.authorized_fy})
     if p.get("new_planned"):
-        problems += rules.planned_problems({int(fy): int(amount) for fy, amount in p["new_planned"].items()})
+        problems += rules.planned_problems(planning_rules.entered_planned(p["new_planned"]))
     if problems:
         raise ServiceError(problems[0].message)
     first, last = values["first_burden_fy"], values["last_burden_fy"]
@@ -117,20 +101,9 @@ def amendment_check(commitment: Commitment, p: dict[str, Any]) -> dict[str, Any]
             _("変更後の負担年度（%(span)s）の外に契約の支払予定・支出があります（%(used)s）。")
             % {"span": fiscal.format_span(first, last), "used": fiscal.format_span(min(used), max(used))}
         )
-    money_or_span = any(
-        values[n] != getattr(commitment, n)
-        for n in ("limit_yen", "estimated_limit_yen", "first_burden_fy", "last_burden_fy")
-    )
-    if money_or_span and not p.get("new_planned"):
-        proposed = Commitment(**{f.attname: getattr(commitment, f.attname) for f in Commitment._meta.concrete_fields})
-        for name in ("limit_yen", "limit_text", "estimated_limit_yen", "first_burden_fy", "last_burden_fy"):
-            setattr(proposed, name, values[name])
-        if planning.planned_compute(proposed) is None:
-            raise ServiceError(
-                _("年割額が個別入力の債務負担行為で限度額・期間を変える場合は、変更後の年割額を入力してください。")
-            )
+    _planned_after(commitment, _current(commitment), values, p.get("new_planned"))
     if p.get("new_planned"):
-        planned = {int(fy): int(amount) for fy, amount in p["new_planned"].items()}
+        planned = planning_rules.entered_planned(p["new_planned"])
         target = values["limit_yen"] if values["limit_yen"] is not None else values["estimated_limit_yen"]
         if any(not first <= fy <= last for fy in planned) or (target is not None and sum(planned.values()) != target):
             raise ServiceError(
@@ -197,18 +170,6 @@ def amendment_withdraw(*, actor: User, amendment: Amendment) -> Amendment:
     return workflow.transition(amendment, "withdraw", actor=actor)
 
 
-def _planned_after(commitment: Commitment, amendment: Amendment) -> dict[int, int] | None:
-    """New 年割額 once limit or span changed: the amendment's own, else the rule's; None when unchanged."""
-    if amendment.new_planned:
-        return {int(fy): int(amount) for fy, amount in amendment.new_planned.items()}
-    computed = planning.planned_compute(commitment)
-    if computed is not None:
-        return computed
-    raise ServiceError(
-        _("年割額が個別入力の債務負担行為で限度額・期間を変える場合は、変更後の年割額を入力してください。")
-    )
-
-
 @transaction.atomic
 def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = "") -> Amendment:
     """Approve (never by its authors): the commitment takes the new values; the amendment keeps before/after."""
@@ -222,15 +183,12 @@ def amendment_approve(*, actor: User, amendment: Amendment, resolution: str = ""
 
     approved = workflow.transition(amendment, "approve", actor=actor, note=resolution, guard=guard)
     commitment = approved.commitment
-    before = {name: getattr(commitment, name) for name in SNAPSHOT_FIELDS}
-    money_or_span = any(
-        checked[n] != before[n] for n in ("limit_yen", "estimated_limit_yen", "first_burden_fy", "last_burden_fy")
-    )
+    before = _current(commitment)
+    planned = _planned_after(commitment, before, checked, approved.new_planned)
     for name, value in checked.items():
         if name != "status":
             setattr(commitment, name, value)
-    if money_or_span or approved.new_planned:
-        planned = _planned_after(commitment, approved)
+    if planned is not None:
         planning.planned_check(commitment, planned)
         if approved.new_planned and commitment.spread_rule != SpreadRule.EXPLICIT:
             commitment.spread_rule = SpreadRule.EXPLICIT

@@ -17,16 +17,12 @@ from commitments.models import (
     Organization,
     PlannedAmount,
     Segment,
-    Status,
     User,
-    WorkflowItemKind,
 )
 from commitments.services import planning, workflow
 from commitments.services import projection as projection_services
-from commitments.services.common import record_event, require
+from commitments.services.common import record_event
 from commitments.services.errors import ServiceError
-
-KIND = WorkflowItemKind.COMMITMENT
 
 # What an officer enters on a draft: its segment, number and kind, and the fields the rules check.
 EDITABLE_FIELDS = frozenset({"segment", "seq", "kind", *rules.DRAFT_RULE_FIELDS})
@@ -42,20 +38,24 @@ def _validate(fields: dict[str, Any], organization: Organization) -> None:
         raise ServiceError(_("事業区分が団体と一致しません。"))
 
 
+def _draft_check(row: Commitment, values: dict[str, Any]) -> None:
+    """What a draft must satisfy, new or edited (`row`: the draft, `values`: its fields as they would be)."""
+    _validate(values, row.organization)
+
+
 @transaction.atomic
 def commitment_create(*, actor: User, organization: Organization, **fields: Any) -> Commitment:
     """Enter a new commitment as a draft."""
-    require(actor, "add_commitment", organization)
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    _validate(fields, organization)
-    commitment = Commitment(organization=organization, created_by=actor, status=Status.DRAFT, **fields)
-    commitment._history_user = actor  # type: ignore[attr-defined]
-    commitment.save()
+    commitment = workflow.draft_create(
+        Commitment,
+        actor=actor,
+        organization=organization,
+        fields=fields,
+        editable=EDITABLE_FIELDS,
+        check=_draft_check,
+    )
     planning.planned_sync(actor=actor, commitment=commitment)
     record_event(commitment, actor, "create", "")
-    workflow.authorship_record(kind=KIND, item_id=commitment.pk, actor=actor, action="create")
     return commitment
 
 
@@ -68,7 +68,7 @@ def commitment_update_draft(*, actor: User, commitment: Commitment, expected_ver
         expected_version=expected_version,
         changes=fields,
         editable=EDITABLE_FIELDS,
-        check=lambda locked, merged: _validate(merged, locked.organization),
+        check=_draft_check,
     )
     planning.planned_sync(actor=actor, commitment=updated)
     return updated

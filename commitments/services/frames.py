@@ -20,14 +20,12 @@ from commitments.models import (
     Organization,
     Segment,
     User,
-    WorkflowItemKind,
 )
 from commitments.services import workflow
 from commitments.services.common import require
 from commitments.services.errors import ServiceError
 from commitments.vocabulary import STATISTICS_CLASS_CHOICES
 
-KIND = WorkflowItemKind.FISCAL_FRAME
 EDITABLE_FIELDS = frozenset({"fiscal_year", "segment", "expenditure_yen", "general_revenue_yen", "note"})
 
 
@@ -74,19 +72,22 @@ def _check(fields: dict[str, Any], organization_id: int, exclude: int | None = N
         )
 
 
+def _draft_check(row: FiscalFrame, values: dict[str, Any]) -> None:
+    """What a draft frame must satisfy, new or edited (`row`: the draft, `values`: its fields as they would be)."""
+    _check(values, row.organization_id, exclude=row.pk)
+
+
 @transaction.atomic
 def frame_create(*, actor: User, organization: Organization, **fields: Any) -> FiscalFrame:
     """Enter a frame (or a revision of an approved one) as a draft."""
-    require(actor, "add_fiscalframe", organization)
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    _check(fields, organization.pk)
-    frame = FiscalFrame(organization=organization, created_by=actor, status=FrameStatus.DRAFT, **fields)
-    frame._history_user = actor  # type: ignore[attr-defined]
-    frame.save()
-    workflow.authorship_record(kind=KIND, item_id=frame.pk, actor=actor, action="create")
-    return frame
+    return workflow.draft_create(
+        FiscalFrame,
+        actor=actor,
+        organization=organization,
+        fields=fields,
+        editable=EDITABLE_FIELDS,
+        check=_draft_check,
+    )
 
 
 def frame_update_draft(*, actor: User, frame: FiscalFrame, expected_version: int, **fields: Any) -> FiscalFrame:
@@ -97,7 +98,7 @@ def frame_update_draft(*, actor: User, frame: FiscalFrame, expected_version: int
         expected_version=expected_version,
         changes=fields,
         editable=EDITABLE_FIELDS,
-        check=lambda locked, merged: _check(merged, locked.organization_id, exclude=locked.pk),
+        check=_draft_check,
     )
 
 

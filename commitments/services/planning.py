@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from commitments import fiscal
+from commitments import fiscal, planning_rules
 from commitments.models import Commitment, PlannedAmount, SpreadRule, Status, User, WorkflowItemKind
-from commitments.projection import equal_split, monthly_split
 from commitments.services import workflow
 from commitments.services.common import lock_commitment, require
 from commitments.services.errors import InvalidTransitionError, ServiceError
@@ -17,19 +16,17 @@ from commitments.services.errors import InvalidTransitionError, ServiceError
 
 def planned_compute(commitment: Commitment) -> dict[int, int] | None:
     """The 年割額 the commitment's rule gives (None for the explicit rule, whose rows are entered)."""
-    amount = commitment.exposure_limit_yen
-    first, last = commitment.first_burden_fy, commitment.last_burden_fy
-    if commitment.spread_rule == SpreadRule.EXPLICIT:
-        return None
-    if commitment.spread_rule == SpreadRule.MONTHLY:
-        if commitment.spread_start_month is None or not commitment.spread_months:
-            raise ServiceError(_("月割の場合は開始月と月数を入力してください。"))
-        try:
-            start = commitment.spread_start_month.replace(day=1)
-            return monthly_split(amount, start, commitment.spread_months, first_fy=first, last_fy=last)
-        except ValueError as exc:
-            raise ServiceError(_("月割の期間が負担年度の範囲を超えています。")) from exc
-    return equal_split(amount, first, last)
+    try:
+        return planning_rules.planned_by_rule(
+            commitment.spread_rule,
+            commitment.exposure_limit_yen,
+            commitment.first_burden_fy,
+            commitment.last_burden_fy,
+            start_month=commitment.spread_start_month,
+            months=commitment.spread_months,
+        )
+    except planning_rules.PlanningRuleError as exc:
+        raise ServiceError(exc.message) from exc
 
 
 def replace_planned(commitment: Commitment, amounts: Mapping[int, int], actor: User) -> None:

@@ -1,10 +1,12 @@
-"""What every auditor-site page shares: who may read, and whose books."""
+"""What every auditor-site page shares: who may read, whose books, and how a PDF too long to print is refused."""
 
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
+from commitments import exports
 from commitments.models.scoping import organization_ids_for
 
 READER_GROUPS = ("auditor", "management")
@@ -27,3 +29,14 @@ class ReaderRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 def organization_scope(request: HttpRequest) -> list[int] | None:
     """The organizations whose books the user reads (None: all, for superusers), by models.scoping's rule."""
     return organization_ids_for(request.user)
+
+
+def pdf_download(table: exports.ExportTable, filename: str, *, running_head: str) -> HttpResponse:
+    """The table as a PDF download, or 400 pointing to the XLSX when it has more rows than a PDF holds."""
+    try:
+        return exports.pdf_response(table, filename, running_head=running_head)
+    except exports.TooManyRows:
+        return HttpResponseBadRequest(
+            _("PDF は %(max)s 件までです。絞り込むか、Excel（XLSX）をお使いください。")
+            % {"max": f"{exports.pdf_writer.MAX_ROWS:,}"}
+        )

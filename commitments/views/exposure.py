@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
@@ -15,7 +15,7 @@ from commitments import exports, selectors
 from commitments.filters import ExposureFilter, exposure_options
 from commitments.models import APPROVED_STATES, Commitment, Organization
 from commitments.tables import exposure_table_class
-from commitments.views.base import ReaderRequiredMixin, organization_scope
+from commitments.views.base import ReaderRequiredMixin, organization_scope, pdf_download
 from commitments.vocabulary import basis_label, rounding_note
 
 
@@ -210,10 +210,4 @@ class ExposurePdfView(ExposureExportView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         names = Organization.objects.for_user(request.user).order_by("name").values_list("name", flat=True)
         table = self.export_table(organization="・".join(names))
-        try:
-            return exports.pdf_response(table, f"exposure_{self.stamp()}.pdf", running_head=table.heading)
-        except exports.TooManyRows:
-            return HttpResponseBadRequest(
-                _("PDF は %(max)s 件までです。絞り込むか、Excel（XLSX）をお使いください。")
-                % {"max": f"{exports.pdf_writer.MAX_ROWS:,}"}
-            )
+        return pdf_download(table, f"exposure_{self.stamp()}.pdf", running_head=table.heading)

@@ -18,7 +18,7 @@ from commitments.models.scoping import chooses_organization
 from commitments.selectors import chousho as chousho_selectors
 from commitments.selectors import exceptions as exceptions_selectors
 from commitments.selectors import wareki_day
-from commitments.views.base import ReaderRequiredMixin
+from commitments.views.base import ReaderRequiredMixin, pdf_download
 from commitments.vocabulary import DEFAULT_ERA, DEFAULT_UNIT, ERA_CHOICES, UNIT_CHOICES, rounding_note
 
 UNITS = [value for value, _label in UNIT_CHOICES]
@@ -87,6 +87,10 @@ class ReportMixin(ReaderRequiredMixin):
         except BadQuery as exc:
             return None, str(exc)
 
+    def as_of_input(self, as_of: datetime.date | None, error: str) -> str:
+        """What the page's 基準日 field shows again: the text as typed when unreadable, else the day read."""
+        return self.request.GET.get("as_of", "") if error else (as_of.isoformat() if as_of else "")
+
     @cached_property
     def unit(self) -> str:
         """円, 千円 (default) or 百万円."""
@@ -118,6 +122,23 @@ class ReportMixin(ReaderRequiredMixin):
             "unit_links": self.option_links("unit", [(u, u) for u in UNITS], self.unit),
             "rounding_note": rounding_note(self.unit),
         }
+
+
+class ReportDownload(View):
+    """A download of a report page: its report as of the day asked for, or 400 when the query cannot be read.
+
+    Mixed after the page's mixin, which provides `report(as_of=…)` and `as_of`; a subclass writes the file.
+    """
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            report = self.report(as_of=self.as_of)  # type: ignore[attr-defined]
+        except BadQuery as exc:
+            return HttpResponseBadRequest(str(exc))
+        return self.download(report)
+
+    def download(self, report: Any) -> HttpResponse:
+        raise NotImplementedError
 
 
 class ChoushoMixin(ReportMixin):
@@ -164,7 +185,7 @@ class ChoushoView(ChoushoMixin, TemplateView):
             report=report,
             error=error or as_of_error,
             as_of_label=selectors.day_label(report.as_of or self.today),
-            as_of_input=self.request.GET.get("as_of", "") if as_of_error else (as_of.isoformat() if as_of else ""),
+            as_of_input=self.as_of_input(as_of, as_of_error),
             title=chousho_selectors.TITLE,
             year_label=fiscal.format_fiscal_year(year, style="seireki" if self.era == "seireki" else "wareki"),
             fy_input=self.request.GET.get("fy", "") if error else str(year),
@@ -187,50 +208,32 @@ class ChoushoView(ChoushoMixin, TemplateView):
         return "?" + query.urlencode()
 
 
-class ChoushoXlsxView(ChoushoMixin, View):
+class ChoushoXlsxView(ChoushoMixin, ReportDownload):
     """The 調書 as XLSX (numbers as numbers in the chosen unit, statutory header, frozen, A4 landscape)."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            report = self.report(as_of=self.as_of)
-        except BadQuery as exc:
-            return HttpResponseBadRequest(str(exc))
+    def download(self, report: selectors.ChoushoReport) -> HttpResponse:
         return exports.xlsx_response(
             [exports.chousho_sheet(report, unit=self.unit, style=self.era)], self.filename("xlsx", report)
         )
 
 
-class ChoushoCsvView(ChoushoMixin, View):
+class ChoushoCsvView(ChoushoMixin, ReportDownload):
     """The 調書 as CSV (UTF-8 with BOM; headers joined like the Fuji CSVs: `８年度以降の支出予定額_金額`)."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            report = self.report(as_of=self.as_of)
-        except BadQuery as exc:
-            return HttpResponseBadRequest(str(exc))
+    def download(self, report: selectors.ChoushoReport) -> HttpResponse:
         sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
         return exports.csv_response(sheet, self.filename("csv", report))
 
 
-class ChoushoPdfView(ChoushoMixin, View):
+class ChoushoPdfView(ChoushoMixin, ReportDownload):
     """The 調書 as an A4 landscape PDF (statutory header repeated on every page, tie-out lines, page numbers)."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            report = self.report(as_of=self.as_of)
-        except BadQuery as exc:
-            return HttpResponseBadRequest(str(exc))
+    def download(self, report: selectors.ChoushoReport) -> HttpResponse:
         sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
         year = fiscal.format_fiscal_year(report.budget_year, style="seireki" if self.era == "seireki" else "wareki")
         day = wareki_day(report.as_of or self.today)
         head = f"{report.organization.name}　調書 {year}予算　（単位：{self.unit}）　基準日：{day}"
-        try:
-            return exports.pdf_response(sheet, self.filename("pdf", report), running_head=head)
-        except exports.TooManyRows:
-            return HttpResponseBadRequest(
-                _("PDF は %(max)s 件までです。絞り込むか、Excel（XLSX）をお使いください。")
-                % {"max": f"{exports.pdf_writer.MAX_ROWS:,}"}
-            )
+        return pdf_download(sheet, self.filename("pdf", report), running_head=head)
 
 
 class ExceptionsMixin(ReportMixin):
@@ -278,28 +281,20 @@ class ExceptionsView(ExceptionsMixin, TemplateView):
             error=error or as_of_error,
             days=days,
             as_of_label=selectors.day_label(report.today),
-            as_of_input=self.request.GET.get("as_of", "") if as_of_error else (as_of.isoformat() if as_of else ""),
+            as_of_input=self.as_of_input(as_of, as_of_error),
         )
         return context
 
 
-class ExceptionsXlsxView(ExceptionsMixin, View):
+class ExceptionsXlsxView(ExceptionsMixin, ReportDownload):
     """The exceptions as XLSX, one sheet per section."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            report = self.report(as_of=self.as_of)
-        except BadQuery as exc:
-            return HttpResponseBadRequest(str(exc))
+    def download(self, report: selectors.ExceptionsReport) -> HttpResponse:
         return exports.xlsx_response(exports.exceptions_sheets(report, unit=self.unit), self.filename("xlsx"))
 
 
-class ExceptionsCsvView(ExceptionsMixin, View):
+class ExceptionsCsvView(ExceptionsMixin, ReportDownload):
     """The exceptions as one CSV table with a 区分 column."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            report = self.report(as_of=self.as_of)
-        except BadQuery as exc:
-            return HttpResponseBadRequest(str(exc))
+    def download(self, report: selectors.ExceptionsReport) -> HttpResponse:
         return exports.csv_response(exports.exceptions_flat_sheet(report, unit=self.unit), self.filename("csv"))

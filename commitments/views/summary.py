@@ -12,7 +12,7 @@ from commitments import exports, fiscal, selectors
 from commitments.filters import exposure_options
 from commitments.models import Organization
 from commitments.reporting.chart import color_of
-from commitments.views.base import ReaderRequiredMixin, organization_scope
+from commitments.views.base import ReaderRequiredMixin, organization_scope, pdf_download
 from commitments.vocabulary import basis_label, rounding_note
 
 
@@ -34,14 +34,9 @@ class ExposureSummaryView(ReaderRequiredMixin, TemplateView):
         years of the chosen range."""
         scope = organization_scope(self.request)
         options = self.options
-        if self.as_of is not None:
-            table = selectors.exposure_table_as_of(
-                organization_ids=scope, as_of=self.as_of, basis=options.basis, by="segment", from_fy=options.fy_from
-            )
-        else:
-            table = selectors.exposure_table(
-                organization_ids=scope, basis=options.basis, by="segment", from_fy=options.fy_from
-            )
+        table = selectors.exposure_table(
+            organization_ids=scope, as_of=self.as_of, basis=options.basis, by="segment", from_fy=options.fy_from
+        )
         return table, options.years(table.fiscal_years)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -125,4 +120,4 @@ class ExposureSummaryPdfView(ExposureSummaryExportView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         table = self.export_table()
-        return exports.pdf_response(table, self.filename("pdf"), running_head=table.heading)
+        return pdf_download(table, self.filename("pdf"), running_head=table.heading)

@@ -16,6 +16,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commitments.forms import AmendmentForm, CommitmentForm
 from commitments.models import Amendment, Commitment, Contract, Payment, Status
 from tests.support.factories import make_commitment, make_contract
 
@@ -207,19 +208,9 @@ def _login(client: Client, org: Any) -> None:
 
 # --- fuzzing each form --------------------------------------------------------------------------------------------
 
+# Every field an officer types on the form (the choices of organization, segment and kind, and the version, stay valid).
 COMMITMENT_FIELDS = [
-    "limit_amount",
-    "limit_unit",
-    "limit_text",
-    "estimated_limit_yen",
-    "authorized_fy",
-    "first_burden_fy",
-    "last_burden_fy",
-    "seq",
-    "spread_rule",
-    "spread_start_month",
-    "spread_months",
-    "matter",
+    name for name in CommitmentForm.Meta.fields if name not in {"organization", "segment", "kind", "expected_version"}
 ]
 
 
@@ -296,16 +287,11 @@ def test_payment_add_form(world, client, values):
     assert sum(Payment.objects.values_list("amount_yen", flat=True)) <= contract.amount_yen
 
 
+# Every field typed on the 補正 form but the commitment chosen, the abolition box, the new 事項 and the version.
 AMENDMENT_FIELDS = [
-    "reason",
-    "new_limit_amount",
-    "limit_unit",
-    "new_limit_text",
-    "new_estimated_limit_yen",
-    "new_first_burden_fy",
-    "new_last_burden_fy",
-    "new_contract_until_fy",
-    "planned_lines",
+    name
+    for name in AmendmentForm.Meta.fields
+    if name not in {"commitment", "abolish", "new_matter", "expected_version"}
 ]
 
 

@@ -322,6 +322,8 @@ ON_DELETE: dict[str, Any] = {
     # derived, written only by the database's triggers as projection rows come and go (no constraint, see the model)
     "projectiontotal.organization": DO_NOTHING,
     "projectiontotal.segment": DO_NOTHING,
+    "commitmenttotal.organization": DO_NOTHING,  # derived the same way, from the commitments' rows
+    "commitmenttotal.segment": DO_NOTHING,
     "reportsubscription.periodic_task": SET_NULL,  # the beat entry is re-created on save
     "reportdelivery.subscription": SET_NULL,  # the log of what was sent outlives the subscription
     "user.organization": P,

@@ -1,14 +1,13 @@
 """Print the burden of an organization's coming fiscal years against its fiscal frames, or the yearly statistics."""
 
-import datetime
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from commitments import fiscal
-from commitments.models import Organization
+from commitments.management.arguments import add_as_of, add_organization, add_unit_and_json, organization_named
 from commitments.selectors import burden, burden_statistics
 
 
@@ -16,21 +15,13 @@ class Command(BaseCommand):
     help = "将来の年度の財政見通しに対する債務負担行為の負担（--statistics で翌年度以降支出予定額の統計）を表示します。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--organization", required=True, help="団体名")
-        parser.add_argument(
-            "--as-of",
-            type=datetime.date.fromisoformat,
-            metavar="DATE",
-            help="YYYY-MM-DD の終了時点（その年度の予算から見た記録）で計算（既定：今日の推計）",
-        )
+        add_organization(parser, help="団体名")
+        add_as_of(parser, help="YYYY-MM-DD の終了時点（その年度の予算から見た記録）で計算（既定：今日の推計）")
         parser.add_argument("--statistics", action="store_true", help="翌年度以降支出予定額の区分別・支払年度別の表")
-        parser.add_argument("--unit", default="千円", choices=sorted(fiscal.UNITS), help="text output unit")
-        parser.add_argument("--json", action="store_true", help="JSON, amounts in yen")
+        add_unit_and_json(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = Organization.objects.filter(name=options["organization"]).first()
-        if organization is None:
-            raise CommandError(f"団体が見つかりません: {options['organization']}")
+        organization = organization_named(options["organization"])
         today = timezone.localdate()
         as_of = options["as_of"]
         unit = options["unit"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import exports, fiscal, selectors
-from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
+from commitments.management.arguments import (
+    add_as_of,
+    add_organization_and_year,
+    add_unit_and_json,
+    organization_and_year,
+)
 
 
 class Command(BaseCommand):
@@ -19,26 +23,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        add_organization(parser)
-        parser.add_argument("--fy", required=True, help="予算年度（例：2026、令和8年度、R8）")
-        parser.add_argument(
-            "--as-of",
-            type=datetime.date.fromisoformat,
-            metavar="DATE",
-            help="YYYY-MM-DD の終了時点の記録で作成（既定：予算年度の視点＝その年度の4月1日。次年度は見込）",
+        add_organization_and_year(parser, year_help="予算年度（例：2026、令和8年度、R8）")
+        add_as_of(
+            parser, help="YYYY-MM-DD の終了時点の記録で作成（既定：予算年度の視点＝その年度の4月1日。次年度は見込）"
         )
-        parser.add_argument("--json", action="store_true", help="JSON を出力（金額は円）")
+        add_unit_and_json(parser, unit_help="表示・XLSX の単位（既定 千円）", json_help="JSON を出力（金額は円）")
         parser.add_argument("--xlsx", metavar="FILE", help="XLSX ファイルに書き出す")
-        parser.add_argument(
-            "--unit", default="千円", choices=sorted(fiscal.UNITS), help="表示・XLSX の単位（既定 千円）"
-        )
         parser.add_argument(
             "--era", default="wareki", choices=["wareki", "seireki"], help="年度の表記（既定 和暦：７年度）"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = organization_named(options["organization"])
-        budget_year = fiscal_year_typed(options["fy"])
+        organization, budget_year = organization_and_year(options)
         report = selectors.chousho_report(organization=organization, budget_year=budget_year, as_of=options["as_of"])
         unit, era = options["unit"], options["era"]
         if options["xlsx"]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import fiscal
-from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
+from commitments.management.arguments import add_organization_and_year, organization_and_year
 from commitments.models import User
 from commitments.services import closing, lifecycle
 from commitments.services.errors import ServiceError
@@ -22,16 +22,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        add_organization(parser)
-        parser.add_argument("--fy", required=True, help="締める年度（例：2026、令和8年度、R8）")
+        add_organization_and_year(parser, year_help="締める年度（例：2026、令和8年度、R8）")
         parser.add_argument("--dry-run", action="store_true", help="対象と金額を表示するだけで何も書き込まない")
         parser.add_argument(
             "--user", help="実施者のユーザー名（承認者など年度末処理の権限を持つ者。既定：システム（定時処理））"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = organization_named(options["organization"])
-        fiscal_year = fiscal_year_typed(options["fy"])
+        organization, fiscal_year = organization_and_year(options)
         actor = self._actor(options["user"])
         try:
             outcome = closing.fiscal_year_close(

@@ -1,6 +1,5 @@
 """Print the exposure table (yearly amounts by commitment or segment) as text or JSON."""
 
-import datetime
 import json
 from typing import Any
 
@@ -8,7 +7,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone, translation
 
 from commitments import fiscal, selectors, vocabulary
-from commitments.management.arguments import add_organization, fiscal_year_typed, organization_named
+from commitments.management.arguments import (
+    add_as_of,
+    add_organization,
+    add_unit_and_json,
+    fiscal_year_typed,
+    organization_named,
+)
 
 
 class Command(BaseCommand):
@@ -26,15 +31,9 @@ class Command(BaseCommand):
             metavar="FY",
             help="この年度以降の残額（契約済未払＋未契約）。例：2026、令和8年度",
         )
-        parser.add_argument(
-            "--as-of",
-            type=datetime.date.fromisoformat,
-            metavar="DATE",
-            help="YYYY-MM-DD の終了時点の記録から計算（既定：今日の年度別推計）",
-        )
+        add_as_of(parser, help="YYYY-MM-DD の終了時点の記録から計算（既定：今日の年度別推計）")
         parser.add_argument("--by", default="commitment", choices=selectors.BY_CHOICES)
-        parser.add_argument("--unit", default="千円", choices=sorted(fiscal.UNITS), help="text output unit")
-        parser.add_argument("--json", action="store_true", help="JSON, amounts in yen")
+        add_unit_and_json(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization_ids = None
@@ -43,14 +42,13 @@ class Command(BaseCommand):
         from_fy = fiscal_year_typed(options["remaining_from"]) if options["remaining_from"] else None
         basis = options["basis"] or ("remaining" if from_fy is not None else "planned")
         as_of = options["as_of"]
-        if as_of is not None and as_of != timezone.localdate():  # another day: the books of that day, row by row
-            table = selectors.exposure_table_as_of(
-                organization_ids=organization_ids, as_of=as_of, basis=basis, by=options["by"], from_fy=from_fy
-            )
-        else:
-            table = selectors.exposure_table(
-                organization_ids=organization_ids, basis=basis, by=options["by"], from_fy=from_fy
-            )
+        table = selectors.exposure_table(
+            organization_ids=organization_ids,
+            as_of=as_of if as_of != timezone.localdate() else None,  # another day: the books of that day, row by row
+            basis=basis,
+            by=options["by"],
+            from_fy=from_fy,
+        )
         if options["json"]:
             data = table.as_json()
             data["as_of"] = as_of.isoformat() if as_of else None

@@ -27,7 +27,15 @@ from commitments.models import (
     WorkflowItemKind,
 )
 from commitments.services.common import lock_commitment, record_event
-from commitments.services.workflow.machine import NOT_THE_SUBMITTER, Step, Workflow, apply, delete_draft, edit_draft
+from commitments.services.workflow.machine import (
+    NOT_THE_SUBMITTER,
+    Step,
+    Workflow,
+    apply,
+    create_draft,
+    delete_draft,
+    edit_draft,
+)
 
 PROJECT = {"needs_projection": True}  # every change of a commitment's authority or money is projected again
 AMENDABLE_STATES = frozenset({Status.APPROVED, Status.ACTIVE})  # what an amendment (補正) may change
@@ -199,6 +207,11 @@ def workflow_for(item: Model | type[Model]) -> Workflow:
 def transition(item: Model, action: str, *, actor: User, **options: Any) -> Any:
     """Take the workflow step `action` on `item` (see `machine.apply` for the options and the order of checks)."""
     return apply(workflow_for(item), item, action, actor=actor, **options)
+
+
+def draft_create(model: type[Model], *, actor: User, organization: Any, **options: Any) -> Any:
+    """Enter a new draft of any workflow (see `machine.create_draft`)."""
+    return create_draft(workflow_for(model), actor=actor, organization=organization, **options)
 
 
 def draft_edit(item: Model, *, actor: User, expected_version: int, **options: Any) -> Any:

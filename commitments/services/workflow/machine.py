@@ -79,6 +79,12 @@ class Workflow:
         except KeyError:
             raise ValueError(f"{self.model.__name__} has no workflow step {action!r}") from None
 
+    def deletable(self, item: Any) -> bool:
+        """Whether the item may be deleted: a draft (never submitted, where the workflow says so)."""
+        return item.status == DRAFT and not (
+            self.delete_unsubmitted_only and getattr(item, self.submitter_field) is not None
+        )
+
     def allowed(self, status: str) -> list[str]:
         """The steps the machine allows from `status`, in their declared order."""
         return [name for name, step in self.steps.items() if status in step.sources]
@@ -148,6 +154,27 @@ def apply(
 
 
 @transaction.atomic
+def create_draft(
+    flow: Workflow,
+    *,
+    actor: User,
+    organization: Any,
+    fields: Mapping[str, Any],
+    editable: Iterable[str],
+    check: Callable[[Any, dict[str, Any]], None],
+) -> Any:
+    """Enter a new item of the workflow as a draft of `organization`, created by the actor (history and authorship).
+
+    `check(new row, values)` refuses values that break a rule (the same check as `edit_draft`'s); a field outside
+    `editable` is a programming error.
+    """
+    _may_write(flow, "add", actor, organization, fields, editable)
+    row = flow.model(organization=organization, created_by=actor, status=DRAFT, **fields)
+    check(row, dict(fields))
+    return _draft_saved(flow, row, actor, "create")
+
+
+@transaction.atomic
 def edit_draft(
     flow: Workflow,
     item: Any,
@@ -162,11 +189,8 @@ def edit_draft(
 
     `check(locked row, merged values)` refuses values that break a rule; the actor is recorded as an author (edit).
     """
-    require(actor, f"change_{flow.model._meta.model_name}", item.organization_id)
     editable = tuple(editable)
-    unknown = set(changes).difference(editable)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    _may_write(flow, "change", actor, item.organization_id, changes, editable)
     row = flow.lock(item)
     if row.status != DRAFT:
         raise InvalidTransitionError(flow.not_editable)
@@ -176,9 +200,25 @@ def edit_draft(
     for name, value in changes.items():
         setattr(row, name, value)
     row.version += 1
+    return _draft_saved(flow, row, actor, "edit")
+
+
+def _may_write(
+    flow: Workflow, verb: str, actor: User, organization: Any, fields: Mapping[str, Any], editable: Iterable[str]
+) -> None:
+    """The actor's permission (`<verb>_<model>`) on the organization's items; a field outside `editable` is a
+    programming error."""
+    require(actor, f"{verb}_{flow.model._meta.model_name}", organization)
+    unknown = set(fields).difference(editable)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+
+
+def _draft_saved(flow: Workflow, row: Any, actor: User, action: str) -> Any:
+    """Save a draft written by the actor (history), who is recorded as one of its authors (`action`)."""
     row._history_user = actor
     row.save()
-    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action="edit")
+    authorship_record(kind=flow.kind, item_id=row.pk, actor=actor, action=action)
     return row
 
 
@@ -188,7 +228,7 @@ def delete_draft(flow: Workflow, item: Any, *, actor: User, cleanup: Callable[[A
     the deletion or removes what belongs to it. The model's history keeps the deleted row."""
     require(actor, f"delete_{flow.model._meta.model_name}", item.organization_id)
     row = flow.lock(item)
-    if row.status != DRAFT or (flow.delete_unsubmitted_only and getattr(row, flow.submitter_field) is not None):
+    if not flow.deletable(row):
         raise InvalidTransitionError(flow.not_deletable)
     cleanup(row)
     row._history_user = actor
