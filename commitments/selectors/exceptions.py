@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from commitments import fiscal
 from commitments.models import APPROVED_STATES, Commitment, Contract, ContractStatus, Organization
+from commitments.selectors.as_of import day_label
 from commitments.selectors.projection_inputs import LIVE_STATES
 
 DEFAULT_DAYS = 60
@@ -237,7 +238,7 @@ def contracts_ending_section(today: datetime.date, days: int) -> ExceptionSectio
         key="contracts_ending",
         title=_("%(days)s日以内に契約期間が終わる契約") % {"days": days},
         note=_("契約期間の終了日が%(start)sから%(end)sまでの契約（更新・後継契約の確認）。")
-        % {"start": today.isoformat(), "end": until.isoformat()},
+        % {"start": date_format(today), "end": date_format(until)},
         columns=[
             ExceptionColumn(gettext_noop("契約番号")),
             ExceptionColumn(gettext_noop("契約相手方")),
@@ -322,10 +323,14 @@ def _stale(organization: Organization) -> ExceptionSection:
         organization=organization, status__in=APPROVED_STATES, needs_projection=True
     ).order_by(*_ORDER)
     for c in qs:
-        section.rows.append(
-            ExceptionRow(c.pk, c.matter, [*_head(c), timezone.localtime(c.updated_at).strftime("%Y-%m-%d %H:%M")])
-        )
+        section.rows.append(ExceptionRow(c.pk, c.matter, [*_head(c), _moment(c.updated_at)]))
     return section
+
+
+def _moment(value: datetime.datetime) -> str:
+    """A moment as the pages state it (令和8年12月3日 09:05): the same text on the page and in its downloads."""
+    moment = timezone.localtime(value)
+    return f"{day_label(moment.date())} {moment:%H:%M}"
 
 
 def sections_today(organization: Organization, today: datetime.date, days: int, percent: int) -> list[ExceptionSection]:

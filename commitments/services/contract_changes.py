@@ -22,6 +22,7 @@ from commitments.models import (
     Status,
     User,
 )
+from commitments.selectors import wareki_day
 from commitments.services import projection as projection_services
 from commitments.services.common import lock_commitment, record_event, require
 from commitments.services.contract_rules import (
@@ -202,7 +203,7 @@ def contract_cancel(
     entry = save_change(locked, ContractChangeKind.CANCEL, reason, before, rows, cancelled_on, actor=actor)
     head = stored("%(no)s 契約解除（%(date)s）：%(reason)s") % {
         "no": locked.contract_no,
-        "date": cancelled_on.isoformat(),
+        "date": wareki_day(cancelled_on),
         "reason": reason,
     }
     settle_commitment(commitment, actor, "contract_cancel", change_note(commitment, head, old_amount, paid, today))

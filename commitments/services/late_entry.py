@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop as stored
 from commitments import fiscal
 from commitments.deadline import contract_deadline_passed, date_label, late_entry_end, late_entry_until
 from commitments.models import Commitment, CommitmentReopening, Contract, FiscalYearClose, Status
+from commitments.selectors import wareki_day
 from commitments.services.errors import InvalidTransitionError
 
 
@@ -65,6 +66,6 @@ def late_entry_note(commitment: Commitment, contract: Contract, contracted: int)
         "no": contract.contract_no,
         "counterparty": contract.counterparty,
         "amount": fiscal.format_amount(contract.amount_yen, unit="円"),
-        "signed": contract.signed_on.isoformat(),
+        "signed": wareki_day(contract.signed_on),
         "rest": fiscal.format_amount(rest, unit="円"),
     }

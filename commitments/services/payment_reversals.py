@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop as stored
 
 from commitments import fiscal
 from commitments.models import Commitment, Contract, ContractStatus, Payment, Status, User
+from commitments.selectors import wareki_day
 from commitments.services import projection as projection_services
 from commitments.services import workflow
 from commitments.services.common import lock_commitment, record_event, require
@@ -137,7 +138,7 @@ def payment_reverse(
         note=stored("%(no)s %(date)s %(ref)s %(paid)s のうち %(amount)s（%(fy)s）：%(reason)s")
         % {
             "no": original.contract.contract_no,
-            "date": original.paid_on.isoformat(),
+            "date": wareki_day(original.paid_on),
             "ref": original.reference or "—",
             "paid": yen(original.amount_yen),
             "amount": yen(-amount_yen),

@@ -192,7 +192,7 @@ def test_the_commitment_page_lists_each_change_and_the_cancellation(client, org,
     assert "R8-委託-1 株式会社テスト 解除（令和8年11月16日）" in page
     assert "令和8年11月16日 変更契約 仕様の縮小 7,000,000 → 6,000,000 officer2" in page
     assert "令和8年11月16日 契約解除 受託者の事業停止 6,000,000 → 0 officer" in page
-    assert "R8-委託-1 契約解除（2026-11-16）：受託者の事業停止。契約金額 6,000,000円 → 0円。" in page  # the trail
+    assert "R8-委託-1 契約解除（令和8年11月16日）：受託者の事業停止。契約金額 6,000,000円 → 0円。" in page  # the trail
     client.force_login(org.officer2)
     admin_page = _text(client.get(f"/admin/commitments/commitment/{commitment.pk}/change/"))
     assert "解除（2026年11月16日）" in admin_page

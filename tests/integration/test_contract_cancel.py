@@ -107,7 +107,7 @@ def test_cancelling_cuts_the_contract_to_what_was_paid_and_frees_the_rest(org, c
         "active",
     )
     assert event.note == (
-        "R8-清掃-1 契約解除（2026-11-15）：受託者の事業停止。契約金額 7,200,000円 → 2,250,000円。"
+        "R8-清掃-1 契約解除（令和8年11月15日）：受託者の事業停止。契約金額 7,200,000円 → 2,250,000円。"
         "減額 4,950,000円 は限度額に戻り、新たな契約に充てられます"
     )
     assert Commitment.objects.get(pk=commitment.pk).needs_projection
@@ -270,7 +270,7 @@ def test_cancelling_after_the_deadline_lapses_the_rest_and_completes_a_paid_comm
     cancel, complete = events[-2], events[-1]
     assert (cancel.action, cancel.to_status) == ("contract_cancel", "active")
     assert cancel.note == (
-        "R8-B 契約解除（2027-04-20）：事業の見直し。契約金額 4,000,000円 → 1,000,000円。"
+        "R8-B 契約解除（令和9年4月20日）：事業の見直し。契約金額 4,000,000円 → 1,000,000円。"
         "減額 3,000,000円 は契約締結期限（令和8年度末＝2027年3月31日）を過ぎているため失効"
     )
     assert (complete.action, complete.from_status, complete.to_status) == ("complete", "active", "completed")

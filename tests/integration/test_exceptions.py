@@ -5,14 +5,20 @@ Seen on 2026-02-10 (FY2025): authority of FY2025 lapses on 2026-03-31, 49 days l
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.utils import translation
+from openpyxl import load_workbook
 
 from commitments import selectors
+from commitments.models import Commitment
 from commitments.services import payments
 from commitments.services.projection import projection_refresh_all
 from tests.support.factories import make_commitment, make_contract, make_org
@@ -158,6 +164,29 @@ def test_page_counts_links_and_days(client, portfolio):
         response = client.get("/reports/exceptions/", {"days": "abc"})
         assert response.status_code == 200 and "日数は0〜3660の整数" in response.content.decode()
         assert client.get("/reports/exceptions/export.csv", {"days": "-1"}).status_code == 400
+
+
+def test_the_last_update_reads_as_the_pages_state_a_moment(client, portfolio):
+    """最終更新 of a commitment awaiting its projection: one style of date on the page, in the CSV and in the XLSX."""
+    updated = datetime.datetime(2026, 2, 10, 9, 5, tzinfo=TOKYO)
+    Commitment.objects.filter(organization=portfolio.organization, matter="施設警備業務").update(updated_at=updated)
+    client.force_login(portfolio.auditor)
+    with time_machine.travel(NOW, tick=False):
+        page = _text(client.get("/reports/exceptions/"))
+        flat = client.get("/reports/exceptions/export.csv").getvalue().decode("utf-8-sig")
+        workbook = load_workbook(io.BytesIO(client.get("/reports/exceptions/export.xlsx").getvalue()))
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = _text(client.get("/reports/exceptions/"))
+        translation.deactivate()
+    assert "施設警備業務 令和7年度 契約済 令和8年2月10日 09:05" in page
+    assert "契約期間の終了日が2026年2月10日から2026年4月11日までの契約" in page  # the note of the section above
+    header, *lines = list(csv.reader(io.StringIO(flat)))
+    [stale] = [line for line in lines if line[0] == "推計が未更新のもの"]
+    assert stale[header.index("事項")] == "施設警備業務"
+    assert stale[header.index("最終更新")] == "令和8年2月10日 09:05"
+    sheet = workbook["推計が未更新のもの"]
+    assert [c.value for c in sheet[7]] == [2, "施設警備業務", "令和7年度", "契約済", "令和8年2月10日 09:05"]
+    assert "10 February 2026 09:05" in english and "2026-02-10" not in page + flat + english
 
 
 def test_access(client, portfolio):

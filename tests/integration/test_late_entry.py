@@ -74,7 +74,7 @@ def test_a_31_march_contract_entered_on_10_april_undoes_that_much_of_the_lapse(o
             "年度末処理後の契約登録", org.officer2, Status.LAPSED, Status.ACTIVE, TENTH_OF_APRIL,
         )  # fmt: skip
         assert event.note == (
-            "R8-委託-1 株式会社テスト 7,000,000円（2027-03-31締結）。"
+            "R8-委託-1 株式会社テスト 7,000,000円（令和9年3月31日締結）。"
             "失効した限度額のうち 7,000,000円 を取消し、未契約の 500,000円 は失効のまま"
         )
         version = commitment.history.first()

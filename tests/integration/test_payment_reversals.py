@@ -88,13 +88,13 @@ def test_a_payment_is_reversed_in_part_then_in_full(org, paid):
     )
     assert events == [
         (
-            "K-1 2017-09-29 P-1 600,000円 のうち △100,000円（平成29年度）：過払の返納",
+            "K-1 平成29年9月29日 P-1 600,000円 のうち △100,000円（平成29年度）：過払の返納",
             "active",
             "active",
             org.officer2.pk,
         ),
         (
-            "K-1 2017-09-29 P-1 600,000円 のうち △500,000円（平成29年度）：契約解除による返還",
+            "K-1 平成29年9月29日 P-1 600,000円 のうち △500,000円（平成29年度）：契約解除による返還",
             "active",
             "active",
             org.officer2.pk,
@@ -175,7 +175,7 @@ def test_a_completed_commitment_goes_back_to_active_and_completes_again(org):
             "payment_reverse",
             "completed",
             "completed",
-            "K-1 2018-03-30 P-2 2,000,000円 のうち △500,000円（平成29年度）：検収不合格分の返納",
+            "K-1 平成30年3月30日 P-2 2,000,000円 のうち △500,000円（平成29年度）：検収不合格分の返納",
         ),
         ("reopen", "completed", "active", "支出の戻入・取消により未払額 500,000円"),
     ]
