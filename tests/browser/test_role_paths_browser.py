@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from commitments import fiscal
 from commitments.models import Commitment, Contract, Status
@@ -153,6 +155,24 @@ def _download(page: Page, link_name: str, target: Path) -> bytes:
     return target.read_bytes()
 
 
+def _pdf_text(data: bytes) -> str:
+    """The PDF's text read back, every page, without white space (a cell's words wrap where its width ends)."""
+    assert data.startswith(b"%PDF-"), data[:20]
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
+def _xlsx_cells(data: bytes) -> list[str]:
+    """Every non-empty cell of every sheet, as text (numbers as Excel shows them with #,##0)."""
+    workbook = load_workbook(io.BytesIO(data))
+    return [
+        f"{value:,}" if isinstance(value, int | float) else str(value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+
+
 def _csv_rows(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf"), "CSV without BOM (Excel would misread the Japanese)"
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -172,11 +192,20 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     assert "事項" in rows[0] and any("文書配達業務" in r for r in rows)
     sheet = load_workbook(io.BytesIO(_download(page, "Excel（XLSX）", tmp_path / "exposure.xlsx"))).active
     assert any(r and "文書配達業務" in r for r in sheet.iter_rows(values_only=True))
+    text = _pdf_text(_download(page, "PDF（A4横）", tmp_path / "exposure.pdf"))
+    assert "合計" in text and "68,738,703" in text and "文書配達業務" in text
 
     page.goto(f"{base}/exposure/summary/")
     expect(page.locator("#summary-chart")).to_have_attribute("data-rendered", "true")
     expect(page.locator("#summary-table tfoot")).to_contain_text("合計")
     shots(page, "auditor_2_summary")
+    summary_total = page.locator("#summary-table tfoot td").last.inner_text().strip()
+    assert re.fullmatch(r"[\d,]+", summary_total) and summary_total != "0", summary_total
+    rows = _csv_rows(_download(page, "CSV", tmp_path / "summary.csv"))
+    assert rows[0][0] == "事業区分" and any(r and r[0] == "合計" for r in rows)
+    assert summary_total in _xlsx_cells(_download(page, "Excel（XLSX）", tmp_path / "summary.xlsx"))
+    text = _pdf_text(_download(page, "PDF（A4横）", tmp_path / "summary.pdf"))
+    assert "合計" in text and summary_total in text
 
     page.goto(f"{base}/reports/chousho/?fy=2026")
     expect(page.locator("#chousho-table tfoot")).to_contain_text("68,738,703")
@@ -185,6 +214,21 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     assert rows[0][0] == "事項" and len(rows) > 79
     workbook = load_workbook(io.BytesIO(_download(page, "XLSX", tmp_path / "chousho.xlsx")))
     assert any(r and "合計" in r for r in workbook.active.iter_rows(values_only=True))
+    text = _pdf_text(_download(page, "PDF", tmp_path / "chousho.pdf"))
+    assert "合計" in text and "68,738,703" in text
+
+    # 将来負担 and its statistics by 統計の区分, with the statistics' XLSX.
+    page.goto(f"{base}/exposure/burden/")
+    expect(page.locator("h1")).to_contain_text("将来の年度の負担")
+    shots(page, "auditor_4a_burden")
+    page.get_by_role("link", name="翌年度以降支出予定額の統計").click()
+    total_row = page.locator("#statistics-table tr.total")
+    expect(total_row).to_contain_text("合計")
+    shots(page, "auditor_4b_burden_statistics")
+    statistics_total = total_row.locator("td").last.inner_text().strip()
+    assert re.fullmatch(r"[\d,]+", statistics_total) and statistics_total != "0", statistics_total
+    cells = _xlsx_cells(_download(page, "XLSX", tmp_path / "statistics.xlsx"))
+    assert "合計" in cells and statistics_total in cells
 
     page.goto(f"{base}/reports/exceptions/")
     expect(page.locator("#section-text_limits h2")).to_contain_text("2件")
