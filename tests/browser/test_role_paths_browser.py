@@ -249,6 +249,7 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     page.locator("#id_subscription").select_option(index=1)
     page.get_by_role("button", name="表示", exact=True).click()
     expect(page.locator("#preview-subject")).to_contain_text("月次報告（富士市）")
+    expect(page.locator("#preview-recipients")).to_have_text("manager@fuji.example")  # 富士市's 経営層
     expect(page.locator("#preview-text")).to_contain_text("要確認事項")
     shots(page, "auditor_6_report_preview")
     attachment = page.locator("#preview-attachments a").first
