@@ -7,6 +7,7 @@ segment names are in the e-mail's HTML legend, next to the image, in the same co
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -80,6 +81,8 @@ def stacked_bar_png(labels: Sequence[str], series: Sequence[ChartSeries]) -> byt
     if labels:
         slot = plot_w / len(labels)
         bar = max(slot * 0.6, 1)
+        # Every label when the widest fits its slot with a gap, else every n-th (H20, H22, … rather than H20H21…).
+        every = max(math.ceil((max(draw.textlength(label, font=font) for label in labels) + 6) / slot), 1)
         for i, label in enumerate(labels):
             x0 = _LEFT + slot * i + (slot - bar) / 2
             level = 0.0
@@ -88,7 +91,7 @@ def stacked_bar_png(labels: Sequence[str], series: Sequence[ChartSeries]) -> byt
                 if value:
                     draw.rectangle([x0, y_of(level + value), x0 + bar, y_of(level)], fill=s.color)
                 level += value
-            if slot >= draw.textlength(label, font=font) + 2 or i % max(int(30 / slot), 1) == 0:
+            if i % every == 0:
                 draw.text(
                     (x0 + bar / 2 - draw.textlength(label, font=font) / 2, base + 6), label, fill="#333333", font=font
                 )

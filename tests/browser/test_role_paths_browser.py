@@ -251,6 +251,10 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     expect(page.locator("#preview-subject")).to_contain_text("月次報告（富士市）")
     expect(page.locator("#preview-recipients")).to_have_text("manager@fuji.example")  # 富士市's 経営層
     expect(page.locator("#preview-text")).to_contain_text("要確認事項")
+    chart = page.locator("#preview-html img")  # the chart, drawn in 千円 as the table beside it says
+    expect(chart).to_have_js_property("complete", True)
+    assert chart.evaluate("img => img.naturalWidth") == 720
+    expect(page.locator("#chart-axis-unit")).to_have_text("縦軸の単位：千円")
     shots(page, "auditor_6_report_preview")
     attachment = page.locator("#preview-attachments a").first
     with page.expect_download() as info:
