@@ -35,13 +35,16 @@ MIN_PNG_BYTES = 20_000
 
 @pytest.fixture
 def shots(artifacts_dir: Path) -> Callable[[Page, str], Path]:
-    """Save a full-page screenshot as test-artifacts/roles/<name>.png and check it is a real picture."""
+    """Save a full-page screenshot as test-artifacts/roles/<name>.png and check it is a real picture, and that the
+    page is no wider than the window (wide tables scroll inside their frame; the header bar spans the page)."""
     folder = artifacts_dir / "roles"
     folder.mkdir(exist_ok=True)
 
     def shoot(page: Page, name: str) -> Path:
         path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{name}: page {width}px wide"  # type: ignore[index]
         data = path.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > MIN_PNG_BYTES, f"{path}: {len(data)} bytes"
         return path
