@@ -245,6 +245,8 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     page.locator("#exposure-table").get_by_role("link", name="文書配達業務").click()
     expect(page.locator("h1")).to_contain_text("文書配達業務")
     expect(page.locator("#history-table")).to_be_visible()
+    # One style of date on the page: 提出 and 承認 in 和暦 as the record of steps below them.
+    expect(page.locator("main table").first).to_contain_text(re.compile(r"fuji-approver 令和\d+年\d+月\d+日 \d\d:\d\d"))
     shots(page, "auditor_5_commitment")
 
     # The monthly report as it would be sent now (富士市's demo subscription; nothing is sent).
