@@ -237,7 +237,7 @@ def contracts_ending_section(today: datetime.date, days: int) -> ExceptionSectio
         key="contracts_ending",
         title=_("%(days)s日以内に契約期間が終わる契約") % {"days": days},
         note=_("契約期間の終了日が%(start)sから%(end)sまでの契約（更新・後継契約の確認）。")
-        % {"start": today.isoformat(), "end": until.isoformat()},
+        % {"start": date_format(today), "end": date_format(until)},
         columns=[
             ExceptionColumn(gettext_noop("契約番号")),
             ExceptionColumn(gettext_noop("契約相手方")),

@@ -61,7 +61,7 @@ ALLOWED = {
     "Control", "Command", "Mac",  # the keys named by the hint of a multiple choice
     "general", "water",  # the codes of the organization's segments (data)
 }  # fmt: skip
-ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")  # \b fails beside a kana: 2026-12-03から
 WORD = re.compile(r"(?<![A-Za-z0-9_\-.@/])[A-Za-z][A-Za-z]+(?![A-Za-z0-9_\-.@/])")
 
 
