@@ -68,7 +68,8 @@ class FiscalFrameAdmin(
 
     def get_fields(self, request: HttpRequest, obj: FiscalFrame | None = None) -> list[str]:
         entry = [name for name in FiscalFrameForm.Meta.fields if not (obj and name == "organization")]
-        if obj is not None and obj.status != FrameStatus.DRAFT:
+        # Past drafts, and any frame for who may only view it: the model's fields, not the entry form's own.
+        if obj is not None and (obj.status != FrameStatus.DRAFT or not self.has_change_permission(request, obj)):
             return [*SHOWN, *self.readonly_fields]
         return [*entry, *self.readonly_fields] if obj else entry
 

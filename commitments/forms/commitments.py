@@ -96,5 +96,9 @@ class ApproveForm(forms.Form):
     """The authorising resolution recorded with an approval."""
 
     resolution = forms.CharField(
-        label=_("議決・決裁"), required=False, max_length=200, help_text=_("例：第13回経営審議委員会 議案第2号")
+        label=_("議決・決裁"),
+        required=False,
+        max_length=200,
+        help_text=_("例：第13回経営審議委員会 議案第2号"),
+        widget=forms.TextInput(attrs={"size": 60}),  # wide enough for a council's name and item number
     )

@@ -7,6 +7,7 @@ segment names are in the e-mail's HTML legend, next to the image, in the same co
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
 # Okabe–Ito: readable in print and for common colour-vision deficiencies (the summary page draws with it too).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
 WIDTH, HEIGHT = 720, 300
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 14, 30
-MILLIONS_FROM = 1_000_000_000  # yen: a year reaching 1,000 百万円 draws the chart in 百万円
+_LEFT, _RIGHT, _TOP, _BOTTOM = 88, 12, 14, 30  # room on the left for ticks such as 12,000,000 (千円)
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ def stacked_bar_png(labels: Sequence[str], series: Sequence[ChartSeries]) -> byt
     if labels:
         slot = plot_w / len(labels)
         bar = max(slot * 0.6, 1)
+        # Every label when the widest fits its slot with a gap, else every n-th (H20, H22, … rather than H20H21…).
+        every = max(math.ceil((max(draw.textlength(label, font=font) for label in labels) + 6) / slot), 1)
         for i, label in enumerate(labels):
             x0 = _LEFT + slot * i + (slot - bar) / 2
             level = 0.0
@@ -89,7 +91,7 @@ def stacked_bar_png(labels: Sequence[str], series: Sequence[ChartSeries]) -> byt
                 if value:
                     draw.rectangle([x0, y_of(level + value), x0 + bar, y_of(level)], fill=s.color)
                 level += value
-            if slot >= draw.textlength(label, font=font) + 2 or i % max(int(30 / slot), 1) == 0:
+            if i % every == 0:
                 draw.text(
                     (x0 + bar / 2 - draw.textlength(label, font=font) / 2, base + 6), label, fill="#333333", font=font
                 )
@@ -98,14 +100,13 @@ def stacked_bar_png(labels: Sequence[str], series: Sequence[ChartSeries]) -> byt
     return buffer.getvalue()
 
 
-def exposure_chart(table: ExposureTable, *, unit: str) -> tuple[bytes | None, str]:
-    """The PNG of a table by segment (None without rows or years) and its unit: 百万円 from 1,000 百万円 a year."""
+def exposure_chart(table: ExposureTable, *, unit: str) -> bytes | None:
+    """The PNG of a table by segment (None without rows or years), drawn in the report's unit: the same figures,
+    rounded the same way, as the table beside it."""
     if not table.rows or not table.fiscal_years:
-        return None, unit
-    if max(table.totals.values(), default=0) >= MILLIONS_FROM:
-        unit = "百万円"
+        return None
     series = [
         ChartSeries(color_of(i), [fiscal.to_unit(r["years"].get(fy, 0), unit) for fy in table.fiscal_years])
         for i, r in enumerate(table.rows)
     ]
-    return stacked_bar_png([short_year_label(fy) for fy in table.fiscal_years], series), unit
+    return stacked_bar_png([short_year_label(fy) for fy in table.fiscal_years], series)

@@ -68,7 +68,7 @@ def _build(
     table = selectors.exposure_table(organization_ids=scope, basis=subscription.basis, by="segment")
     baseline = report_baseline(subscription, period, exclude_id=exclude_id)
     exceptions = selectors.exceptions_report(organization=organization, today=today)
-    chart_png, chart_unit = exposure_chart(table, unit=UNIT)
+    chart_png = exposure_chart(table, unit=UNIT)
     previous = previous_sent_delivery(subscription, before_period=period.key, exclude_id=exclude_id)
     burden, over_years = burden_context(
         organization, today=today, previous_totals=previous.totals if previous else None, unit=UNIT
@@ -94,7 +94,7 @@ def _build(
         "exceptions_total": exceptions.total,
         "exceptions_days": exceptions.days,
         "chart_cid": CHART_CID if chart_png else None,
-        "chart_unit": str(unit_label(chart_unit)),
+        "chart_unit": str(unit_label(UNIT)),  # the table's unit: one unit for the whole report
         "url": _url("exposure-summary", f"basis={subscription.basis}"),
         "exceptions_url": _url("exceptions"),
         "burden": burden,

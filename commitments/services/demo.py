@@ -70,6 +70,8 @@ FUJI_USERS = [
     ),
     DemoUser("fuji-approver", "demo-fuji-approver-2026", "approver", True, "富士 承認者", "approver@fuji.example"),
     DemoUser("fuji-auditor", "demo-fuji-auditor-2026", "auditor", False, "富士 監査担当", "auditor@fuji.example"),
+    # 経営層: the recipient of 富士市's demo monthly report (sent to the management group of its organization).
+    DemoUser("fuji-manager", "demo-fuji-manager-2026", "management", False, "富士 経営層", "manager@fuji.example"),
 ]
 
 

@@ -71,6 +71,15 @@ def test_reader_and_entry_pages_have_no_serious_violation(
     found += _violations(page, "chousho", artifacts_dir)
     page.goto(f"{base}/reports/exceptions/")
     found += _violations(page, "exceptions", artifacts_dir)
+    page.goto(f"{base}/exposure/burden/")
+    found += _violations(page, "burden", artifacts_dir)
+    page.goto(f"{base}/exposure/burden/statistics/")
+    found += _violations(page, "burden_statistics", artifacts_dir)
+    page.goto(f"{base}/reports/preview/")
+    page.locator("#id_subscription").select_option(index=1)
+    page.get_by_role("button", name="表示", exact=True).click()
+    expect(page.locator("#preview-subject")).to_be_visible()
+    found += _violations(page, "report_preview", artifacts_dir)
     commitment = Commitment.objects.filter(organization__name__contains="富士").order_by("pk").first()
     assert commitment is not None
     page.goto(f"{base}/commitments/{commitment.pk}/")
@@ -80,6 +89,10 @@ def test_reader_and_entry_pages_have_no_serious_violation(
     _login(officer, base, FUJI_OFFICER, "/admin/")
     officer.goto(f"{base}/admin/commitments/commitment/add/")
     found += _violations(officer, "admin_commitment_add", artifacts_dir)
+    officer.goto(f"{base}/admin/commitments/fiscalframe/")
+    found += _violations(officer, "admin_fiscalframe_list", artifacts_dir)
+    officer.goto(f"{base}/admin/commitments/fiscalframe/add/")
+    found += _violations(officer, "admin_fiscalframe_add", artifacts_dir)
 
     assert found == [], "\n".join(found)
     assert [url for url in requested if not url.startswith((base, "data:"))] == []  # nothing left the machine

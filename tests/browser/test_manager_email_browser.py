@@ -72,6 +72,12 @@ def test_manager_reads_the_monthly_email_and_follows_its_link(
     expect(page.locator("body")).to_contain_text("集計対象の債務負担行為: 32 件（失効 32 件）")
     expect(page.locator("body")).to_contain_text("合計5,465,241")  # 平成29年度, 千円
     expect(page.locator("img")).to_have_count(1)
+    # One unit for the whole report: the chart is drawn in the table's 千円 (its years reach 5,709,370 千円, which
+    # once switched the chart alone to 百万円), and the label over its vertical axis says so.
+    expect(page.locator("#chart-axis-unit")).to_have_text("縦軸の単位：千円")
+    assert "百万円" not in html
+    # Every J-LIS authority has lapsed by now: the burden table says it has no year rather than show bare headers.
+    expect(page.locator("#burden-none")).to_have_text("将来の年度に既定の負担はありません。")
     assert page.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")  # the chart is drawn
     page.screenshot(path=str(folder / "manager_1_email.png"), full_page=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from commitments import fiscal
 from commitments.models import Commitment, Contract, Status
@@ -33,13 +35,16 @@ MIN_PNG_BYTES = 20_000
 
 @pytest.fixture
 def shots(artifacts_dir: Path) -> Callable[[Page, str], Path]:
-    """Save a full-page screenshot as test-artifacts/roles/<name>.png and check it is a real picture."""
+    """Save a full-page screenshot as test-artifacts/roles/<name>.png and check it is a real picture, and that the
+    page is no wider than the window (wide tables scroll inside their frame; the header bar spans the page)."""
     folder = artifacts_dir / "roles"
     folder.mkdir(exist_ok=True)
 
     def shoot(page: Page, name: str) -> Path:
         path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{name}: page {width}px wide"  # type: ignore[index]
         data = path.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > MIN_PNG_BYTES, f"{path}: {len(data)} bytes"
         return path
@@ -153,6 +158,24 @@ def _download(page: Page, link_name: str, target: Path) -> bytes:
     return target.read_bytes()
 
 
+def _pdf_text(data: bytes) -> str:
+    """The PDF's text read back, every page, without white space (a cell's words wrap where its width ends)."""
+    assert data.startswith(b"%PDF-"), data[:20]
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
+def _xlsx_cells(data: bytes) -> list[str]:
+    """Every non-empty cell of every sheet, as text (numbers as Excel shows them with #,##0)."""
+    workbook = load_workbook(io.BytesIO(data))
+    return [
+        f"{value:,}" if isinstance(value, int | float) else str(value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+
+
 def _csv_rows(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf"), "CSV without BOM (Excel would misread the Japanese)"
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -172,11 +195,20 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     assert "事項" in rows[0] and any("文書配達業務" in r for r in rows)
     sheet = load_workbook(io.BytesIO(_download(page, "Excel（XLSX）", tmp_path / "exposure.xlsx"))).active
     assert any(r and "文書配達業務" in r for r in sheet.iter_rows(values_only=True))
+    text = _pdf_text(_download(page, "PDF（A4横）", tmp_path / "exposure.pdf"))
+    assert "合計" in text and "68,738,703" in text and "文書配達業務" in text
 
     page.goto(f"{base}/exposure/summary/")
     expect(page.locator("#summary-chart")).to_have_attribute("data-rendered", "true")
     expect(page.locator("#summary-table tfoot")).to_contain_text("合計")
     shots(page, "auditor_2_summary")
+    summary_total = page.locator("#summary-table tfoot td").last.inner_text().strip()
+    assert re.fullmatch(r"[\d,]+", summary_total) and summary_total != "0", summary_total
+    rows = _csv_rows(_download(page, "CSV", tmp_path / "summary.csv"))
+    assert rows[0][0] == "事業区分" and any(r and r[0] == "合計" for r in rows)
+    assert summary_total in _xlsx_cells(_download(page, "Excel（XLSX）", tmp_path / "summary.xlsx"))
+    text = _pdf_text(_download(page, "PDF（A4横）", tmp_path / "summary.pdf"))
+    assert "合計" in text and summary_total in text
 
     page.goto(f"{base}/reports/chousho/?fy=2026")
     expect(page.locator("#chousho-table tfoot")).to_contain_text("68,738,703")
@@ -185,6 +217,21 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     assert rows[0][0] == "事項" and len(rows) > 79
     workbook = load_workbook(io.BytesIO(_download(page, "XLSX", tmp_path / "chousho.xlsx")))
     assert any(r and "合計" in r for r in workbook.active.iter_rows(values_only=True))
+    text = _pdf_text(_download(page, "PDF", tmp_path / "chousho.pdf"))
+    assert "合計" in text and "68,738,703" in text
+
+    # 将来負担 and its statistics by 統計の区分, with the statistics' XLSX.
+    page.goto(f"{base}/exposure/burden/")
+    expect(page.locator("h1")).to_contain_text("将来の年度の負担")
+    shots(page, "auditor_4a_burden")
+    page.get_by_role("link", name="翌年度以降支出予定額の統計").click()
+    total_row = page.locator("#statistics-table tr.total")
+    expect(total_row).to_contain_text("合計")
+    shots(page, "auditor_4b_burden_statistics")
+    statistics_total = total_row.locator("td").last.inner_text().strip()
+    assert re.fullmatch(r"[\d,]+", statistics_total) and statistics_total != "0", statistics_total
+    cells = _xlsx_cells(_download(page, "XLSX", tmp_path / "statistics.xlsx"))
+    assert "合計" in cells and statistics_total in cells
 
     page.goto(f"{base}/reports/exceptions/")
     expect(page.locator("#section-text_limits h2")).to_contain_text("2件")
@@ -198,6 +245,8 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     page.locator("#exposure-table").get_by_role("link", name="文書配達業務").click()
     expect(page.locator("h1")).to_contain_text("文書配達業務")
     expect(page.locator("#history-table")).to_be_visible()
+    # One style of date on the page: 提出 and 承認 in 和暦 as the record of steps below them.
+    expect(page.locator("main table").first).to_contain_text(re.compile(r"fuji-approver 令和\d+年\d+月\d+日 \d\d:\d\d"))
     shots(page, "auditor_5_commitment")
 
     # The monthly report as it would be sent now (富士市's demo subscription; nothing is sent).
@@ -205,7 +254,12 @@ def test_auditor_reads_every_page_and_downloads_every_format(
     page.locator("#id_subscription").select_option(index=1)
     page.get_by_role("button", name="表示", exact=True).click()
     expect(page.locator("#preview-subject")).to_contain_text("月次報告（富士市）")
+    expect(page.locator("#preview-recipients")).to_have_text("manager@fuji.example")  # 富士市's 経営層
     expect(page.locator("#preview-text")).to_contain_text("要確認事項")
+    chart = page.locator("#preview-html img")  # the chart, drawn in 千円 as the table beside it says
+    expect(chart).to_have_js_property("complete", True)
+    assert chart.evaluate("img => img.naturalWidth") == 720
+    expect(page.locator("#chart-axis-unit")).to_have_text("縦軸の単位：千円")
     shots(page, "auditor_6_report_preview")
     attachment = page.locator("#preview-attachments a").first
     with page.expect_download() as info:

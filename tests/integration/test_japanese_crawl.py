@@ -25,7 +25,9 @@ from commitments.models import (
     Amendment,
     Commitment,
     Contract,
+    FiscalFrame,
     ImportJob,
+    KindClassification,
     Organization,
     Payment,
     ProjectionSnapshot,
@@ -37,7 +39,7 @@ from commitments.models import (
     User,
 )
 from commitments.roles import roles_ensure
-from commitments.services import amendments, payments, projection
+from commitments.services import amendments, frames, payments, projection
 from commitments.services import reports as report_services
 from tests.support.factories import make_commitment, make_contract, make_org
 
@@ -59,7 +61,7 @@ ALLOWED = {
     "Control", "Command", "Mac",  # the keys named by the hint of a multiple choice
     "general", "water",  # the codes of the organization's segments (data)
 }  # fmt: skip
-ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")  # \b fails beside a kana: 2026-12-03から
 WORD = re.compile(r"(?<![A-Za-z0-9_\-.@/])[A-Za-z][A-Za-z]+(?![A-Za-z0-9_\-.@/])")
 
 
@@ -130,7 +132,20 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         upload = ImportJob.objects.create(
             organization=o.organization, file_name="和文市予算書.csv", content=b"x", uploaded_by=o.officer2
         )
+        frame = frames.frame_create(
+            actor=o.officer2,
+            organization=o.organization,
+            fiscal_year=FY + 1,
+            expenditure_yen=50_000_000_000,
+            general_revenue_yen=30_000_000_000,
+            note="中期財政計画",
+        )
+        classification = frames.kind_class_set(
+            actor=superuser, organization=o.organization, kind="service", statistics_class="other"
+        )
         rows = {
+            FiscalFrame: frame,
+            KindClassification: classification,
             Organization: o.organization,
             User: o.officer2,
             Segment: o.segment,
@@ -188,6 +203,9 @@ def site_urls(world: World) -> list[str]:
         "/exposure/",
         "/exposure/?page=2&per_page=1",
         "/exposure/summary/",
+        "/exposure/burden/",
+        f"/exposure/burden/?as_of={FY}-04-01&unit=百万円",
+        "/exposure/burden/statistics/",
         f"/commitments/{c.pk}/",
         f"/reports/chousho/?fy={FY}",
         "/reports/exceptions/",
@@ -213,13 +231,15 @@ def admin_urls(world: World) -> list[str]:
         if row is not None:
             urls += filter(None, [_url(f"{prefix}_change", row.pk), _url(f"{prefix}_history", row.pk)])
     urls += sorted({f"/admin/{model._meta.app_label}/" for model in admin.site._registry})  # the sections
-    # The admin's own pages besides the standard ones: cancel a contract, reverse a payment, upload payments.
+    # The admin's own pages besides the standard ones: cancel a contract, reverse a payment, upload payments and
+    # fiscal frames.
     urls += filter(
         None,
         [
             _url("admin:commitments_contract_cancel", world.rows[Contract].pk),
             _url("admin:commitments_payment_reverse", world.rows[Payment].pk),
             _url("admin:commitments_payment_upload"),
+            _url("admin:commitments_fiscalframe_upload"),
         ],
     )
     return urls

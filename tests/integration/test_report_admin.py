@@ -194,6 +194,15 @@ def test_preview_renders_the_email_without_sending(org, subscription, client):
     assert client.get(url, {"subscription": subscription.pk}).status_code == 302
 
 
+def test_preview_without_recipients_says_what_to_do(org, subscription, client):
+    """No user of the body in the recipient groups: the preview says nothing would be sent, and how to fix it."""
+    org.manager.groups.clear()
+    client.force_login(org.auditor)
+    body = client.get("/reports/preview/", {"subscription": subscription.pk, "period": "2026-04"}).content.decode()
+    assert "宛先がありません（送信されません）" in body
+    assert "管理画面の「利用者」で経営層などの利用者を登録するか、「定期報告」の宛先を変更してください。" in body
+
+
 def test_send_report_command_says_what_it_did(subscription):
     out = io.StringIO()
     call_command("send_report", "--subscription", "月次報告", "--period", "2026-04", "--dry-run", stdout=out)
