@@ -20,7 +20,7 @@ PDF_LIBRARIES = {
     "pangoft2-1.0": "libpangoft2-1.0-0",
     "harfbuzz-subset": "libharfbuzz-subset0",
 }
-PACKAGES = ["chromium", "fonts-noto-cjk", *PDF_LIBRARIES.values()]
+PACKAGES = ["chromium", "fonts-noto-cjk", *PDF_LIBRARIES.values(), "gettext"]
 HELP = (
     f"Browser tests and PDF downloads need Debian's packages {' '.join(PACKAGES)}: run `make test` as root, or\n"
     f"  sudo apt-get install --no-install-recommends {' '.join(PACKAGES)}\n"
@@ -47,6 +47,8 @@ def missing(*, pdf_only: bool = False) -> list[str]:
     if japanese_font_count() == 0:
         absent.append("fonts-noto-cjk")
     absent.extend(package for name, package in PDF_LIBRARIES.items() if ctypes.util.find_library(name) is None)
+    if not pdf_only and (shutil.which("xgettext") is None or shutil.which("msgmerge") is None):
+        absent.append("gettext")  # the English catalogue's test extracts the strings afresh
     return absent
 
 
