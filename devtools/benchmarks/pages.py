@@ -1,6 +1,6 @@
-"""Lines 3e–3f: the summary page (segment × fiscal year totals and chart) held against the same page for an
-organization of 1,000 commitments in the same database, and against its in-memory floor, as 3c–3d hold the
-exposure page."""
+"""Lines 3e–3g: the summary page (segment × fiscal year totals and chart) held against the same page for an
+organization of 1,000 commitments in the same database and against its in-memory floor, as 3c–3d hold the exposure
+page; the burden page against its 1,000-commitment self (its in-memory floor is not built)."""
 
 from __future__ import annotations
 
@@ -24,29 +24,40 @@ def _summary_params(data: BenchData) -> dict[str, str]:
     return {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
 
 
-def measure_summary_against_small(data: BenchData) -> Line:
-    """3e: /exposure/summary/ over the bench's organization and over the 1,000-commitment one, as each one's
-    auditor, interleaved."""
-    params = _summary_params(data)
-    url = reverse("exposure-summary")
+def _against_small(data: BenchData, url: str, params: dict[str, str]) -> tuple[float, float]:
+    """Medians of `url` as the bench organization's auditor and as the 1,000-commitment one's, interleaved."""
     large_client, small_client = _client(data.auditor), _client(small_auditor(data))
     large_samples, small_samples = [], []
     for _ in range(2):  # interleaved, so that a busy moment of the machine weighs on both
         large_samples += _timed_gets(large_client, url, params, 10)
         small_samples += _timed_gets(small_client, url, params, 10)
-    large, floor = median(large_samples), median(small_samples)
+    return median(large_samples), median(small_samples)
+
+
+def _small_line(data: BenchData, key: str, page: str, large: float, floor: float, note: str) -> Line:
     return Line(
-        key="3e",
-        what=f"{SUMMARY} at {data.projected():,} approved vs {SMALL_SIZE:,} commitments",
+        key=key,
+        what=f"{page} at {data.projected():,} approved vs {SMALL_SIZE:,} commitments",
         figure=f"median {seconds(large)}",
         floor=f"{SMALL_SIZE:,}-commitment organization {seconds(floor)}",
         ratio=large / floor,
         target="≤ 1.2× floor",
         met=large / floor <= 1.2,
-        note="/exposure/summary/ (segments × 10 fiscal years and the chart), the same URL as each organization's "
-        "auditor; 2 × 10 requests each, interleaved, after a warm-up",
+        note=f"{note}, the same URL as each organization's auditor; 2 × 10 requests each, interleaved, after a warm-up",
         values={"seconds": large, "floor_seconds": floor},
     )
+
+
+def measure_summary_against_small(data: BenchData) -> Line:
+    """3e: /exposure/summary/ over the bench's organization and over the 1,000-commitment one."""
+    large, floor = _against_small(data, reverse("exposure-summary"), _summary_params(data))
+    return _small_line(data, "3e", SUMMARY, large, floor, "/exposure/summary/ (segments × 10 fiscal years, the chart)")
+
+
+def measure_burden_against_small(data: BenchData) -> Line:
+    """3g: /exposure/burden/ (the coming years' outflow by segment against the frames, the chart) likewise."""
+    large, floor = _against_small(data, reverse("burden"), {})
+    return _small_line(data, "3g", "burden page", large, floor, "/exposure/burden/ (segments × coming years, chart)")
 
 
 def measure_summary_against_floor(data: BenchData) -> Line:
