@@ -162,10 +162,12 @@ SMALL_ORGANIZATION = "ベンチマーク小団体"
 SMALL_SIZE = 1_000
 
 
-def measure_page_against_small(data: BenchData) -> Line:
-    """3c: the same exposure page over the bench's organization and over one of 1,000 commitments generated in the
-    same database (projected by the night, as a new organization's bulk load is): the page's cost must not follow
-    the number of commitments."""
+def small_auditor(data: BenchData) -> User:
+    """The auditor of an organization of 1,000 commitments generated in the bench's database (projected by the
+    night, as a new organization's bulk load is), made on first use."""
+    existing = User.objects.filter(username="bench-small-auditor").first()
+    if existing is not None:
+        return existing
     call_command(
         "generate_commitments",
         SMALL_SIZE,
@@ -178,6 +180,13 @@ def measure_page_against_small(data: BenchData) -> Line:
     small = Organization.objects.get(name=SMALL_ORGANIZATION)
     auditor = User.objects.create_user(username="bench-small-auditor", organization=small)
     auditor.groups.set(Group.objects.filter(name="auditor"))
+    return auditor
+
+
+def measure_page_against_small(data: BenchData) -> Line:
+    """3c: the same exposure page over the bench's organization and over one of 1,000 commitments in the same
+    database: the page's cost must not follow the number of commitments."""
+    auditor = small_auditor(data)
     url = reverse("exposure")
     params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
     large_client, small_client = _client(data.auditor), _client(auditor)

@@ -11,11 +11,14 @@ from typing import Any
 
 from django.db import connection
 
-from devtools.benchmarks import files, projection, reads, worker
+from devtools.benchmarks import files, pages, projection, reads, worker
 from devtools.benchmarks.data import bench_data
 from devtools.benchmarks.measure import Line, seconds
 
-LINE_KEYS = ("0", "1a", "1b", "1c", "1d", "1e", "1f", "1g", "2", "3a", "3b", "3c", "3d", "4", "5", "6a", "6b")
+LINE_KEYS = (
+    *("0", "1a", "1b", "1c", "1d", "1e", "1f", "1g", "2"),
+    *("3a", "3b", "3c", "3d", "3e", "3f", "3g", "4", "5", "6a", "6b"),
+)
 
 
 @dataclass
@@ -79,6 +82,9 @@ def bench_run(
         ("4 admin changelist", lambda: reads.measure_admin_changelist(data)),
         ("3c exposure page vs a small organization", lambda: reads.measure_page_against_small(data)),
         ("3d exposure page vs its in-memory floor", lambda: reads.measure_page_against_floor(data)),
+        ("3e summary page vs a small organization", lambda: pages.measure_summary_against_small(data)),
+        ("3f summary page vs its in-memory floor", lambda: pages.measure_summary_against_floor(data)),
+        ("3g burden page vs a small organization", lambda: pages.measure_burden_against_small(data)),
         ("6b XLSX export", lambda: files.measure_export(data)),
         ("5 approval through a worker", lambda: worker.measure_approval(data, use_worker=use_worker)),
         ("6a import", lambda: files.measure_import(data)),

@@ -54,12 +54,14 @@ def test_bench_reports_every_line(tmp_path):
         else:
             assert line["values"], line
     # The floors and ratios are there where the design compares with one.
-    for key in ("1a", "1b", "1c", "1d", "2"):
+    for key in ("1a", "1b", "1c", "1d", "2", "3c", "3d", "3e", "3f", "3g", "6a"):
         assert lines[key]["ratio"] is not None and lines[key]["ratio"] > 0, lines[key]
     assert lines["0"]["values"]["commitment"] == 100_000
     # The suite runs a Redis broker, so the bench measures line 5 with its own worker thread.
     assert not lines["5"]["skipped"], lines["5"]["note"]
     assert lines["6a"]["values"]["created"] == 10_000 and lines["6a"]["values"]["refused_broken"] is True
+    # The import's floor COPYs the 10,000 commitments, their 年割額, import events and history rows it wrote.
+    assert lines["6a"]["values"]["floor_rows"] >= 3 * 10_000
     assert lines["3a"]["values"]["rows"] == 50
     # Every line appears in the printed table too, and the scratch database is gone.
     for key in LINE_KEYS:

@@ -73,6 +73,30 @@ def test_the_cells_equal_the_group_by_after_every_kind_of_write():
 
 
 @pytest.mark.django_db
+def test_one_statement_moving_many_commitments_after_one_row_updates():
+    """Many one-row updates first (PL/pgSQL then caches a generic plan of the trigger, made on tiny transition
+    tables), then one statement moving commitments between segments and states and raising limits, some of them
+    swapping cells: the cells still equal the GROUP BY."""
+    generate_commitments(count=300, seed=7, organization_name="件数一括市", as_of=AS_OF)
+    city = Organization.objects.get(name="件数一括市")
+    ids = list(Commitment.objects.filter(organization=city).order_by("pk").values_list("pk", flat=True))
+    for pk in ids[:12]:
+        _sql("UPDATE commitments_commitment SET needs_projection = NOT needs_projection WHERE id = %s", [pk])
+    segments = list(Segment.objects.filter(organization=city).order_by("pk").values_list("pk", flat=True))
+    assert len(segments) >= 2
+    _sql(
+        """UPDATE commitments_commitment
+              SET segment_id = CASE WHEN id %% 3 = 0 THEN %s WHEN id %% 3 = 1 THEN %s ELSE segment_id END,
+                  limit_yen = CASE WHEN id %% 5 = 0 THEN limit_yen + 1000 ELSE limit_yen END,
+                  status = CASE WHEN id %% 7 = 0 AND status = 'approved' THEN 'lapsed' ELSE status END
+            WHERE organization_id = %s""",
+        [segments[0], segments[1], city.pk],
+    )
+    assert _cells() == _grouped()
+    assert not CommitmentTotal.objects.filter(commitments=0).exists()
+
+
+@pytest.mark.django_db
 def test_the_exposure_footer_reads_the_cells():
     generate_commitments(count=50, seed=9, organization_name="件数足し算市", as_of=AS_OF)
     city = Organization.objects.get(name="件数足し算市")
