@@ -35,20 +35,39 @@ class WhatIfChoice:
     status: str
 
 
-def what_if_choices(organization: Organization) -> list[WhatIfChoice]:
-    """The organization's draft and submitted commitments and open 補正, in book order."""
-    commitments = Commitment.objects.filter(organization=organization, status__in=DRAFT_STATES).order_by(
-        "authorized_fy", "seq", "id"
-    )
-    amendments = Amendment.objects.filter(organization=organization, status__in=OPEN_AMENDMENT_STATES).select_related(
-        "commitment"
-    )
+# The what-if list offers at most this many items (the newest first): an organization may hold thousands of drafts,
+# and the page's cost must not grow with them. Any other draft is tried from its own admin page (?include=…).
+WHAT_IF_LIST_MAX = 100
+
+
+def what_if_choices(
+    organization: Organization, *, included: tuple[str, ...] = (), limit: int | None = None
+) -> list[WhatIfChoice]:
+    """The organization's draft and submitted commitments and open 補正 a what-if may add, the newest `limit` of each
+    kind in book order, plus those already included (keys `c<id>` / `a<id>`) wherever they stand."""
+    limit = WHAT_IF_LIST_MAX if limit is None else limit
+    wanted = {kind: [int(k[1:]) for k in included if k[:1] == kind and k[1:].isdigit()] for kind in ("c", "a")}
+    commitments = Commitment.objects.filter(organization=organization, status__in=DRAFT_STATES)
+    newest = list(commitments.order_by("-id").values_list("id", flat=True)[:limit])
+    amendments = Amendment.objects.filter(organization=organization, status__in=OPEN_AMENDMENT_STATES)
+    newest_amendments = list(amendments.order_by("-id").values_list("id", flat=True)[:limit])
     choices = [
         WhatIfChoice(f"c{c.pk}", f"{fiscal.format_fiscal_year(c.authorized_fy)} {c.matter}", c.get_status_display())
-        for c in commitments
+        for c in commitments.filter(pk__in=newest + wanted["c"]).order_by("authorized_fy", "seq", "id")
     ]
-    choices += [WhatIfChoice(f"a{a.pk}", str(a), a.get_status_display()) for a in amendments.order_by("id")]
+    choices += [
+        WhatIfChoice(f"a{a.pk}", str(a), a.get_status_display())
+        for a in amendments.filter(pk__in=newest_amendments + wanted["a"]).select_related("commitment").order_by("id")
+    ]
     return choices
+
+
+def what_if_candidates(organization: Organization) -> int:
+    """How many drafts, submitted commitments and open 補正 the organization holds (the list shows the newest)."""
+    return (
+        Commitment.objects.filter(organization=organization, status__in=DRAFT_STATES).count()
+        + Amendment.objects.filter(organization=organization, status__in=OPEN_AMENDMENT_STATES).count()
+    )
 
 
 def _years(inputs: dict[str, Any]) -> dict[int, int]:

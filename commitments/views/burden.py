@@ -27,7 +27,7 @@ class BurdenView(ReportMixin, TemplateView):
         as_of, error = self.as_of_or_none()
         organization = self.organization
         keys = [k for k in self.request.GET.getlist("include") if k]
-        choices = burden_whatif.what_if_choices(organization)
+        choices = burden_whatif.what_if_choices(organization, included=tuple(keys))
         known = {c.key for c in choices}
         keys = [k for k in keys if k in known]
         if keys:
@@ -64,6 +64,7 @@ class BurdenView(ReportMixin, TemplateView):
             ),
             has_share=any(b.share is not None for b in bars),
             choices=choices,
+            choices_total=burden_whatif.what_if_candidates(organization) if choices else 0,
             included=set(keys),
             year=year,
             year_label=fiscal.format_fiscal_year(year, style=self.era) if year else "",

@@ -145,3 +145,33 @@ def test_jlis_demo_burden_against_its_fy2017_cash_plan(client):
     client.force_login(User.objects.get(username="fuji-auditor"))
     html = client.get("/exposure/burden/").content.decode()
     assert "財政見通しが登録されていないため" in html
+
+
+def test_the_what_if_list_is_bounded_and_keeps_what_is_included(client, org, books, today, monkeypatch):  # noqa: F811
+    """The page offers the newest drafts only (its cost must not grow with thousands of drafts); a draft added from
+    its own admin page (?include=c<id>) stays offered and counted even when it is not among the newest."""
+    common = {"authorized_fy": 2026, "first_burden_fy": 2027, "last_burden_fy": 2027}
+    oldest, middle, newest = (
+        make_commitment(org, approve=False, matter=matter, limit_yen=1_000_000, **common)
+        for matter in ("最初の起案", "二番目の起案", "三番目の起案")
+    )
+    assert [c.key for c in burden_whatif.what_if_choices(org.organization, limit=2)] == [
+        f"c{middle.pk}",
+        f"c{newest.pk}",
+    ]
+    assert {c.key for c in burden_whatif.what_if_choices(org.organization, limit=2, included=(f"c{oldest.pk}",))} == {
+        f"c{oldest.pk}",
+        f"c{middle.pk}",
+        f"c{newest.pk}",
+    }
+    assert burden_whatif.what_if_candidates(org.organization) == 3
+
+    monkeypatch.setattr(burden_whatif, "WHAT_IF_LIST_MAX", 2)
+    client.force_login(org.auditor)
+    html = client.get("/exposure/burden/").content.decode()
+    assert "最初の起案" not in html and "三番目の起案" in html
+    assert "全 3 件のうち新しいもの 2 件を表示しています。" in html
+    html = client.get("/exposure/burden/", {"include": [f"c{oldest.pk}"]}).content.decode()
+    assert "最初の起案" in html and 'id="what-if-note"' in html
+    # 104,500,000 (the books) + 1,000,000 (the oldest draft, all in FY2027) against a frame of 1,000,000 千円
+    assert "令和9年度: 10.45% → 10.55% ※" in html
