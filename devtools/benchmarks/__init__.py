@@ -1,1 +1,1 @@
-"""The `bench` command's measures: each figure next to a floor measured in the same run (DESIGN.md §5)."""
+"""The bench command's measures: each figure beside a floor measured in the same run (docs/performance.md)."""

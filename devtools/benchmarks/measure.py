@@ -15,7 +15,7 @@ MB = 1024 * 1024
 
 @dataclass
 class Line:
-    """One row of the bench table: a figure, the floor it is held against, the ratio and the DESIGN.md target."""
+    """One row of the bench table: a figure, its floor, the ratio and the target (docs/performance.md)."""
 
     key: str
     what: str

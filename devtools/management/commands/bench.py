@@ -1,4 +1,4 @@
-"""python manage.py bench: every DESIGN.md §5 figure next to a floor measured in the same run, on a scratch database."""
+"""python manage.py bench: each figure of docs/performance.md next to a floor measured in the same run."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def markdown(report: BenchReport) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "性能測定：使い捨てのデータベースに合成データを N 件生成し、DESIGN.md §5 の各指標を同じ実行で測った下限"
+        "性能測定：使い捨てのデータベースに合成データを N 件生成し、docs/performance.md の各指標を同じ実行で測った下限"
         "（floor）と並べて表示します。終了時にそのデータベースを削除します（--keep で残す）。"
     )
 
