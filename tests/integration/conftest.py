@@ -59,7 +59,7 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
 
     global _worker_running
     with django_db_blocker.unblock():
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=10) as worker:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=60) as worker:
             _worker_running = True
             try:
                 yield worker
