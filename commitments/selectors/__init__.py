@@ -6,6 +6,7 @@ from commitments.selectors.chousho import ChoushoReport, ChoushoRow, FundingColu
 from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport
 from commitments.selectors.exceptions_report import exceptions_report
 from commitments.selectors.exposure import (
+    approved_commitments,
     burden_span,
     commitments_visible_to,
     exposure_commitments,
@@ -41,6 +42,7 @@ __all__ = [
     "FundingColumn",
     "HistoryEntry",
     "PointOfView",
+    "approved_commitments",
     "books_as_of",
     "burden_span",
     "chousho_report",

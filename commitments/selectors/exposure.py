@@ -62,6 +62,19 @@ def _total_cells(
     return _scoped(ProjectionTotal.objects.all(), organization_ids, segment_ids, from_fy)
 
 
+def approved_commitments(
+    organization_ids: list[int] | None, segment_ids: list[int] | None = None
+) -> QuerySet[Commitment]:
+    """The approved (live or settled) commitments of these organizations (None: every one), optionally of some
+    segments: the rows every exposure figure reads."""
+    commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
+    if organization_ids is not None:
+        commitments = commitments.filter(organization_id__in=organization_ids)
+    if segment_ids:
+        commitments = commitments.filter(segment_id__in=segment_ids)
+    return commitments
+
+
 def _approved_cells(organization_ids: list[int] | None, segment_ids: list[int] | None) -> QuerySet[CommitmentTotal]:
     """The approved commitments' number and 限度額 total per organization × segment × state (CommitmentTotal, kept by
     triggers on the commitments in their writing transaction): a few cells instead of a scan of the commitments."""
@@ -117,11 +130,7 @@ def exposure_table(
     for item in grouped:
         cells.setdefault(item[key_field], {})[item["fiscal_year"]] = int(item["amount"] or 0)
 
-    commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
-    if organization_ids is not None:
-        commitments = commitments.filter(organization_id__in=organization_ids)
-    if segment_ids:
-        commitments = commitments.filter(segment_id__in=segment_ids)
+    commitments = approved_commitments(organization_ids, segment_ids)
     stats = _approved_cells(organization_ids, segment_ids).aggregate(
         n=Sum("commitments"), limit=Sum("limit_yen"), texts=Sum("text_limits")
     )
@@ -172,11 +181,7 @@ def exposure_commitments(
         part = Sum(f"projection__{name}", filter=Q(projection__fiscal_year__in=fiscal_years), default=0)
         total = part if total is None else total + part
     annotations["total_yen"] = total
-    qs = Commitment.objects.filter(status__in=APPROVED_STATES).select_related("segment", "organization")
-    if organization_ids is not None:
-        qs = qs.filter(organization_id__in=organization_ids)
-    if segment_ids:
-        qs = qs.filter(segment_id__in=segment_ids)
+    qs = approved_commitments(organization_ids, segment_ids).select_related("segment", "organization")
     return qs.annotate(**annotations).order_by("organization_id", "authorized_fy", "seq", "id")
 
 
@@ -209,9 +214,7 @@ def exposure_page_commitments(
         .values("amount")
     )
     annotations["total_yen"] = Coalesce(Subquery(summed), Value(0))
-    qs = Commitment.objects.filter(status__in=APPROVED_STATES).select_related("segment", "organization")
-    if organization_ids is not None:
-        qs = qs.filter(organization_id__in=organization_ids)
+    qs = approved_commitments(organization_ids).select_related("segment", "organization")
     return qs.annotate(**annotations).order_by("organization_id", "authorized_fy", "seq", "id")
 
 

@@ -13,7 +13,7 @@ from django_tables2 import SingleTableMixin
 
 from commitments import exports, selectors
 from commitments.filters import ExposureFilter, exposure_options
-from commitments.models import APPROVED_STATES, Commitment, Organization
+from commitments.models import Commitment, Organization
 from commitments.tables import exposure_table_class
 from commitments.views.base import ReaderRequiredMixin, organization_scope, pdf_download
 from commitments.vocabulary import basis_label, rounding_note
@@ -84,9 +84,7 @@ class ExposureView(ReaderRequiredMixin, SingleTableMixin, FilterView):
         years = self.options.years(selectors.fiscal_years_with_projection(organization_ids=scope))
         if self.filtering():
             # The filtered commitments' number (for the paginator) and the years they burden, in one query.
-            chosen = Commitment.objects.filter(status__in=APPROVED_STATES)
-            if scope is not None:
-                chosen = chosen.filter(organization_id__in=scope)
+            chosen = selectors.approved_commitments(scope)
             filterset = ExposureFilter(self.request.GET, queryset=chosen, segments=selectors.segments_of(scope))
             if filterset.is_valid():
                 self.filtered_count, first, last = selectors.burden_span(filterset.qs)
