@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 class FiscalParseError(ValueError):
@@ -20,8 +21,12 @@ def quoted(text: object) -> str:
     return shown if len(shown) <= QUOTED_MAX else f"{shown[: QUOTED_MAX - 1]}…"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_text(text: str) -> str:
-    """Fold 全角 to 半角 (NFKC) and drop all whitespace, incl. U+3000 and newlines."""
+    """Fold 全角 to 半角 (NFKC) and drop all whitespace, incl. U+3000 and newlines.
+
+    Memoised: a file's reading asks for the same cells (years, spans, segments, each row's matter) many times over.
+    """
     folded = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
     return "".join(folded.split())
 

@@ -306,7 +306,8 @@ def _add_new(batch: _Batch, plan: RowPlan, segment: Segment, seq: int | None) ->
         approved_by_id=ctx.approver.pk,
         approved_at=ctx.now,
         resolution=ctx.resolution[:200],
-        needs_projection=True,
+        # Projected before the import's transaction commits (import_file), so never seen stale.
+        needs_projection=False,
     )
     for fy, yen in sorted(plan.planned_amounts.items()):
         batch.planned.add(reason, commitment_id=pk, fiscal_year=fy, amount_yen=yen)
