@@ -28,15 +28,19 @@ import re
 from datetime import date
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from commitments import selectors
+from commitments.models import Organization
 from commitments.services.lifecycle import commitments_rollover
 from commitments.services.projection import projection_refresh_all
 from tests.integration.test_chousho import AS_OF, annual, fund, pay, sources_for
-from tests.support.factories import make_commitment
+from tests.support.factories import make_commitment, make_user
 
 TOTAL_LINE = "合計 129,356,000 5,000,000 120,356,000 2,300,000 1,001,000 0 117,055,000 4,000,000"
 TIE_OUT = "照合：限度額 129,356,000 ＝ 支出(見込)額 5,000,000 ＋ 支出予定額 120,356,000 ＋ 差額 4,000,000（円）"
@@ -168,3 +172,27 @@ def test_without_a_general_source_the_unstated_amounts_are_unset(org):
     assert [c.name for c in page.columns] == ["未設定"]
     assert page.totals["funding_yen"] == {"未設定": 5_000_000}
     assert page.rows[0].funding == {"未設定": 5_000_000}
+
+
+def test_the_page_as_of_today_runs_the_same_queries_for_few_and_many_rows(client, db):
+    """Generated books of 60 and then 210 commitments: the same queries for the page as of today (its rows, the
+    whole report's aggregate, the stated splits, the rows named under the table), however many rows the budget year
+    holds. (With nothing to name under the table and no stated split, one query fewer.)"""
+    as_of = date(2025, 9, 30)
+
+    def generate(count: int, seed: int) -> None:
+        call_command("generate_commitments", count, seed=seed, organization="頁数市", as_of=as_of, stdout=io.StringIO())
+        projection_refresh_all(as_of=as_of)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/reports/chousho/", {"fy": "2025", "as_of": timezone.localdate().isoformat()})
+        assert response.status_code == 200
+        return len(captured), len(_matters(response))
+
+    generate(60, seed=11)
+    client.force_login(make_user("pages-auditor", Organization.objects.get(name="頁数市"), "auditor"))
+    few, few_rows = queries()
+    generate(150, seed=12)
+    many, many_rows = queries()
+    assert many == few and many_rows > few_rows
