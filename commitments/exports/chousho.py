@@ -9,11 +9,11 @@ from typing import Any
 
 from commitments import fiscal
 from commitments.exports.table import Column, ExportTable, HeaderCell
-from commitments.selectors import ChoushoReport, ChoushoRow, chousho, wareki_day
+from commitments.selectors import ChoushoLayout, ChoushoPage, ChoushoReport, ChoushoRow, chousho, wareki_day
 from commitments.vocabulary import DEFAULT_ERA, DEFAULT_UNIT
 
 
-def chousho_header(report: ChoushoReport, *, style: str = "wareki") -> list[list[HeaderCell]]:
+def chousho_header(report: ChoushoLayout, *, style: str = "wareki") -> list[list[HeaderCell]]:
     """The statutory header: 事項, 限度額, spent (期間, 金額), planned (期間, 金額), 財源内訳 (特定財源 …, 一般財源)."""
     specific = report.specific_columns
     general = report.general_column
@@ -44,7 +44,7 @@ def chousho_header(report: ChoushoReport, *, style: str = "wareki") -> list[list
     return [top, middle, bottom]
 
 
-def chousho_columns(report: ChoushoReport) -> list[Column]:
+def chousho_columns(report: ChoushoLayout) -> list[Column]:
     """The leaf columns, in the header's order."""
     return [
         Column("事項", width=40),
@@ -108,7 +108,7 @@ class ChoushoLine:
         ]
 
 
-def chousho_line(row: ChoushoRow, report: ChoushoReport, *, style: str = "wareki") -> ChoushoLine:
+def chousho_line(row: ChoushoRow, report: ChoushoLayout, *, style: str = "wareki") -> ChoushoLine:
     """One row of the 調書 as the page and the exports show it (text where the book prints text)."""
     y = report.budget_year
     spent_period = row.spent_period
@@ -125,13 +125,14 @@ def chousho_line(row: ChoushoRow, report: ChoushoReport, *, style: str = "wareki
     )
 
 
-def chousho_cells(row: ChoushoRow, report: ChoushoReport, *, style: str = "wareki") -> list[Any]:
+def chousho_cells(row: ChoushoRow, report: ChoushoLayout, *, style: str = "wareki") -> list[Any]:
     """One row's cells in column order."""
     return chousho_line(row, report, style=style).cells()
 
 
-def chousho_trailer(report: ChoushoReport, *, unit: str) -> list[str]:
-    """The tie-out line and the notes printed under the table."""
+def chousho_trailer(report: ChoushoReport | ChoushoPage, *, unit: str) -> list[str]:
+    """The tie-out line and the notes printed under the table (a page names at most the first rows of each list, and
+    says how many more the downloads name)."""
     totals = report.totals
     lines = [
         "照合：限度額 {limit} ＝ 支出(見込)額 {spent} ＋ 支出予定額 {planned} ＋ 差額 {diff}（{unit}）".format(
@@ -141,21 +142,26 @@ def chousho_trailer(report: ChoushoReport, *, unit: str) -> list[str]:
             diff=fiscal.format_amount(totals["difference_yen"], unit=unit),
             unit=unit,
         ),
-        f"一致しない行：{len(report.untied_rows)}件" if report.untied_rows else f"全{len(report.rows)}件で一致",
+        f"一致しない行：{report.untied_count}件" if report.untied_count else f"全{report.row_count}件で一致",
     ]
     for row in report.untied_rows:
         lines.append(f"　{row.matter}：差額 {fiscal.format_amount(row.difference_yen, unit=unit)}")
+    if report.untied_count > len(report.untied_rows):
+        lines.append(f"　ほか{report.untied_count - len(report.untied_rows)}件（ダウンロードに全件）")
     for row in report.text_limit_rows:
         estimate = (
             f"（見込額 {fiscal.format_amount(row.estimated_limit_yen, unit=unit)}）" if row.estimated_limit_yen else ""
         )
         lines.append(f"※限度額が文言：{row.matter}「{row.limit_text}」{estimate} は合計に含めていません。")
+    if report.text_limit_count > len(report.text_limit_rows):
+        more = report.text_limit_count - len(report.text_limit_rows)
+        lines.append(f"※ほかに限度額が文言の行が{more}件あります（ダウンロードに全件）。")
     if report.stale_count:
         lines.append(f"※推計未更新の債務負担行為が{report.stale_count}件あります（反映後に再出力してください）。")
     return lines
 
 
-def chousho_as_of_line(report: ChoushoReport) -> str:
+def chousho_as_of_line(report: ChoushoReport | ChoushoPage) -> str:
     """The line under a download's table saying whose books it shows: the 基準日 and the point of view."""
     day = wareki_day(report.as_of) if report.as_of else ""
     year = fiscal.format_fiscal_year(report.budget_year)

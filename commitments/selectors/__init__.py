@@ -2,7 +2,8 @@
 
 from commitments.selectors.as_of import commitment_state_counts, commitment_stats_as_of, day_label, wareki_day
 from commitments.selectors.books_as_of import BookCommitment, PointOfView, books_as_of, fiscal_years_of_books
-from commitments.selectors.chousho import ChoushoReport, ChoushoRow, FundingColumn, chousho_report
+from commitments.selectors.chousho import ChoushoLayout, ChoushoReport, ChoushoRow, FundingColumn, chousho_report
+from commitments.selectors.chousho_page import ChoushoPage, chousho_page
 from commitments.selectors.exceptions import ExceptionSection, ExceptionsReport
 from commitments.selectors.exceptions_report import exceptions_report
 from commitments.selectors.exposure import (
@@ -33,6 +34,8 @@ __all__ = [
     "BY_CHOICES",
     "BookCommitment",
     "Change",
+    "ChoushoLayout",
+    "ChoushoPage",
     "ChoushoReport",
     "ChoushoRow",
     "CommitmentRecord",
@@ -45,6 +48,7 @@ __all__ = [
     "approved_commitments",
     "books_as_of",
     "burden_span",
+    "chousho_page",
     "chousho_report",
     "commitment_history",
     "commitment_record",

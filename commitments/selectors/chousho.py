@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from commitments import fiscal
-from commitments.models import APPROVED_STATES, Commitment, Organization
+from commitments.models import Organization
 from commitments.selectors import chousho_sources as sources
 from commitments.selectors.books_as_of import PointOfView
 
@@ -142,8 +142,38 @@ class ChoushoRow:
         return max(self.first_burden_fy, self.budget_year), self.last_burden_fy
 
 
+class ChoushoLayout:
+    """What the whole 調書 and a page of it share: the organization, the budget year, the 財源 columns and the point
+    of view the amounts were read in."""
+
+    organization: Organization
+    budget_year: int
+    columns: list[FundingColumn]
+    view: str
+
+    @property
+    def is_draft(self) -> bool:
+        """The coming budget year's 調書 compiled from today's books: its spent column is an estimate (見込)."""
+        return self.view == "draft"
+
+    @property
+    def specific_columns(self) -> list[FundingColumn]:
+        """特定財源 columns."""
+        return [c for c in self.columns if not c.is_general and c.key != UNSET]
+
+    @property
+    def general_column(self) -> FundingColumn | None:
+        """The 一般財源 column, if the organization has one."""
+        return next((c for c in self.columns if c.is_general), None)
+
+    @property
+    def unset_column(self) -> FundingColumn | None:
+        """The 未設定 column, present only when some amount has no source."""
+        return next((c for c in self.columns if c.key == UNSET), None)
+
+
 @dataclass
-class ChoushoReport:
+class ChoushoReport(ChoushoLayout):
     """The 調書 of one organization for one budget year."""
 
     organization: Organization
@@ -153,11 +183,6 @@ class ChoushoReport:
     stale_count: int = 0
     as_of: datetime.date | None = None
     view: str = "current"
-
-    @property
-    def is_draft(self) -> bool:
-        """The coming budget year's 調書 compiled from today's books: its spent column is an estimate (見込)."""
-        return self.view == "draft"
 
     @property
     def counted_rows(self) -> list[ChoushoRow]:
@@ -175,6 +200,21 @@ class ChoushoReport:
         return [r for r in self.rows if not r.ties]
 
     @property
+    def row_count(self) -> int:
+        """How many rows the 調書 has."""
+        return len(self.rows)
+
+    @property
+    def untied_count(self) -> int:
+        """How many rows do not tie (all of them are in `untied_rows`)."""
+        return len(self.untied_rows)
+
+    @property
+    def text_limit_count(self) -> int:
+        """How many rows have a limit in words (all of them are in `text_limit_rows`)."""
+        return len(self.text_limit_rows)
+
+    @property
     def totals(self) -> dict[str, Any]:
         """The 合計 row in yen: limit, spent, planned, funding by column key, and the tie-out difference."""
         rows = self.counted_rows
@@ -185,21 +225,6 @@ class ChoushoReport:
             "funding_yen": {c.key: sum(r.funding.get(c.key, 0) for r in rows) for c in self.columns},
             "difference_yen": sum(r.difference_yen for r in rows),
         }
-
-    @property
-    def specific_columns(self) -> list[FundingColumn]:
-        """特定財源 columns."""
-        return [c for c in self.columns if not c.is_general and c.key != UNSET]
-
-    @property
-    def general_column(self) -> FundingColumn | None:
-        """The 一般財源 column, if the organization has one."""
-        return next((c for c in self.columns if c.is_general), None)
-
-    @property
-    def unset_column(self) -> FundingColumn | None:
-        """The 未設定 column, present only when some amount has no source."""
-        return next((c for c in self.columns if c.key == UNSET), None)
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON shape: amounts in yen, funding keyed by the source names as the book prints them."""
@@ -268,7 +293,8 @@ class ChoushoReport:
         }
 
 
-def _source_columns(organization: Organization) -> tuple[list[FundingColumn], int | None]:
+def source_columns(organization: Organization) -> tuple[list[FundingColumn], int | None]:
+    """The organization's 財源 columns in order, and the id of its 一般財源 source (None: it has none)."""
     found = sources.funding_sources(organization)
     columns = [FundingColumn(key=s.name, name=s.name, is_general=s.is_general, source_id=s.pk) for s in found]
     general = next((s.pk for s in found if s.is_general), None)
@@ -287,19 +313,16 @@ def chousho_report(
 
     Rows: commitments the books held (approved) authorised by the budget year whose burden reaches it, except those
     with nothing left to pay from it unless authorised in it (or whose live limit is words, with no amount to plan);
-    in the book's order (行為年度, 番号), or by the book's own numbering when it has one.
+    in the book's order (行為年度, 番号), or by the book's own numbering when it has one. The whole document (the
+    downloads, `manage.py chousho`, e-mails); the page shows one page of it (`selectors.chousho_page`).
     """
     fiscal.era_of_fiscal_year(budget_year)  # validates the year's range
     today = today or timezone.localdate()
-    columns, general_id = _source_columns(organization)
+    columns, general_id = source_columns(organization)
     stale = 0
     if as_of == today:
         view, found = "current", sources.stored_amounts(organization=organization, budget_year=budget_year)
-        stale = (
-            Commitment.objects.filter(organization=organization, status__in=APPROVED_STATES, needs_projection=True)
-            .filter(last_burden_fy__gte=budget_year)
-            .count()
-        )
+        stale = sources.stale_count(organization=organization, budget_year=budget_year)
     else:
         point = PointOfView.day(as_of) if as_of else PointOfView.budget(budget_year, today=today)
         view = "day" if as_of else ("draft" if point.draft else "budget")
@@ -310,6 +333,29 @@ def chousho_report(
         # One numbering across the rows (a 調書 imported from a book keeps its 一連番号): the book's order.
         found.sort(key=lambda c: c["seq"])
     stated = sources.stated_funding([c["id"] for c in found], budget_year)
+    rows, needs_unset = build_rows(found, stated, columns, general_id, budget_year)
+    if needs_unset:
+        columns.append(FundingColumn(key=UNSET, name=UNSET))
+    return ChoushoReport(
+        organization=organization,
+        budget_year=budget_year,
+        columns=columns,
+        rows=rows,
+        stale_count=stale,
+        as_of=as_of,
+        view=view,
+    )
+
+
+def build_rows(
+    found: list[dict[str, Any]],
+    stated: dict[int, dict[int, dict[int, int]]],
+    columns: list[FundingColumn],
+    general_id: int | None,
+    budget_year: int,
+) -> tuple[list[ChoushoRow], bool]:
+    """The rows of `found` (fields, `spent`, `planned`) with their 財源内訳 by column, and whether any amount has no
+    source (the 未設定 column is then needed)."""
     key_of = {c.source_id: c.key for c in columns}
     rows: list[ChoushoRow] = []
     needs_unset = False
@@ -340,14 +386,4 @@ def chousho_report(
                 budget_year=budget_year,
             )
         )
-    if needs_unset:
-        columns.append(FundingColumn(key=UNSET, name=UNSET))
-    return ChoushoReport(
-        organization=organization,
-        budget_year=budget_year,
-        columns=columns,
-        rows=rows,
-        stale_count=stale,
-        as_of=as_of,
-        view=view,
-    )
+    return rows, needs_unset

@@ -3,6 +3,8 @@ statistics of 翌年度以降支出予定額 with its Excel download. Read-only;
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +13,22 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from commitments import exports, fiscal
+from commitments.models import Commitment
 from commitments.reporting.burden_chart import ShareBar, share_chart_svg
 from commitments.selectors import burden, burden_statistics, burden_whatif
 from commitments.selectors.as_of import day_label
 from commitments.views.reports import ReportMixin
+
+
+@dataclass
+class BurdenReads:
+    """What the burden page reads from the books, before it lays them out."""
+
+    choices: list[burden_whatif.WhatIfChoice]
+    keys: list[str]
+    report: burden.BurdenReport
+    after: burden.BurdenReport | None
+    choices_total: int
 
 
 class BurdenView(ReportMixin, TemplateView):
@@ -25,17 +39,8 @@ class BurdenView(ReportMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         as_of, error = self.as_of_or_none()
-        organization = self.organization
-        keys = [k for k in self.request.GET.getlist("include") if k]
-        choices = burden_whatif.what_if_choices(organization, included=tuple(keys))
-        known = {c.key for c in choices}
-        keys = [k for k in keys if k in known]
-        if keys:
-            report, after = burden_whatif.burden_what_if(
-                organization=organization, keys=keys, as_of=as_of, today=self.today
-            )
-        else:
-            report, after = burden.burden_report(organization=organization, as_of=as_of, today=self.today), None
+        reads = self.burden_reads(as_of=as_of)
+        report, after, keys = reads.report, reads.after, reads.keys
         bars = [
             ShareBar(
                 fiscal.format_fiscal_year(fy, style=self.era),
@@ -63,20 +68,39 @@ class BurdenView(ReportMixin, TemplateView):
                 what_if=after is not None,
             ),
             has_share=any(b.share is not None for b in bars),
-            choices=choices,
-            choices_total=burden_whatif.what_if_candidates(organization) if choices else 0,
+            choices=reads.choices,
+            choices_total=reads.choices_total,
             included=set(keys),
             year=year,
             year_label=fiscal.format_fiscal_year(year, style=self.era) if year else "",
-            year_commitments=burden.burden_year_commitments(
-                organization=organization, fiscal_year=year, as_of=as_of, today=self.today
-            )
-            if year
-            else [],
+            year_commitments=self.year_commitments(year, as_of=as_of) if year else [],
             year_list_max=burden.YEAR_LIST_MAX,
             frames_admin_url=reverse("admin:commitments_fiscalframe_changelist"),
         )
         return context
+
+    def burden_reads(self, *, as_of: datetime.date | None) -> BurdenReads:
+        """What the page reads from the books: the what-if choices, the drafts asked for (`?include=`) among them,
+        the report (and the report after those drafts), and how many drafts could be chosen."""
+        organization = self.organization
+        keys = [k for k in self.request.GET.getlist("include") if k]
+        choices = burden_whatif.what_if_choices(organization, included=tuple(keys))
+        known = {c.key for c in choices}
+        keys = [k for k in keys if k in known]
+        if keys:
+            report, after = burden_whatif.burden_what_if(
+                organization=organization, keys=keys, as_of=as_of, today=self.today
+            )
+        else:
+            report, after = burden.burden_report(organization=organization, as_of=as_of, today=self.today), None
+        total = burden_whatif.what_if_candidates(organization) if choices else 0
+        return BurdenReads(choices=choices, keys=keys, report=report, after=after, choices_total=total)
+
+    def year_commitments(self, year: int, *, as_of: datetime.date | None) -> list[tuple[Commitment, int]]:
+        """The commitments listed under the year asked for (`?year=`), largest first."""
+        return burden.burden_year_commitments(
+            organization=self.organization, fiscal_year=year, as_of=as_of, today=self.today
+        )
 
     def _year(self, years: list[int]) -> int | None:
         """The year whose commitments are listed (`?year=`), if it is one of the report's."""

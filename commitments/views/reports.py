@@ -166,9 +166,22 @@ class ChoushoMixin(ReportMixin):
 
 
 class ChoushoView(ChoushoMixin, TemplateView):
-    """The 調書 for one budget year, in the statutory layout, with a tie-out line (A4 landscape when printed)."""
+    """The 調書 for one budget year, in the statutory layout, a page of rows at a time (`?page=N`) under the 合計 and
+    tie-out line of the whole report (A4 landscape when printed; the downloads hold every row)."""
 
     template_name = "commitments/reports/chousho.html"
+
+    @cached_property
+    def page_number(self) -> int:
+        """The page asked for (`?page=N`; 1 when not a number; the selector keeps it within the report)."""
+        text = self.request.GET.get("page", "").strip()
+        return int(text) if text.isdigit() and len(text) < 10 else 1
+
+    def chousho_page(self, year: int, as_of: datetime.date | None) -> selectors.ChoushoPage:
+        """The page of the year's 調書 asked for, as of `as_of` (None: in the budget's own view)."""
+        return selectors.chousho_page(
+            organization=self.organization, budget_year=year, number=self.page_number, as_of=as_of, today=self.today
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -178,34 +191,58 @@ class ChoushoView(ChoushoMixin, TemplateView):
         except BadQuery as exc:  # shown above the current year's report
             year, error = fiscal.fiscal_year_of(self.today), str(exc)
         as_of, as_of_error = self.as_of_or_none()
-        report = self.report(year, as_of=as_of)
-        sheet = exports.chousho_sheet(report, unit=self.unit, style=self.era)
-        totals = report.totals
+        page = self.chousho_page(year, as_of)
+        totals = page.totals
         context.update(
-            report=report,
+            report=page,
+            page=page,
             error=error or as_of_error,
-            as_of_label=selectors.day_label(report.as_of or self.today),
+            as_of_label=selectors.day_label(page.as_of or self.today),
             as_of_input=self.as_of_input(as_of, as_of_error),
             title=chousho_selectors.TITLE,
             year_label=fiscal.format_fiscal_year(year, style="seireki" if self.era == "seireki" else "wareki"),
             fy_input=self.request.GET.get("fy", "") if error else str(year),
-            header=exports.header_layout(sheet.header_rows(), len(sheet.columns)),
-            lines=[(row, exports.chousho_line(row, report, style=self.era)) for row in report.rows],
+            header=exports.header_layout(
+                exports.chousho_header(page, style=self.era), len(exports.chousho_columns(page))
+            ),
+            lines=[(row, exports.chousho_line(row, page, style=self.era)) for row in page.rows],
             totals=totals,
-            funding_totals=[totals["funding_yen"][c.key] for c in report.columns],
-            trailer=exports.chousho_trailer(report, unit=self.unit),
-            previous_query=self._year_query(year - 1),
-            next_query=self._year_query(year + 1),
+            funding_totals=[totals["funding_yen"][c.key] for c in page.columns],
+            trailer=exports.chousho_trailer(page, unit=self.unit),
+            pages=self._page_links(page),
+            query=self._query(page=None),
+            previous_query="?" + self._query(fy=str(year - 1), page=None),
+            next_query="?" + self._query(fy=str(year + 1), page=None),
             previous_label=fiscal.format_fiscal_year(year - 1),
             next_label=fiscal.format_fiscal_year(year + 1),
             era_links=self.option_links("era", [("wareki", _("和暦")), ("seireki", _("西暦"))], self.era),
         )
         return context
 
-    def _year_query(self, year: int) -> str:
+    def _query(self, **changes: str | None) -> str:
+        """The page's query with some parameters changed (None: dropped)."""
         query = self.request.GET.copy()
-        query["fy"] = str(year)
-        return "?" + query.urlencode()
+        for name, value in changes.items():
+            if value is None:
+                query.pop(name, None)
+            else:
+                query[name] = value
+        return query.urlencode()
+
+    def _page_links(self, page: selectors.ChoushoPage) -> dict[str, Any]:
+        """The links to the first, previous, next and last pages (None where there is none), keeping the query."""
+
+        def link(number: int) -> str | None:
+            if number == page.number or not 1 <= number <= page.page_count:
+                return None
+            return "?" + self._query(page=str(number) if number > 1 else None)
+
+        return {
+            "first": link(1),
+            "previous": link(page.number - 1),
+            "next": link(page.number + 1),
+            "last": link(page.page_count),
+        }
 
 
 class ChoushoXlsxView(ChoushoMixin, ReportDownload):

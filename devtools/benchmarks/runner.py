@@ -17,7 +17,7 @@ from devtools.benchmarks.measure import Line, seconds
 
 LINE_KEYS = (
     *("0", "1a", "1b", "1c", "1d", "1e", "1f", "1g", "2"),
-    *("3a", "3b", "3c", "3d", "3e", "3f", "3g", "4", "5", "6a", "6b"),
+    *("3a", "3b", "3c", "3d", "3e", "3f", "3g", "3h", "3i", "3j", "4", "5", "6a", "6b"),
 )
 
 
@@ -85,6 +85,9 @@ def bench_run(
         ("3e summary page vs a small organization", lambda: pages.measure_summary_against_small(data)),
         ("3f summary page vs its in-memory floor", lambda: pages.measure_summary_against_floor(data)),
         ("3g burden page vs a small organization", lambda: pages.measure_burden_against_small(data)),
+        ("3h burden page vs its in-memory floor", lambda: pages.measure_burden_against_floor(data)),
+        ("3i 調書 page vs a small organization", lambda: pages.measure_chousho_against_small(data)),
+        ("3j 調書 page vs its in-memory floor", lambda: pages.measure_chousho_against_floor(data)),
         ("6b XLSX export", lambda: files.measure_export(data)),
         ("5 approval through a worker", lambda: worker.measure_approval(data, use_worker=use_worker)),
         ("6a import", lambda: files.measure_import(data)),

@@ -54,7 +54,7 @@ def test_bench_reports_every_line(tmp_path):
         else:
             assert line["values"], line
     # The floors and ratios are there where the design compares with one.
-    for key in ("1a", "1b", "1c", "1d", "2", "3c", "3d", "3e", "3f", "3g", "6a"):
+    for key in ("1a", "1b", "1c", "1d", "2", "3c", "3d", "3e", "3f", "3g", "3h", "3i", "3j", "6a"):
         assert lines[key]["ratio"] is not None and lines[key]["ratio"] > 0, lines[key]
     assert lines["0"]["values"]["commitment"] == 100_000
     # The suite runs a Redis broker, so the bench measures line 5 with its own worker thread.
