@@ -8,8 +8,17 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Sum
+
 from commitments import fiscal, planning_rules
-from commitments.models import OPEN_AMENDMENT_STATES, Amendment, Commitment, Organization, Status
+from commitments.models import (
+    OPEN_AMENDMENT_STATES,
+    Amendment,
+    Commitment,
+    CommitmentTotal,
+    Organization,
+    Status,
+)
 from commitments.projection import project_outflow
 from commitments.selectors.burden import (
     BurdenCell,
@@ -51,9 +60,12 @@ def what_if_choices(
     newest = list(commitments.order_by("-id").values_list("id", flat=True)[:limit])
     amendments = Amendment.objects.filter(organization=organization, status__in=OPEN_AMENDMENT_STATES)
     newest_amendments = list(amendments.order_by("-id").values_list("id", flat=True)[:limit])
+    labels = dict(Status.choices)
     choices = [
-        WhatIfChoice(f"c{c.pk}", f"{fiscal.format_fiscal_year(c.authorized_fy)} {c.matter}", c.get_status_display())
-        for c in commitments.filter(pk__in=newest + wanted["c"]).order_by("authorized_fy", "seq", "id")
+        WhatIfChoice(f"c{pk}", f"{fiscal.format_fiscal_year(fy)} {matter}", str(labels.get(status, status)))
+        for pk, fy, matter, status in commitments.filter(pk__in=newest + wanted["c"])
+        .order_by("authorized_fy", "seq", "id")
+        .values_list("pk", "authorized_fy", "matter", "status")
     ]
     choices += [
         WhatIfChoice(f"a{a.pk}", str(a), a.get_status_display())
@@ -63,11 +75,14 @@ def what_if_choices(
 
 
 def what_if_candidates(organization: Organization) -> int:
-    """How many drafts, submitted commitments and open 補正 the organization holds (the list shows the newest)."""
-    return (
-        Commitment.objects.filter(organization=organization, status__in=DRAFT_STATES).count()
-        + Amendment.objects.filter(organization=organization, status__in=OPEN_AMENDMENT_STATES).count()
-    )
+    """How many drafts, submitted commitments and open 補正 the organization holds (the list shows the newest).
+
+    The commitments are counted from the cells the writes keep per organization × segment × state (CommitmentTotal),
+    not by counting an organization's drafts, which may be tens of thousands."""
+    drafts = CommitmentTotal.objects.filter(organization=organization, status__in=DRAFT_STATES).aggregate(
+        n=Sum("commitments", default=0)
+    )["n"]
+    return int(drafts) + Amendment.objects.filter(organization=organization, status__in=OPEN_AMENDMENT_STATES).count()
 
 
 def _years(inputs: dict[str, Any]) -> dict[int, int]:

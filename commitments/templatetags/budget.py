@@ -1,4 +1,4 @@
-"""Template filters for budget figures: amounts in 円/千円 and fiscal years in 和暦."""
+"""Template filters for budget figures (amounts in 円/千円, fiscal years in 和暦) and the burden page's what-if list."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from commitments import fiscal
 from commitments.reporting.schedule_words import schedule_words, send_time_words
@@ -71,3 +73,13 @@ def day_time(value: datetime.datetime | None) -> str:
         return ""
     moment = timezone.localtime(value)
     return f"{day_label(moment.date())} {moment:%H:%M}"
+
+
+@register.simple_tag
+def what_if_checkboxes(choices: list[Any], included: set[str]) -> str:
+    """The what-if list's checkboxes (up to a hundred on the burden page), rendered in one pass."""
+    return format_html_join(
+        "",
+        '<div><label><input type="checkbox" name="include" value="{}"{}> {}（{}）</label></div>',
+        ((c.key, mark_safe(" checked") if c.key in included else "", c.label, c.status) for c in choices),
+    )
