@@ -22,6 +22,7 @@ TARGET_QUIET = "< 1 s"
 TARGET_ORM = "≥ 50× faster"
 TARGET_MEMORY = "≤ 512 MB"
 MEMORY_LIMIT = 512 * MB
+NEXT_YEAR_RUNS = 3  # line 1c: the 1 April night, measured this many times (the median is reported)
 
 
 @dataclass
@@ -127,10 +128,14 @@ def measure_projection(data: BenchData) -> list[Line]:
     changed_commitments, changed_rows = _change_one_percent(data)
     one_percent = _project("night after 1 % changed", data.as_of, full=False)
     repair = _project("repair run (--full)", data.as_of, full=True)
-    next_year = _project(
-        "1 April night", date(data.as_of.year + 1, data.as_of.month, min(data.as_of.day, 28)), full=False
-    )
-    projection_night(as_of=data.as_of)  # back to the bench's date for the other lines
+    # The year moves once per run of the bench, so the night is measured three times, each followed by the night
+    # back to the bench's date (which the other lines read): a median, like the other short lines'.
+    next_as_of = date(data.as_of.year + 1, data.as_of.month, min(data.as_of.day, 28))
+    next_runs: list[Run] = []
+    for _ in range(NEXT_YEAR_RUNS):
+        next_runs.append(_project("1 April night", next_as_of, full=False))
+        projection_night(as_of=data.as_of)
+    next_year = sorted(next_runs, key=lambda r: r.seconds)[len(next_runs) // 2]
     _vacuum()
     floor_all = _floor(rows)
     floor_bare = _floor(rows, indexed=False)
@@ -140,7 +145,7 @@ def measure_projection(data: BenchData) -> list[Line]:
     sampled, orm_total = _one_by_one_sample(data)
     orm_estimate = orm_total / max(sampled, 1) * projected
     quiet = median([r.seconds for r in quiet_runs])
-    runs = [first, *quiet_runs, one_percent, repair, next_year]
+    runs = [first, *quiet_runs, one_percent, repair, *next_runs]
     worst = max(runs, key=lambda r: r.backend_peak or 0)
     growth = max((r.process_growth or 0) for r in runs)
     return [
@@ -171,8 +176,9 @@ def measure_projection(data: BenchData) -> list[Line]:
             next_year.seconds,
             floor_next_year,
             next_year.changed,
-            f"as of one year later: the commitments whose spread depends on the year, {next_year.changed:,} rows "
-            "rewritten; against the indexed floor of those rows",
+            f"median of {len(next_runs)} ({', '.join(seconds(r.seconds) for r in next_runs)}), as of one year later, "
+            f"each followed by the night back: the commitments whose spread depends on the year, "
+            f"{next_year.changed:,} rows rewritten; against the indexed floor of those rows",
         ),
         Line(
             key="1d",
