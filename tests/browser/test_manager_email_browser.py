@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from commitments.models import ReportDelivery, ReportSubscription
 from commitments.services.demo import demo_load
-from tests.integration.conftest import celery_worker, smtp_server, wait_for  # noqa: F401  (fixtures used below)
+from tests.integration.conftest import smtp_server, wait_for  # noqa: F401  (fixture used below)
 
 ADMIN = ("admin", "demo-admin-2017")
 MANAGER = ("manager", "demo-manager-2017")
@@ -27,7 +27,7 @@ def test_manager_reads_the_monthly_email_and_follows_its_link(
     transactional_db: None,
     live_server: object,
     settings: object,
-    celery_worker: object,  # noqa: F811
+    celery_worker: object,
     smtp_server: object,  # noqa: F811
     page: Page,
     open_session: Callable[[], Page],

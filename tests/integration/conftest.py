@@ -1,4 +1,5 @@
-"""Fixtures for integration tests: a real Celery worker over the session's Redis, a real SMTP server."""
+"""Fixtures for integration tests: the worker settled after each test (the worker itself: tests/conftest.py), a
+real SMTP server."""
 
 from __future__ import annotations
 
@@ -10,29 +11,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from celery.contrib.testing.worker import start_worker
-from celery.signals import setup_logging
 
 from devtools.servers import free_port
 from tests.support.polling import wait_for
-
-
-@setup_logging.connect
-def _keep_pytest_logging(**kwargs: Any) -> None:
-    """Stop the embedded worker from replacing pytest's log handlers."""
-
-
-_worker_running = False
-
-
-def _worker_idle() -> bool:
-    """No task waiting in the broker and none being run by this process's worker."""
-    import redis
-    from celery.worker import state
-    from django.conf import settings
-
-    queued = redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery")
-    return queued == 0 and not state.active_requests and not state.reserved_requests
+from tests.support.worker import RUNNING, worker_idle
 
 
 @pytest.fixture(autouse=True)
@@ -46,25 +28,8 @@ def _settle_worker(request: pytest.FixtureRequest) -> Iterator[None]:
     if marker is not None and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
     yield
-    if _worker_running:
-        wait_for(_worker_idle, timeout=30)
-
-
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
-    """A Celery worker thread consuming from the real Redis broker, against the test database."""
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping task)
-
-    from jlis_commitments.celery import app
-
-    global _worker_running
-    with django_db_blocker.unblock():
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=60) as worker:
-            _worker_running = True
-            try:
-                yield worker
-            finally:
-                _worker_running = False
+    if RUNNING.is_set():
+        wait_for(worker_idle, timeout=30)
 
 
 class _Inbox:
