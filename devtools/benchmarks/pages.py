@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.test import RequestFactory
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,92 +25,39 @@ from devtools.benchmarks.floor_page import (
     FloorChoushoView,
     FloorSummaryView,
 )
-from devtools.benchmarks.measure import Line, median, seconds
-from devtools.benchmarks.reads import SMALL_SIZE, _client, _timed_gets, small_auditor
+from devtools.benchmarks.measure import Line
+from devtools.benchmarks.reads import against_floor, against_small, exposure_params, floor_line, small_line
 
 V = TypeVar("V", BurdenView, ChoushoView)
 SUMMARY = "summary page"
 CHOUSHO = "調書 page (first 100 rows, as of today)"
 
 
-def _summary_params(data: BenchData) -> dict[str, str]:
-    return {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
-
-
-def _against_small(data: BenchData, url: str, params: dict[str, str]) -> tuple[float, float]:
-    """Medians of `url` as the bench organization's auditor and as the 1,000-commitment one's, interleaved."""
-    large_client, small_client = _client(data.auditor), _client(small_auditor(data))
-    large_samples, small_samples = [], []
-    for _ in range(2):  # interleaved, so that a busy moment of the machine weighs on both
-        large_samples += _timed_gets(large_client, url, params, 10)
-        small_samples += _timed_gets(small_client, url, params, 10)
-    return median(large_samples), median(small_samples)
-
-
-def _small_line(data: BenchData, key: str, page: str, large: float, floor: float, note: str) -> Line:
-    return Line(
-        key=key,
-        what=f"{page} at {data.projected():,} approved vs {SMALL_SIZE:,} commitments",
-        figure=f"median {seconds(large)}",
-        floor=f"{SMALL_SIZE:,}-commitment organization {seconds(floor)}",
-        ratio=large / floor,
-        target="≤ 1.2× floor",
-        met=large / floor <= 1.2,
-        note=f"{note}, the same URL as each organization's auditor; 2 × 10 requests each, interleaved, after a warm-up",
-        values={"seconds": large, "floor_seconds": floor},
-    )
-
-
 def measure_summary_against_small(data: BenchData) -> Line:
     """3e: /exposure/summary/ over the bench's organization and over the 1,000-commitment one."""
-    large, floor = _against_small(data, reverse("exposure-summary"), _summary_params(data))
-    return _small_line(data, "3e", SUMMARY, large, floor, "/exposure/summary/ (segments × 10 fiscal years, the chart)")
+    large, floor = against_small(data, reverse("exposure-summary"), exposure_params(data))
+    return small_line(data, "3e", SUMMARY, large, floor, "/exposure/summary/ (segments × 10 fiscal years, the chart)")
 
 
 def measure_burden_against_small(data: BenchData) -> Line:
     """3g: /exposure/burden/ (the coming years' outflow by segment against the frames, the chart) likewise."""
-    large, floor = _against_small(data, reverse("burden"), {})
-    return _small_line(data, "3g", "burden page", large, floor, "/exposure/burden/ (segments × coming years, chart)")
+    large, floor = against_small(data, reverse("burden"), {})
+    return small_line(data, "3g", "burden page", large, floor, "/exposure/burden/ (segments × coming years, chart)")
 
 
 def measure_summary_against_floor(data: BenchData) -> Line:
     """3f: the summary page against the same view, template and middleware rendering the same segment × year
     table read once before the timing (floor_page.FloorSummaryView)."""
-    params = _summary_params(data)
+    params = exposure_params(data)
     _, options = exposure_options(QueryDict(urlencode(params)), today=data.as_of, default_basis="remaining")
     table = selectors.exposure_table(
         organization_ids=[data.organization.pk], as_of=None, basis=options.basis, by="segment", from_fy=options.fy_from
     )
     FloorSummaryView.table = table
     FloorSummaryView.years = options.years(table.fiscal_years)
-    figure, floor = _against_floor(data, reverse("exposure-summary"), SUMMARY_FLOOR_PATH, params)
+    figure, floor = against_floor(data, reverse("exposure-summary"), SUMMARY_FLOOR_PATH, params)
     note = f"{len(table.rows)} segments × {len(FloorSummaryView.years)} fiscal years"
-    return _floor_line("3f", SUMMARY, figure, floor, note)
-
-
-def _against_floor(data: BenchData, url: str, floor_path: str, params: dict[str, str]) -> tuple[float, float]:
-    """Medians of `url` and of its floor `floor_path` as the bench organization's auditor, interleaved."""
-    client = _client(data.auditor)
-    page, floor = [], []
-    with override_settings(ROOT_URLCONF="devtools.benchmarks.floor_page"):
-        for _ in range(2):  # interleaved
-            page += _timed_gets(client, url, params, 10)
-            floor += _timed_gets(client, "/" + floor_path, params, 10)
-    return median(page), median(floor)
-
-
-def _floor_line(key: str, what: str, figure: float, floor: float, note: str) -> Line:
-    return Line(
-        key=key,
-        what=f"{what} vs its in-memory floor",
-        figure=f"median {seconds(figure)}",
-        floor=f"same view and template from memory {seconds(floor)}",
-        ratio=figure / floor,
-        target="≤ 3× floor",
-        met=figure / floor <= 3,
-        note=f"{note}; 2 × 10 requests each, interleaved, after a warm-up",
-        values={"seconds": figure, "floor_seconds": floor},
-    )
+    return floor_line("3f", SUMMARY, figure, floor, note)
 
 
 def _view_for(view_class: type[V], data: BenchData, url: str, params: dict[str, str]) -> V:
@@ -130,10 +76,10 @@ def measure_burden_against_floor(data: BenchData) -> Line:
     url = reverse("burden")
     view = _view_for(BurdenView, data, url, {})
     FloorBurdenView.reads = reads = view.burden_reads(as_of=None)
-    figure, floor = _against_floor(data, url, BURDEN_FLOOR_PATH, {})
+    figure, floor = against_floor(data, url, BURDEN_FLOOR_PATH, {})
     rows, years = len(reads.report.rows), len(reads.report.fiscal_years)
     note = f"/exposure/burden/: {rows} segments × {years} coming years, {len(reads.choices)} what-if choices"
-    return _floor_line("3h", "burden page", figure, floor, note)
+    return floor_line("3h", "burden page", figure, floor, note)
 
 
 def _chousho_params() -> dict[str, str]:
@@ -143,8 +89,8 @@ def _chousho_params() -> dict[str, str]:
 def measure_chousho_against_small(data: BenchData) -> Line:
     """3i: the 調書's first page as of today (the stored projection, the current budget year) over the bench's
     organization and over the 1,000-commitment one."""
-    large, floor = _against_small(data, reverse("chousho"), _chousho_params())
-    return _small_line(data, "3i", CHOUSHO, large, floor, "/reports/chousho/?as_of=today (100 rows, whole-report 合計)")
+    large, floor = against_small(data, reverse("chousho"), _chousho_params())
+    return small_line(data, "3i", CHOUSHO, large, floor, "/reports/chousho/?as_of=today (100 rows, whole-report 合計)")
 
 
 def measure_chousho_against_floor(data: BenchData) -> Line:
@@ -154,6 +100,6 @@ def measure_chousho_against_floor(data: BenchData) -> Line:
     view = _view_for(ChoushoView, data, url, params)
     today = timezone.localdate()
     FloorChoushoView.page = page = view.chousho_page(view.budget_year, today)
-    figure, floor = _against_floor(data, url, CHOUSHO_FLOOR_PATH, params)
+    figure, floor = against_floor(data, url, CHOUSHO_FLOOR_PATH, params)
     note = f"rows {page.first}–{page.last} of {page.row_count:,}, {len(page.columns)} funding columns"
-    return _floor_line("3j", CHOUSHO, figure, floor, note)
+    return floor_line("3j", CHOUSHO, figure, floor, note)

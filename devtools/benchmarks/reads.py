@@ -1,4 +1,5 @@
-"""Lines 2–4: exposure by fiscal year × segment, the exposure page and the admin changelist."""
+"""Lines 2–4: exposure by fiscal year × segment, the exposure page and the admin changelist; the page-against-page
+and page-against-floor measurements lines 3c–3j share."""
 
 from __future__ import annotations
 
@@ -62,6 +63,11 @@ def measure_segment_exposure(data: BenchData) -> Line:
         note=f"exposure_table(by='segment', basis='total'), {len(queries)} queries, median of 7 (floor too)",
         values={"seconds": figure, "floor_seconds": floor, "queries": len(queries)},
     )
+
+
+def exposure_params(data: BenchData) -> dict[str, str]:
+    """The query of the exposure and summary pages (lines 3a–3f): basis total, 10 fiscal years around the day."""
+    return {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
 
 
 def _host() -> str:
@@ -130,7 +136,7 @@ def measure_exposure_page(data: BenchData) -> list[Line]:
     """3: /exposure/ with 50 rows and 10 fiscal-year columns, as an auditor of the organization."""
     client = _client(data.auditor)
     url = reverse("exposure")
-    params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
+    params = exposure_params(data)
     samples = _timed_gets(client, url, params, 20)
     full, content = _query_count(client, url, params)
     small, _ = _query_count(client, url, {**params, "per_page": "10"})
@@ -186,33 +192,14 @@ def small_auditor(data: BenchData) -> User:
 def measure_page_against_small(data: BenchData) -> Line:
     """3c: the same exposure page over the bench's organization and over one of 1,000 commitments in the same
     database: the page's cost must not follow the number of commitments."""
-    auditor = small_auditor(data)
-    url = reverse("exposure")
-    params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
-    large_client, small_client = _client(data.auditor), _client(auditor)
-    large_samples, small_samples = [], []
-    for _ in range(2):  # interleaved, so that a busy moment of the machine weighs on both
-        large_samples += _timed_gets(large_client, url, params, 10)
-        small_samples += _timed_gets(small_client, url, params, 10)
-    large, floor = median(large_samples), median(small_samples)
-    return Line(
-        key="3c",
-        what=f"exposure page at {data.projected():,} approved vs {SMALL_SIZE:,} commitments",
-        figure=f"median {seconds(large)}",
-        floor=f"{SMALL_SIZE:,}-commitment organization {seconds(floor)}",
-        ratio=large / floor,
-        target="≤ 1.2× floor",
-        met=large / floor <= 1.2,
-        note="the same URL, 50 rows × 10 fiscal years, as each organization's auditor; 2 × 10 requests each, "
-        "interleaved, after a warm-up",
-        values={"seconds": large, "floor_seconds": floor},
-    )
+    large, floor = against_small(data, reverse("exposure"), exposure_params(data))
+    return small_line(data, "3c", "exposure page", large, floor, "50 rows × 10 fiscal years")
 
 
 def measure_page_against_floor(data: BenchData) -> Line:
     """3d: the exposure page against the same view, template and middleware rendering the same 50 rows × 10 years
     and footer from a list in memory (floor_page.FloorExposureView)."""
-    params = {"basis": "total", "fy_from": str(data.as_of_fy - 2), "fy_to": str(data.as_of_fy + 7)}
+    params = exposure_params(data)
     org_ids = [data.organization.pk]
     _, options = exposure_options(QueryDict(urlencode(params)), today=data.as_of)
     years = options.years(selectors.fiscal_years_with_projection(organization_ids=org_ids))
@@ -223,24 +210,57 @@ def measure_page_against_floor(data: BenchData) -> Line:
     FloorExposureView.totals = selectors.exposure_totals_of_scope(
         organization_ids=org_ids, fiscal_years=years, basis="total"
     )
+    figure, floor = against_floor(data, reverse("exposure"), FLOOR_PATH, params)
+    note = f"{len(FloorExposureView.rows)} rows × {len(years)} fiscal years"
+    return floor_line("3d", "exposure page", figure, floor, note)
+
+
+def against_small(data: BenchData, url: str, params: dict[str, str]) -> tuple[float, float]:
+    """Medians of `url` as the bench organization's auditor and as the 1,000-commitment one's, interleaved."""
+    large_client, small_client = _client(data.auditor), _client(small_auditor(data))
+    large_samples, small_samples = [], []
+    for _ in range(2):  # interleaved, so that a busy moment of the machine weighs on both
+        large_samples += _timed_gets(large_client, url, params, 10)
+        small_samples += _timed_gets(small_client, url, params, 10)
+    return median(large_samples), median(small_samples)
+
+
+def small_line(data: BenchData, key: str, page: str, large: float, floor: float, note: str) -> Line:
+    return Line(
+        key=key,
+        what=f"{page} at {data.projected():,} approved vs {SMALL_SIZE:,} commitments",
+        figure=f"median {seconds(large)}",
+        floor=f"{SMALL_SIZE:,}-commitment organization {seconds(floor)}",
+        ratio=large / floor,
+        target="≤ 1.2× floor",
+        met=large / floor <= 1.2,
+        note=f"{note}, the same URL as each organization's auditor; 2 × 10 requests each, interleaved, after a warm-up",
+        values={"seconds": large, "floor_seconds": floor},
+    )
+
+
+def against_floor(data: BenchData, url: str, floor_path: str, params: dict[str, str]) -> tuple[float, float]:
+    """Medians of `url` and of its floor `floor_path` as the bench organization's auditor, interleaved."""
     client = _client(data.auditor)
     page, floor = [], []
     with override_settings(ROOT_URLCONF="devtools.benchmarks.floor_page"):
         for _ in range(2):  # interleaved
-            page += _timed_gets(client, reverse("exposure"), params, 10)
-            floor += _timed_gets(client, "/" + FLOOR_PATH, params, 10)
-    figure, floor_s = median(page), median(floor)
+            page += _timed_gets(client, url, params, 10)
+            floor += _timed_gets(client, "/" + floor_path, params, 10)
+    return median(page), median(floor)
+
+
+def floor_line(key: str, what: str, figure: float, floor: float, note: str) -> Line:
     return Line(
-        key="3d",
-        what="exposure page vs its in-memory floor",
+        key=key,
+        what=f"{what} vs its in-memory floor",
         figure=f"median {seconds(figure)}",
-        floor=f"same view and template from memory {seconds(floor_s)}",
-        ratio=figure / floor_s,
+        floor=f"same view and template from memory {seconds(floor)}",
+        ratio=figure / floor,
         target="≤ 3× floor",
-        met=figure / floor_s <= 3,
-        note=f"{len(FloorExposureView.rows)} rows × {len(years)} fiscal years; 2 × 10 requests each, interleaved, "
-        "after a warm-up",
-        values={"seconds": figure, "floor_seconds": floor_s},
+        met=figure / floor <= 3,
+        note=f"{note}; 2 × 10 requests each, interleaved, after a warm-up",
+        values={"seconds": figure, "floor_seconds": floor},
     )
 
 
