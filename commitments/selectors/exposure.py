@@ -38,7 +38,8 @@ def segments_of(organization_ids: list[int] | None) -> QuerySet[Segment]:
 def _scoped(
     qs: QuerySet[Any], organization_ids: list[int] | None, segment_ids: list[int] | None, from_fy: int | None
 ) -> QuerySet[Any]:
-    """Rows of organization × segment × fiscal year keyed tables, narrowed to the scope asked for."""
+    """Rows of tables keyed by organization and segment (and fiscal year, when `from_fy` is given), narrowed to the
+    scope asked for."""
     if from_fy is not None:
         qs = qs.filter(fiscal_year__gte=from_fy)
     if organization_ids is not None:
@@ -67,23 +68,13 @@ def approved_commitments(
 ) -> QuerySet[Commitment]:
     """The approved (live or settled) commitments of these organizations (None: every one), optionally of some
     segments: the rows every exposure figure reads."""
-    commitments = Commitment.objects.filter(status__in=APPROVED_STATES)
-    if organization_ids is not None:
-        commitments = commitments.filter(organization_id__in=organization_ids)
-    if segment_ids:
-        commitments = commitments.filter(segment_id__in=segment_ids)
-    return commitments
+    return _scoped(Commitment.objects.filter(status__in=APPROVED_STATES), organization_ids, segment_ids, None)
 
 
 def _approved_cells(organization_ids: list[int] | None, segment_ids: list[int] | None) -> QuerySet[CommitmentTotal]:
     """The approved commitments' number and 限度額 total per organization × segment × state (CommitmentTotal, kept by
     triggers on the commitments in their writing transaction): a few cells instead of a scan of the commitments."""
-    cells = CommitmentTotal.objects.filter(status__in=APPROVED_STATES)
-    if organization_ids is not None:
-        cells = cells.filter(organization_id__in=organization_ids)
-    if segment_ids:
-        cells = cells.filter(segment_id__in=segment_ids)
-    return cells
+    return _scoped(CommitmentTotal.objects.filter(status__in=APPROVED_STATES), organization_ids, segment_ids, None)
 
 
 def _basis_expression(basis: str, term: Callable[[str], Any]) -> Any:
