@@ -21,14 +21,25 @@ def quoted(text: object) -> str:
     return shown if len(shown) <= QUOTED_MAX else f"{shown[: QUOTED_MAX - 1]}…"
 
 
-@lru_cache(maxsize=1 << 16)
+MEMO_MAX_CHARS = 200  # longer text (a hostile 10 MB cell) is folded each time, never kept
+MEMO_ENTRIES = 8_192
+
+
+def _fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+    return "".join(folded.split())
+
+
+_fold_memo = lru_cache(maxsize=MEMO_ENTRIES)(_fold)
+
+
 def normalize_text(text: str) -> str:
     """Fold 全角 to 半角 (NFKC) and drop all whitespace, incl. U+3000 and newlines.
 
-    Memoised: a file's reading asks for the same cells (years, spans, segments, each row's matter) many times over.
+    Short text is memoised (at most MEMO_ENTRIES × MEMO_MAX_CHARS characters kept): a file's reading asks for the same
+    cells (years, spans, segments, each row's matter) many times over.
     """
-    folded = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
-    return "".join(folded.split())
+    return _fold_memo(text) if len(text) <= MEMO_MAX_CHARS else _fold(text)
 
 
 def is_ditto(text: str) -> bool:
